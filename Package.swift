@@ -1,0 +1,21 @@
+// swift-tools-version: 6.1
+// Tools version 6.x: every target builds in the Swift 6 language mode.
+import PackageDescription
+
+let package = Package(
+  name: "machsh",
+  products: [
+    .library(name: "MachModel", targets: ["MachModel"]),
+    .executable(name: "mach-demo", targets: ["mach-demo"]),
+  ],
+  targets: [
+    // The kernel model: GNU Mach IPC as bytes, spaces, rights, ports, mach_msg, virtual time.
+    // No I/O and no dependencies; it knows nothing of the shell.
+    .target(name: "MachModel"),
+    // A small narrated walk through the model (the README's first command until the shell lands).
+    .executableTarget(name: "mach-demo", dependencies: ["MachModel"]),
+    // The benchmark behind scripts/bench: prints `NAME VALUE UNIT` lines. Release builds only.
+    .executableTarget(name: "machsh-bench", dependencies: ["MachModel"]),
+    .testTarget(name: "MachModelTests", dependencies: ["MachModel"]),
+  ]
+)

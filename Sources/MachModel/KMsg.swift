@@ -1,0 +1,21 @@
+/// A kernel message buffer (`struct ipc_kmsg`): the message in kernel form (port fields hold
+/// kernel object addresses, see `Kernel.address(of:)`), where it is, and what it carries that
+/// the bytes do not (out-of-line copy objects, a msg-accepted request).
+struct KMsg: Sendable {
+  var bytes: [UInt8] = []
+  var isInUse = false
+  /// Counts against `kmsgLimit` (user messages and trace copies do; kernel messages do not).
+  var isBudgeted = false
+  /// Next message in the queue it sits on, or in the free pool.
+  var next: Int32 = -1
+  /// Out-of-line regions, in body order: their sizes (the copy objects).
+  var outOfLine: [UInt32] = []
+  /// A MACH_SEND_NOTIFY request: the notify port (send-once right held) and the sender's name.
+  var acceptedNotify: ObjectIndex = -1
+  var acceptedName: PortName = 0
+  /// The task that sent it (for notifications, the kernel: -1).
+  var sender: TaskIndex = -1
+
+  var size: Int { Int(bytes.word(at: MsgHeader.sizeOffset)) }
+  var bits: UInt32 { bytes.word(at: MsgHeader.bitsOffset) }
+}

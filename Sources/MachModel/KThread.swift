@@ -1,0 +1,94 @@
+/// Index of a thread in the kernel's thread table.
+public typealias ThreadIndex = Int32
+/// Index of a task in the kernel's task table.
+public typealias TaskIndex = Int32
+
+/// What a thread is doing, as the model schedules it.
+public enum ThreadRunState: Equatable, Sendable {
+  /// No operation in progress.
+  case idle
+  /// Waiting in the run queue to finish its operation.
+  case runnable
+  /// Blocked in mach_msg's send half (full queue).
+  case blockedInSend
+  /// Blocked in mach_msg's receive half (empty queue).
+  case blockedInReceive
+  case terminated
+}
+
+/// One mach_msg call: the trap's arguments, with the send buffer as bytes.
+public struct MachMsgCall: Sendable {
+  public var options: MachMsgOptions
+  /// The message to send (user form); `sendSize` bytes of it are read.
+  public var message: [UInt8]
+  public var sendSize: UInt32
+  public var receiveSize: UInt32
+  public var receiveName: PortName
+  /// Milliseconds, for MACH_SEND_TIMEOUT and MACH_RCV_TIMEOUT.
+  public var timeout: UInt32
+  public var notify: PortName
+
+  public init(
+    options: MachMsgOptions, message: [UInt8] = [], sendSize: UInt32? = nil,
+    receiveSize: UInt32 = 0, receiveName: PortName = MachPort.null, timeout: UInt32 = 0,
+    notify: PortName = MachPort.null
+  ) {
+    self.options = options
+    self.message = message
+    self.sendSize = sendSize ?? UInt32(message.count)
+    self.receiveSize = receiveSize
+    self.receiveName = receiveName
+    self.timeout = timeout
+    self.notify = notify
+  }
+
+  /// A plain send of `message` (its length as `send_size`).
+  public static func send(_ message: [UInt8], options: MachMsgOptions = [], timeout: UInt32 = 0) -> MachMsgCall {
+    MachMsgCall(options: options.union(.send), message: message, timeout: timeout)
+  }
+
+  /// A plain receive on `name` into a buffer of `size` bytes.
+  public static func receive(
+    _ name: PortName, size: UInt32 = 8192, options: MachMsgOptions = [], timeout: UInt32 = 0
+  ) -> MachMsgCall {
+    MachMsgCall(options: options.union(.receive), receiveSize: size, receiveName: name, timeout: timeout)
+  }
+}
+
+/// A thread (`struct thread` with its IPC state `ith_*`).
+public struct KThread: Sendable {
+  public var task: TaskIndex
+  public var state: ThreadRunState = .idle
+  /// The thread's kernel port (an object the kernel receives on), or -1 until issue 3's
+  /// kernel objects give it one.
+  public var kernelPort: ObjectIndex = -1
+  /// Where the thread blocked, while it waits in the run queue.
+  var resumeFrom: ThreadRunState = .idle
+  /// The call blocked on the way, so its end is reported in `Kernel.completions`.
+  var completesAsynchronously = false
+  /// The call in progress.
+  var call: MachMsgCall? = nil
+  /// The receive half still has to run after the send half.
+  var receivePending = false
+  /// The message held: being sent while blocked, or handed off to this receiver.
+  var kmsg: Int32 = -1
+  /// What the waker decided (`ith_state`): the receive's code, or the blocked send's.
+  var waitResult: ReturnCode = 0
+  /// For a receiver: the buffer size offered while blocked (`ith_msize`); after a too-large
+  /// wake-up, the real size.
+  var waitSize: UInt32 = 0
+  var seqno: UInt32 = 0
+  /// The object (port or set) this thread is queued on while blocked.
+  var waitingOn: ObjectIndex = -1
+  /// Link in a thread queue.
+  var next: Int32 = -1
+  /// Pending timeout, as an id in the timer queue, or -1.
+  var timer: Int32 = -1
+  /// The bytes of the last completed call: the received message, the header of a too-large
+  /// one, or a failed send handed back.
+  public internal(set) var message: [UInt8] = []
+  /// The return code of the last completed call.
+  public internal(set) var result: ReturnCode = 0
+
+  init(task: TaskIndex) { self.task = task }
+}

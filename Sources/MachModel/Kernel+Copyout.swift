@@ -1,0 +1,253 @@
+// Translating a kernel message into a receiver's names (`ipc_kmsg_copyout_header/body`,
+// `_dest`, `_pseudo`), and destroying messages (`ipc_kmsg_destroy`, `ipc_kmsg_clean`);
+// mach-semantics.md §1.1, §1.2, §1.5, §2.3.
+
+extension Kernel {
+  /// Copies out the header of `k` into `task`'s space, reversing it as GNU Mach does: the
+  /// reply right becomes the remote port, the destination becomes the local port (the
+  /// receiver's name for its receive right, DEAD if the port died, NULL if the right moved
+  /// on), and the right that carried the message is consumed.
+  mutating func copyoutHeader(_ k: Int32, to task: TaskIndex) {
+    let bits = kmsgs[Int(k)].bits
+    let destType = MsgHeader.remote(bits)
+    let replyType = MsgHeader.local(bits)
+    let destAddress = kmsgs[Int(k)].bytes.word(at: MsgHeader.remoteOffset)
+    let replyAddress = kmsgs[Int(k)].bytes.word(at: MsgHeader.localOffset)
+
+    var replyName = replyAddress
+    if let r = Self.object(at: replyAddress) {
+      if objects[Int(r)].isActive {
+        replyName = copyoutRight(task, r, replyType)
+      } else {
+        releaseRight(r, replyType)
+        replyName = MachPort.dead
+      }
+    }
+    var destName = MachPort.null
+    if let d = Self.object(at: destAddress) {
+      if !objects[Int(d)].isActive {
+        destName = MachPort.dead
+      } else if case .task(let owner, let name) = objects[Int(d)].receiver, owner == task {
+        destName = name
+      }
+      if destType == MsgType.portSend {
+        releaseSend(d)
+      } else {
+        objects[Int(d)].sendOnceRights -= 1
+        reclaimIfUnreferenced(d)
+      }
+    }
+    let newBits = (bits & MsgHeader.otherMask & ~MsgHeader.circularBit)
+      | MsgHeader.bits(remote: replyType, local: destType)
+    kmsgs[Int(k)].bytes.setWord(newBits, at: MsgHeader.bitsOffset)
+    kmsgs[Int(k)].bytes.setWord(replyName, at: MsgHeader.remoteOffset)
+    kmsgs[Int(k)].bytes.setWord(destName, at: MsgHeader.localOffset)
+  }
+
+  /// Copies out the body of `k` into `task`: rights get names in the receiver's space (DEAD
+  /// for a port that died in transit), out-of-line regions get addresses in its map (with
+  /// `msgt_deallocate` set; 0 and size 0 when the map is full).
+  mutating func copyoutBody(_ k: Int32, to task: TaskIndex) {
+    guard kmsgs[Int(k)].bits & MsgHeader.complexBit != 0 else { return }
+    let end = kmsgs[Int(k)].size
+    var offset = MsgHeader.size
+    var oolIndex = 0
+    while offset < end {
+      guard case .success(let d) = TypeDescriptor.parse(kmsgs[Int(k)].bytes, at: offset, end: end) else { return }
+      let data = offset + d.descriptorLength
+      if !d.isInline {
+        let size = oolIndex < kmsgs[Int(k)].outOfLine.count ? kmsgs[Int(k)].outOfLine[oolIndex] : 0
+        oolIndex += 1
+        var word = kmsgs[Int(k)].bytes.word(at: offset) | (1 << 30)
+        if size > 0, let address = tasks[Int(task)].map.allocate(size: size) {
+          kmsgs[Int(k)].bytes.setWord(address, at: data)
+        } else {
+          kmsgs[Int(k)].bytes.setWord(0, at: data)
+          if size > 0 {
+            if d.isLongForm {
+              let w = kmsgs[Int(k)].bytes.word(at: offset + 4)
+              kmsgs[Int(k)].bytes.setWord(w & 0xffff, at: offset + 4)
+            } else {
+              word &= ~0xff00
+            }
+          }
+        }
+        kmsgs[Int(k)].bytes.setWord(word, at: offset)
+      } else if d.isPort {
+        for i in 0..<Int(d.number) {
+          let at = data + 4 * i
+          guard let o = Self.object(at: kmsgs[Int(k)].bytes.word(at: at)) else { continue }
+          let name: PortName
+          if objects[Int(o)].isActive {
+            name = copyoutRight(task, o, d.name)
+          } else {
+            releaseRight(o, d.name)
+            name = MachPort.dead
+          }
+          kmsgs[Int(k)].bytes.setWord(name, at: at)
+        }
+      }
+      offset = data + d.bodyDataLength
+    }
+  }
+
+  /// `ipc_kmsg_copyout_dest` (MACH_RCV_TOO_LARGE, header errors): the destination is copied
+  /// out as the local port, the reply right and the whole body are destroyed, and the header
+  /// alone is left, with the real `msgh_size`.
+  mutating func copyoutDestOnly(_ k: Int32, to task: TaskIndex) {
+    let bits = kmsgs[Int(k)].bits
+    let replyAddress = kmsgs[Int(k)].bytes.word(at: MsgHeader.localOffset)
+    if let r = Self.object(at: replyAddress) { releaseRight(r, MsgHeader.local(bits)) }
+    releaseBodyRights(k, upTo: kmsgs[Int(k)].size)
+    kmsgs[Int(k)].bytes.setWord(MachPort.null, at: MsgHeader.localOffset)
+    kmsgs[Int(k)].bytes.setWord(bits & ~MsgHeader.localMask, at: MsgHeader.bitsOffset)
+    copyoutHeader(k, to: task)
+  }
+
+  /// `ipc_kmsg_copyout_pseudo`: a send that failed after copy-in hands the message back with
+  /// its rights copied out into the sender's space again, dispositions not reversed.
+  mutating func copyoutPseudo(_ k: Int32, to task: TaskIndex) {
+    let bits = kmsgs[Int(k)].bits
+    for (offset, type) in [(MsgHeader.remoteOffset, MsgHeader.remote(bits)), (MsgHeader.localOffset, MsgHeader.local(bits))] {
+      if let o = Self.object(at: kmsgs[Int(k)].bytes.word(at: offset)) {
+        let name = objects[Int(o)].isActive ? copyoutRight(task, o, type) : MachPort.dead
+        if !objects[Int(o)].isActive { releaseRight(o, type) }
+        kmsgs[Int(k)].bytes.setWord(name, at: offset)
+      }
+    }
+    kmsgs[Int(k)].bytes.setWord(bits & ~MsgHeader.circularBit, at: MsgHeader.bitsOffset)
+    copyoutBody(k, to: task)
+  }
+
+  // MARK: - Destruction
+
+  /// Destroys message `k` (`ipc_kmsg_destroy`): releases every right it carries (which may fire
+  /// no-senders, send-once notifications, or destroy ports carried as receive rights) and
+  /// frees the buffer. Destructions that happen while one is in progress are queued and done
+  /// in order, as GNU Mach's `ipc_kmsg_destroy` queue does, so nesting never recurses.
+  mutating func destroyMessage(_ k: Int32, reason: DestroyReason) {
+    destroyedMessages[reason, default: 0] += 1
+    pendingDestruction.append(k)
+    guard !isDestroying else { return }
+    isDestroying = true
+    while let next = pendingDestruction.first {
+      pendingDestruction.removeFirst()
+      cleanMessage(next, bodyUpTo: kmsgs[Int(next)].size, includeHeader: true)
+      freeKMsgBuffer(next)
+    }
+    isDestroying = false
+  }
+
+  /// Destroys a message whose body copy-in stopped at `copiedUpTo` (`ipc_kmsg_clean_partial`):
+  /// the header rights and the body rights before that offset are released.
+  mutating func destroyPartial(_ k: Int32, copiedUpTo: Int) {
+    destroyedMessages[.bodyError, default: 0] += 1
+    cleanMessage(k, bodyUpTo: copiedUpTo, includeHeader: true)
+    freeKMsgBuffer(k)
+  }
+
+  private mutating func cleanMessage(_ k: Int32, bodyUpTo: Int, includeHeader: Bool) {
+    let bits = kmsgs[Int(k)].bits
+    if includeHeader {
+      if let d = Self.object(at: kmsgs[Int(k)].bytes.word(at: MsgHeader.remoteOffset)) {
+        releaseRight(d, MsgHeader.remote(bits))
+      }
+      if let r = Self.object(at: kmsgs[Int(k)].bytes.word(at: MsgHeader.localOffset)) {
+        releaseRight(r, MsgHeader.local(bits))
+      }
+    }
+    releaseBodyRights(k, upTo: bodyUpTo)
+    let notify = kmsgs[Int(k)].acceptedNotify
+    if notify >= 0 {
+      kmsgs[Int(k)].acceptedNotify = -1
+      clearMsgAcceptedRequest(kmsgs[Int(k)].sender, kmsgs[Int(k)].acceptedName)
+      notifySendOnce(notify)
+    }
+  }
+
+  /// Releases the rights in the body of `k` whose slots lie before `upTo` (those copied in).
+  mutating func releaseBodyRights(_ k: Int32, upTo: Int) {
+    guard kmsgs[Int(k)].bits & MsgHeader.complexBit != 0 else { return }
+    let end = kmsgs[Int(k)].size
+    var offset = MsgHeader.size
+    while offset < min(end, upTo) {
+      guard case .success(let d) = TypeDescriptor.parse(kmsgs[Int(k)].bytes, at: offset, end: end) else { return }
+      let data = offset + d.descriptorLength
+      if d.isInline && d.isPort {
+        let type = MsgType.carriedType(d.name)
+        for i in 0..<Int(d.number) where data + 4 * i < upTo {
+          let at = data + 4 * i
+          if let o = Self.object(at: kmsgs[Int(k)].bytes.word(at: at)) {
+            kmsgs[Int(k)].bytes.setWord(MachPort.null, at: at)
+            releaseRight(o, type)
+          }
+        }
+      }
+      offset = data + d.bodyDataLength
+    }
+  }
+
+  mutating func clearMsgAcceptedRequest(_ task: TaskIndex, _ name: PortName) {
+    guard task >= 0, var e = entry(task, name), e.hasMsgAcceptedRequest else { return }
+    e.hasMsgAcceptedRequest = false
+    setEntry(task, name, e)
+  }
+
+  // MARK: - Notifications
+
+  /// What a notification carries after its header.
+  enum NotifyBody {
+    case none
+    /// MACH_MSG_TYPE_PORT_NAME: port-deleted, msg-accepted, dead-name.
+    case name(PortName)
+    /// INTEGER_32: no-senders' make-send count.
+    case count(UInt32)
+    /// A receive right: port-destroyed.
+    case receive(ObjectIndex)
+  }
+
+  /// Sends a notification through the send-once right `soright` (consumed), as
+  /// `ipc_notify_*` does: bits MACH_MSGH_BITS(PORT_SEND_ONCE, 0), no reply port, sent with
+  /// MACH_SEND_ALWAYS. Kernel messages are outside the budget, so this never fails.
+  mutating func sendNotification(to soright: ObjectIndex, id: Int32, _ body: NotifyBody) {
+    guard let k = allocKMsg(budgeted: false) else { return }
+    var bytes = kmsgs[Int(k)].bytes
+    kmsgs[Int(k)].bytes = []
+    bytes.removeAll(keepingCapacity: true)
+    var complex = false
+    var words: [UInt32] = []
+    switch body {
+    case .none: break
+    case .name(let n): words = [0x1001_200f, n]
+    case .count(let c): words = [0x1001_2002, c]
+    case .receive(let o):
+      words = [0x1001_2010, Self.address(of: o)]
+      complex = true
+    }
+    bytes.appendWord(MsgHeader.bits(remote: MsgType.portSendOnce, local: 0, complex: complex))
+    bytes.appendWord(UInt32(MsgHeader.size + 4 * words.count))
+    bytes.appendWord(Self.address(of: soright))
+    bytes.appendWord(MachPort.null)
+    bytes.appendWord(0)
+    bytes.appendWord(UInt32(bitPattern: id))
+    for w in words { bytes.appendWord(w) }
+    kmsgs[Int(k)].bytes = bytes
+    deliverFromKernel(k)
+  }
+
+  /// Queues a kernel-originated message (`ipc_mqueue_send_always`): no qlimit; a dead
+  /// destination destroys it.
+  mutating func deliverFromKernel(_ k: Int32) {
+    guard let o = Self.object(at: kmsgs[Int(k)].bytes.word(at: MsgHeader.remoteOffset)) else {
+      destroyMessage(k, reason: .deadDestination)
+      return
+    }
+    if !objects[Int(o)].isActive {
+      destroyMessage(k, reason: .deadDestination)
+    } else if case .kernel = objects[Int(o)].receiver {
+      destroyMessage(k, reason: .consumedByKernel)
+    } else {
+      enqueue(k, on: o)
+    }
+  }
+}

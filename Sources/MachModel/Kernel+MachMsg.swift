@@ -1,0 +1,255 @@
+// mach_msg for a thread: the send half (`mach_msg_send`, `ipc_kmsg_get`, `ipc_mqueue_send`),
+// the receive half (`mach_msg_receive`, `ipc_mqueue_receive`), and their continuations after
+// blocking (mach-semantics.md §2).
+
+extension Kernel {
+  /// Performs mach_msg for thread `t`. Returns the call's code when it completes at once, or
+  /// MACH_SEND_IN_PROGRESS / MACH_RCV_IN_PROGRESS when the thread blocks; the final code then
+  /// arrives in `completions` (and `thread(t).result`) when a later step completes it.
+  /// The received message, a too-large header, or a failed send handed back is left in
+  /// `thread(t).message`. A thread that is not idle gets KERN_FAILURE and nothing changes.
+  public mutating func machMsg(_ t: ThreadIndex, _ call: MachMsgCall) -> ReturnCode {
+    guard t >= 0, Int(t) < threads.count, threads[Int(t)].state == .idle,
+      tasks[Int(threads[Int(t)].task)].isActive
+    else { return KernReturn.failure }
+    threads[Int(t)].message.removeAll(keepingCapacity: true)
+    threads[Int(t)].completesAsynchronously = false
+    if !call.options.contains(.send) && !call.options.contains(.receive) {
+      return finish(t, MachMsgReturn.success)  // MACH_MSG_OPTION_NONE: the null trap
+    }
+    threads[Int(t)].call = call
+    threads[Int(t)].receivePending = call.options.contains(.receive)
+    if call.options.contains(.send) {
+      let code = sendHalf(t)
+      if code == MachMsgReturn.sendInProgress { return block(t, .blockedInSend) }
+      if code != MachMsgReturn.success { return finish(t, code) }
+    }
+    return continueAfterSend(t)
+  }
+
+  /// Runs the receive half, if the call has one, and finishes the call unless it blocks.
+  mutating func continueAfterSend(_ t: ThreadIndex) -> ReturnCode {
+    guard threads[Int(t)].receivePending else { return finish(t, MachMsgReturn.success) }
+    threads[Int(t)].receivePending = false
+    let code = receiveHalf(t)
+    if code == MachMsgReturn.rcvInProgress { return block(t, .blockedInReceive) }
+    return finish(t, code)
+  }
+
+  private mutating func block(_ t: ThreadIndex, _ state: ThreadRunState) -> ReturnCode {
+    threads[Int(t)].state = state
+    threads[Int(t)].completesAsynchronously = true
+    return state == .blockedInSend ? MachMsgReturn.sendInProgress : MachMsgReturn.rcvInProgress
+  }
+
+  /// Ends the call with `code`; a call that blocked on the way reports in `completions`.
+  @discardableResult
+  mutating func finish(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
+    threads[Int(t)].state = .idle
+    threads[Int(t)].result = code
+    threads[Int(t)].call = nil
+    threads[Int(t)].receivePending = false
+    if threads[Int(t)].completesAsynchronously {
+      completions.append(Completion(thread: t, result: code))
+    }
+    return code
+  }
+
+  // MARK: - Send
+
+  /// The send half up to the queue: `ipc_kmsg_get`, copy-in, then delivery. Returns
+  /// MACH_SEND_IN_PROGRESS when the thread must block with the message in its hands.
+  mutating func sendHalf(_ t: ThreadIndex) -> ReturnCode {
+    let task = threads[Int(t)].task
+    let size = Int(threads[Int(t)].call!.sendSize)
+    guard size >= MsgHeader.size, size % 4 == 0 else { return MachMsgReturn.sendMsgTooSmall }
+    guard size <= threads[Int(t)].call!.message.count else { return MachMsgReturn.sendInvalidData }
+    guard let k = allocKMsg(budgeted: true) else { return MachMsgReturn.sendNoBuffer }
+    kmsgs[Int(k)].bytes.removeAll(keepingCapacity: true)
+    kmsgs[Int(k)].bytes.append(contentsOf: threads[Int(t)].call!.message[0..<size])
+    kmsgs[Int(k)].bytes.setWord(UInt32(size), at: MsgHeader.sizeOffset)
+    kmsgs[Int(k)].sender = task
+
+    let options = threads[Int(t)].call!.options
+    let notify = options.contains(.sendNotify) ? threads[Int(t)].call!.notify : MachPort.null
+    let header = copyinHeader(k, from: task, notify: notify)
+    guard header == MachMsgReturn.success else {
+      freeKMsgBuffer(k)
+      return header
+    }
+    let (body, copiedUpTo) = copyinBody(k, from: task)
+    guard body == MachMsgReturn.success else {
+      destroyPartial(k, copiedUpTo: copiedUpTo)
+      return body
+    }
+    if kmsgs[Int(k)].bits & MsgHeader.circularBit != 0 {
+      destroyMessage(k, reason: .circular)  // ipc_mqueue_send: silently destroyed, success
+      return MachMsgReturn.success
+    }
+    threads[Int(t)].kmsg = k
+    return deliverHeldMessage(t)
+  }
+
+  /// `ipc_mqueue_send` for the message in `t`'s hands: to a dead port it is destroyed and the
+  /// send succeeds; a full queue blocks the sender unless the destination is a send-once
+  /// right; MACH_SEND_TIMEOUT bounds the wait; MACH_SEND_NOTIFY force-queues instead.
+  mutating func deliverHeldMessage(_ t: ThreadIndex) -> ReturnCode {
+    let k = threads[Int(t)].kmsg
+    let o = destination(of: k)
+    let options = threads[Int(t)].call!.options
+    if !objects[Int(o)].isActive {
+      threads[Int(t)].kmsg = -1
+      destroyMessage(k, reason: .deadDestination)
+      return MachMsgReturn.success
+    }
+    if case .kernel = objects[Int(o)].receiver {
+      threads[Int(t)].kmsg = -1
+      destroyMessage(k, reason: .consumedByKernel)
+      return MachMsgReturn.success
+    }
+    let sendOnce = MsgHeader.remote(kmsgs[Int(k)].bits) == MsgType.portSendOnce
+    if objects[Int(o)].messageCount < objects[Int(o)].qlimit || sendOnce || options.contains(.sendAlways) {
+      threads[Int(t)].kmsg = -1
+      enqueue(k, on: o)
+      return MachMsgReturn.success
+    }
+    // The queue is full.
+    let notify = options.contains(.sendNotify)
+    let timeout = options.contains(.sendTimeout) ? threads[Int(t)].call!.timeout : 0
+    if (notify || options.contains(.sendTimeout)) && timeout == 0 {
+      return sendTimedOut(t)
+    }
+    pushThread(t, on: .senders, of: o)
+    threads[Int(t)].waitingOn = o
+    if notify || options.contains(.sendTimeout) { setTimer(t, milliseconds: timeout) }
+    return MachMsgReturn.sendInProgress
+  }
+
+  /// The send's wait ran out (or would have to block with a zero timeout). With
+  /// MACH_SEND_NOTIFY the message is queued anyway and a msg-accepted request registered
+  /// (MACH_SEND_WILL_NOTIFY); otherwise, or if the request cannot be made, the message goes
+  /// back to the sender with the error.
+  mutating func sendTimedOut(_ t: ThreadIndex) -> ReturnCode {
+    let k = threads[Int(t)].kmsg
+    let call = threads[Int(t)].call!
+    var code = MachMsgReturn.sendTimedOut
+    if call.options.contains(.sendNotify) {
+      code = registerMsgAccepted(t, k)
+      if code == MachMsgReturn.sendWillNotify {
+        threads[Int(t)].kmsg = -1
+        enqueue(k, on: destination(of: k))
+        return code
+      }
+    }
+    return handBack(t, code)
+  }
+
+  /// `ipc_marequest_create`: the sender's entry for the destination gets a msg-accepted
+  /// request whose send-once right is made from the receive right named by `notify`.
+  private mutating func registerMsgAccepted(_ t: ThreadIndex, _ k: Int32) -> ReturnCode {
+    let task = threads[Int(t)].task
+    let notify = threads[Int(t)].call!.notify
+    guard MachPort.isValid(notify), let n = entry(task, notify), n.has(PortType.receive) else {
+      return MachMsgReturn.sendInvalidNotify
+    }
+    guard let name = tasks[Int(task)].space.name(of: destination(of: k)), var e = entry(task, name),
+      e.has(PortType.send)
+    else { return MachMsgReturn.sendInvalidNotify }
+    if e.hasMsgAcceptedRequest { return MachMsgReturn.sendNotifyInProgress }
+    e.hasMsgAcceptedRequest = true
+    setEntry(task, name, e)
+    objects[Int(n.object)].sendOnceRights += 1
+    kmsgs[Int(k)].acceptedNotify = n.object
+    kmsgs[Int(k)].acceptedName = name
+    return MachMsgReturn.sendWillNotify
+  }
+
+  /// A send that failed after copy-in: the message is pseudo-received back into the
+  /// sender's buffer, rights and all (`ipc_kmsg_copyout_pseudo` + `ipc_kmsg_put`).
+  mutating func handBack(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
+    let k = threads[Int(t)].kmsg
+    threads[Int(t)].kmsg = -1
+    copyoutPseudo(k, to: threads[Int(t)].task)
+    threads[Int(t)].message = Array(kmsgs[Int(k)].bytes[0..<kmsgs[Int(k)].size])
+    freeKMsgBuffer(k)
+    return code
+  }
+
+  // MARK: - Receive
+
+  /// The receive half: takes the head message of the named port or set, or blocks
+  /// (MACH_RCV_IN_PROGRESS), or fails as `ipc_mqueue_copyin` and `ipc_mqueue_receive` do.
+  mutating func receiveHalf(_ t: ThreadIndex) -> ReturnCode {
+    let task = threads[Int(t)].task
+    let call = threads[Int(t)].call!
+    guard tasks[Int(task)].space.isActive, let e = entry(task, call.receiveName),
+      e.has(PortType.receive | PortType.portSet)
+    else { return MachMsgReturn.rcvInvalidName }
+    let q: ObjectIndex
+    if e.has(PortType.receive) {
+      if objects[Int(e.object)].portSet >= 0 { return MachMsgReturn.rcvInSet }
+      q = e.object
+    } else {
+      q = e.object
+    }
+    let large = call.options.contains(.receiveLarge)
+    let head = objects[Int(q)].queue.head
+    if head >= 0 {
+      let size = UInt32(kmsgs[Int(head)].size)
+      if large && size > call.receiveSize {
+        // MACH_RCV_LARGE: the message stays queued; only its size is written back.
+        threads[Int(t)].message = Self.sizeOnlyHeader(size)
+        return MachMsgReturn.rcvTooLarge
+      }
+      let k = popMessage(q)!
+      let o = destination(of: k)
+      let seqno = objects[Int(o)].seqno
+      objects[Int(o)].seqno &+= 1
+      objects[Int(o)].messageCount -= 1
+      if objects[Int(o)].messageCount < objects[Int(o)].qlimit { wakeOneSender(o) }
+      return completeReceive(t, k, seqno: seqno)
+    }
+    if call.options.contains(.receiveTimeout) && call.timeout == 0 { return MachMsgReturn.rcvTimedOut }
+    threads[Int(t)].waitSize = large ? call.receiveSize : UInt32.max
+    threads[Int(t)].waitingOn = q
+    pushThread(t, on: .receivers, of: q)
+    if call.options.contains(.receiveTimeout) { setTimer(t, milliseconds: call.timeout) }
+    return MachMsgReturn.rcvInProgress
+  }
+
+  /// Finishes receiving `k`, now out of every queue: a pending msg-accepted request fires,
+  /// then the message is copied out into the receiver (or, too large for a receive without
+  /// MACH_RCV_LARGE, destroyed leaving only its header).
+  mutating func completeReceive(_ t: ThreadIndex, _ k: Int32, seqno: UInt32) -> ReturnCode {
+    let task = threads[Int(t)].task
+    let call = threads[Int(t)].call!
+    kmsgs[Int(k)].bytes.setWord(seqno, at: MsgHeader.seqnoOffset)
+    let notify = kmsgs[Int(k)].acceptedNotify
+    if notify >= 0 {
+      kmsgs[Int(k)].acceptedNotify = -1
+      clearMsgAcceptedRequest(kmsgs[Int(k)].sender, kmsgs[Int(k)].acceptedName)
+      sendNotification(to: notify, id: NotifyID.msgAccepted, .name(kmsgs[Int(k)].acceptedName))
+    }
+    let size = kmsgs[Int(k)].size
+    if !call.options.contains(.receiveLarge) && UInt32(size) > call.receiveSize {
+      copyoutDestOnly(k, to: task)
+      threads[Int(t)].message = Array(kmsgs[Int(k)].bytes[0..<MsgHeader.size])
+      destroyedMessages[.tooLarge, default: 0] += 1
+      freeKMsgBuffer(k)
+      return MachMsgReturn.rcvTooLarge
+    }
+    copyoutHeader(k, to: task)
+    copyoutBody(k, to: task)
+    threads[Int(t)].message.removeAll(keepingCapacity: true)
+    threads[Int(t)].message.append(contentsOf: kmsgs[Int(k)].bytes[0..<size])
+    freeKMsgBuffer(k)
+    return MachMsgReturn.success
+  }
+
+  /// A header whose only meaningful field is `msgh_size` (MACH_RCV_LARGE's answer).
+  static func sizeOnlyHeader(_ size: UInt32) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: MsgHeader.size)
+    bytes.setWord(size, at: MsgHeader.sizeOffset)
+    return bytes
+  }
+}

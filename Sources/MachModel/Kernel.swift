@@ -1,0 +1,165 @@
+/// The GNU Mach kernel model: every port, task, thread and message, the run queue and the
+/// virtual clock. A value type whose operations are `mutating` methods: the model is a pure
+/// state machine that never calls out, so that the shell, the tests and the benchmark drive it
+/// the same way and the same calls always give the same results.
+///
+/// Contracts kept by every operation (checked by `checkInvariants()`):
+/// - every kernel message is in exactly one place (a queue, or a thread's hands) or was
+///   destroyed, and each destruction is counted by reason;
+/// - a port's send-right count is the number of entries holding send rights for it, plus the
+///   send rights carried in messages, plus those held by the kernel; likewise send-once;
+/// - an operation that fails with a header or argument error changes nothing.
+public struct Kernel: Sendable {
+  /// Ports and port sets. Slots of dead, unreferenced objects are reused (LIFO).
+  public internal(set) var objects: ContiguousArray<Port> = []
+  var freeObjects: [ObjectIndex] = []
+  public internal(set) var tasks: [KTask] = []
+  public internal(set) var threads: [KThread] = []
+  var kmsgs: ContiguousArray<KMsg> = []
+  var freeKMsg: Int32 = -1
+
+  /// The message-buffer budget (`set kmsg_limit`): at most this many user messages and trace
+  /// copies alive at once; nil for no limit.
+  public var kmsgLimit: Int? = nil
+  public internal(set) var budgetedMessages = 0
+
+  /// Virtual time in microseconds.
+  public internal(set) var now: UInt64 = 0
+  var timers = TimerQueue()
+  var staleTimers = 0
+  var pendingDestruction: [Int32] = []
+  var isDestroying = false
+  var runQueue = ThreadQueue()
+
+  /// Calls that finished after blocking, in the order they finished; drained by the caller.
+  public internal(set) var completions: [Completion] = []
+  /// Messages destroyed, by reason.
+  public internal(set) var destroyedMessages: [DestroyReason: Int] = [:]
+  /// The kernel console (printf lines), oldest first.
+  public internal(set) var console: [String] = []
+
+  /// The most objects the model holds at once (addresses stay below 0xe0000000).
+  public static let maxObjects = 1 << 24
+
+  public init() {}
+
+  // MARK: - Identities
+
+  /// The kernel address that stands for an object in kernel-form messages and in the kernel's
+  /// own view (prints like a kernel pointer; never MACH_PORT_NULL or MACH_PORT_DEAD).
+  @inline(__always)
+  public static func address(of object: ObjectIndex) -> UInt32 {
+    0xc000_0000 &+ (UInt32(bitPattern: object) &<< 5)
+  }
+
+  /// The object an address stands for; nil for NULL, DEAD or anything that is not an address.
+  @inline(__always)
+  static func object(at address: UInt32) -> ObjectIndex? {
+    guard address >= 0xc000_0000, address < 0xe000_0000, address & 0x1f == 0 else { return nil }
+    return ObjectIndex((address &- 0xc000_0000) >> 5)
+  }
+
+  // MARK: - Tasks and threads
+
+  /// Creates a task with an empty space and no threads (the model's own bootstrap; issue 3's
+  /// task_create builds on it).
+  public mutating func createTask(name: String) -> TaskIndex {
+    tasks.append(KTask(name: name))
+    return TaskIndex(tasks.count - 1)
+  }
+
+  /// Creates an idle thread in `task`.
+  public mutating func createThread(in task: TaskIndex) -> ThreadIndex {
+    threads.append(KThread(task: task))
+    let t = ThreadIndex(threads.count - 1)
+    tasks[Int(task)].threads.append(t)
+    return t
+  }
+
+  public func task(_ t: TaskIndex) -> KTask { tasks[Int(t)] }
+  public func thread(_ t: ThreadIndex) -> KThread { threads[Int(t)] }
+  public func port(_ o: ObjectIndex) -> Port { objects[Int(o)] }
+
+  func isValidTask(_ t: TaskIndex) -> Bool { t >= 0 && Int(t) < tasks.count && tasks[Int(t)].isActive }
+
+  // MARK: - Objects
+
+  /// Allocates a port or port set; nil when the object table is full.
+  mutating func newObject(isSet: Bool, receiver: Receiver) -> ObjectIndex? {
+    let port = Port(isSet: isSet, receiver: receiver)
+    if let reused = freeObjects.popLast() {
+      objects[Int(reused)] = port
+      return reused
+    }
+    guard objects.count < Self.maxObjects else { return nil }
+    objects.append(port)
+    return ObjectIndex(objects.count - 1)
+  }
+
+  /// Frees a dead object once nothing refers to it any more.
+  mutating func reclaimIfUnreferenced(_ o: ObjectIndex) {
+    let p = objects[Int(o)]
+    if !p.isActive && p.sendRights == 0 && p.sendOnceRights == 0 && !p.isReclaimed {
+      objects[Int(o)].isReclaimed = true
+      freeObjects.append(o)
+    }
+  }
+
+  // MARK: - Kernel message buffers
+
+  /// Allocates a message buffer; nil when a budgeted allocation would pass `kmsgLimit`.
+  mutating func allocKMsg(budgeted: Bool) -> Int32? {
+    if budgeted, let limit = kmsgLimit, budgetedMessages >= limit { return nil }
+    let k: Int32
+    if freeKMsg >= 0 {
+      k = freeKMsg
+      freeKMsg = kmsgs[Int(k)].next
+    } else {
+      kmsgs.append(KMsg())
+      k = Int32(kmsgs.count - 1)
+    }
+    kmsgs[Int(k)].isInUse = true
+    kmsgs[Int(k)].isBudgeted = budgeted
+    kmsgs[Int(k)].next = -1
+    kmsgs[Int(k)].acceptedNotify = -1
+    kmsgs[Int(k)].sender = -1
+    kmsgs[Int(k)].outOfLine.removeAll(keepingCapacity: true)
+    if budgeted { budgetedMessages += 1 }
+    return k
+  }
+
+  /// Returns a buffer to the pool (its contents must already be dealt with).
+  mutating func freeKMsgBuffer(_ k: Int32) {
+    if kmsgs[Int(k)].isBudgeted { budgetedMessages -= 1 }
+    kmsgs[Int(k)].isInUse = false
+    kmsgs[Int(k)].next = freeKMsg
+    freeKMsg = k
+  }
+
+  /// Kernel messages in use right now.
+  public var messagesInUse: Int { kmsgs.reduce(0) { $0 + ($1.isInUse ? 1 : 0) } }
+
+  mutating func printf(_ line: String) { console.append(line) }
+}
+
+/// Why a message was destroyed.
+public enum DestroyReason: String, Sendable, CaseIterable {
+  /// Its destination died before or while it was queued (sent successfully, then destroyed).
+  case deadDestination
+  /// A body error during copy-in.
+  case bodyError
+  /// Received without MACH_RCV_LARGE into a buffer that was too small.
+  case tooLarge
+  /// Carried a receive right into a loop of receive rights (`MACH_MSGH_BITS_CIRCULAR`).
+  case circular
+  /// Queued on a port that died.
+  case portDied
+  /// Consumed by the kernel (a notification to a kernel port, a kernel RPC request).
+  case consumedByKernel
+}
+
+/// A mach_msg call that finished after blocking.
+public struct Completion: Equatable, Sendable {
+  public var thread: ThreadIndex
+  public var result: ReturnCode
+}

@@ -1,0 +1,84 @@
+/// Builds a message in user form, item by item, as MIG would encode it (mach-semantics.md §1.2):
+/// each item a type descriptor and its data padded to 4 bytes; out-of-line items a long-form
+/// descriptor and a 4-byte address. `finish()` sets `msgh_size` and the complex bit.
+public struct MessageBuilder: Sendable {
+  public private(set) var bytes: [UInt8]
+  private var complex = false
+
+  public init(
+    remote: PortName, remoteDisposition: UInt32, local: PortName = MachPort.null,
+    localDisposition: UInt32 = 0, id: Int32
+  ) {
+    bytes = []
+    bytes.reserveCapacity(64)
+    bytes.appendWord(MsgHeader.bits(remote: remoteDisposition, local: localDisposition))
+    bytes.appendWord(UInt32(MsgHeader.size))
+    bytes.appendWord(remote)
+    bytes.appendWord(local)
+    bytes.appendWord(0)
+    bytes.appendWord(UInt32(bitPattern: id))
+  }
+
+  /// Appends a descriptor and its raw data (padded to 4 bytes).
+  public mutating func append(_ descriptor: TypeDescriptor, data: [UInt8]) {
+    descriptor.encode(into: &bytes)
+    bytes.append(contentsOf: data)
+    while bytes.count % 4 != 0 { bytes.append(0) }
+    if descriptor.isPort || !descriptor.isInline { complex = true }
+  }
+
+  public mutating func int32(_ values: [Int32]) {
+    var data: [UInt8] = []
+    for v in values { data.appendWord(UInt32(bitPattern: v)) }
+    append(TypeDescriptor(name: MsgType.integer32, size: 32, number: UInt32(values.count)), data: data)
+  }
+
+  public mutating func int64(_ values: [Int64]) {
+    var data: [UInt8] = []
+    for v in values {
+      data.appendWord(UInt32(truncatingIfNeeded: v))
+      data.appendWord(UInt32(truncatingIfNeeded: v >> 32))
+    }
+    append(TypeDescriptor(name: MsgType.integer64, size: 64, number: UInt32(values.count)), data: data)
+  }
+
+  /// MACH_MSG_TYPE_BYTE, size 8; the long form when more than 4095 bytes.
+  public mutating func byteArray(_ data: [UInt8]) {
+    append(TypeDescriptor(name: MsgType.byte, size: 8, number: UInt32(data.count)), data: data)
+  }
+
+  /// MACH_MSG_TYPE_STRING, size 8, number = length + 1 for the NUL.
+  public mutating func string(_ text: String) {
+    var data = Array(text.utf8)
+    data.append(0)
+    append(TypeDescriptor(name: MsgType.string, size: 8, number: UInt32(data.count)), data: data)
+  }
+
+  /// Port rights (or bare names with MACH_MSG_TYPE_PORT_NAME), one descriptor for all.
+  public mutating func ports(_ names: [PortName], disposition: UInt32) {
+    var data: [UInt8] = []
+    for n in names { data.appendWord(n) }
+    append(TypeDescriptor(name: disposition, size: 32, number: UInt32(names.count)), data: data)
+  }
+
+  /// Out-of-line bytes at `address` in the sender's map: a long-form BYTE descriptor, not inline.
+  public mutating func outOfLine(address: UInt32, size: UInt32, deallocate: Bool = false) {
+    let descriptor = TypeDescriptor(
+      name: MsgType.byte, size: 8, number: size, isInline: false, longForm: true,
+      deallocate: deallocate)
+    var data: [UInt8] = []
+    data.appendWord(address)
+    append(descriptor, data: data)
+  }
+
+  /// The finished message: `msgh_size` is the byte count, and the complex bit is set when an
+  /// item carries rights or out-of-line memory.
+  public func finish() -> [UInt8] {
+    var out = bytes
+    out.setWord(UInt32(out.count), at: MsgHeader.sizeOffset)
+    if complex {
+      out.setWord(out.word(at: MsgHeader.bitsOffset) | MsgHeader.complexBit, at: MsgHeader.bitsOffset)
+    }
+    return out
+  }
+}

@@ -1,0 +1,2 @@
+import MachModel
+print("placeholder")
