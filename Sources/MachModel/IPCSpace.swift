@@ -16,9 +16,11 @@ public struct Entry: Equatable, Sendable {
   /// A msg-accepted request is pending for this name (`IE_BITS_MAREQUEST`).
   public var hasMsgAcceptedRequest: Bool
 
-  public static let free = Entry(type: 0, urefs: 0, object: -1, hasDeadNameRequest: false, hasMsgAcceptedRequest: false)
+  /// An unallocated slot. An allocated entry may hold no right for a moment (type 0) while an
+  /// operation empties it; it stays allocated until the operation frees its name.
+  public static let free = Entry(type: 0, urefs: 0, object: Int32.min, hasDeadNameRequest: false, hasMsgAcceptedRequest: false)
 
-  public var isFree: Bool { type == 0 }
+  public var isFree: Bool { object == Int32.min }
   public func has(_ bits: UInt32) -> Bool { type & bits != 0 }
 }
 
@@ -97,7 +99,7 @@ public struct IPCSpace: Sendable {
   /// Frees `name` (`ipc_entry_dealloc`): onto the free list while it has room, else back to
   /// the pool of unused names.
   mutating func free(_ name: PortName) {
-    guard let e = lookup(name) else { return }
+    guard let e = lookup(name) else { return }  // never allocated, or freed already
     if e.object >= 0, nameOfPort[e.object] == name { nameOfPort[e.object] = nil }
     if name < PortName(dense.count) { dense[Int(name)] = .free } else { sparse[name] = nil }
     count -= 1

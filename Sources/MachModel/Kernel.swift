@@ -162,4 +162,8 @@ public enum DestroyReason: String, Sendable, CaseIterable {
 public struct Completion: Equatable, Sendable {
   public var thread: ThreadIndex
   public var result: ReturnCode
+  public init(thread: ThreadIndex, result: ReturnCode) {
+    self.thread = thread
+    self.result = result
+  }
 }

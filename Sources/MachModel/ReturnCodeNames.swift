@@ -61,7 +61,7 @@ public enum ReturnCodeNames {
   /// With `fromMachMsg`, 0 is MACH_MSG_SUCCESS rather than KERN_SUCCESS.
   public static func name(of code: ReturnCode, fromMachMsg: Bool = false) -> String {
     if code == 0 { return fromMachMsg ? "MACH_MSG_SUCCESS" : "KERN_SUCCESS" }
-    if code & 0x1000_0000 != 0 {
+    if code > 0 && code & 0x1000_0000 != 0 {
       let specialBits = code & 0x3c00
       let base = code & ~0x3c00
       guard let (name, _) = machMsg.first(where: { $0.1 == base }) else { return String(code) }

@@ -1,0 +1,322 @@
+import MachModel
+import Testing
+
+/// mach_msg's send half: mach-semantics.md §1.1, §1.5, §2.1, §2.2, §2.4, §2.5.
+@Suite struct SendTests {
+  @Test func section1_1_kernelOverwritesMsghSizeWithSendSize() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    var m = Fixture.message(to: s) { $0.int32([1]) }
+    m.setWord(9999, at: MsgHeader.sizeOffset)
+    #expect(f.send(f.ta, m) == MachMsgReturn.success)
+    #expect(f.receive(f.tb, r) == MachMsgReturn.success)
+    #expect(f.message(f.tb)!.size == 32)
+  }
+
+  @Test(arguments: [UInt32(20), 26, 0])
+  func section2_2_sendSizeBelowHeaderOrUnalignedIsMsgTooSmall(size: UInt32) {
+    var f = Fixture()
+    let (_, s) = f.channel()
+    let m = Fixture.message(to: s) { $0.int32([1, 2]) }
+    let code = f.k.machMsg(f.ta, MachMsgCall(options: .send, message: m, sendSize: size))
+    #expect(code == MachMsgReturn.sendMsgTooSmall)
+    #expect(f.k.messagesInUse == 0)
+    f.invariantsHold()
+  }
+
+  @Test func section2_2_sendSizeBeyondTheBufferIsInvalidData() {
+    var f = Fixture()
+    let (_, s) = f.channel()
+    let m = Fixture.message(to: s)
+    #expect(f.k.machMsg(f.ta, MachMsgCall(options: .send, message: m, sendSize: 64)) == MachMsgReturn.sendInvalidData)
+  }
+
+  @Test func section1_1_moveReceiveInTheHeaderIsInvalidHeader() {
+    var f = Fixture()
+    let r = f.receiveRight(f.a)
+    let before = f.k.checkInvariants()
+    #expect(f.send(f.ta, Fixture.message(to: r, MsgType.moveReceive)) == MachMsgReturn.sendInvalidHeader)
+    #expect(f.type(f.a, r) == PortType.receive)
+    #expect(before == [] && f.k.messagesInUse == 0)
+  }
+
+  @Test func section1_1_aReplyNameWithoutADispositionIsInvalidHeader() {
+    var f = Fixture()
+    let (_, s) = f.channel()
+    let r = f.receiveRight(f.a)
+    #expect(f.send(f.ta, Fixture.message(to: s, reply: r, replyDisposition: 0)) == MachMsgReturn.sendInvalidHeader)
+    #expect(f.send(f.ta, Fixture.message(to: s, reply: r, replyDisposition: MsgType.integer32)) == MachMsgReturn.sendInvalidHeader)
+  }
+
+  @Test func section2_5_unknownOrWrongDestinationIsInvalidDestAndChangesNothing() {
+    var f = Fixture()
+    let r = f.receiveRight(f.a)
+    #expect(f.send(f.ta, Fixture.message(to: 42)) == MachMsgReturn.sendInvalidDest)
+    // A receive right alone cannot be the destination of COPY_SEND.
+    #expect(f.send(f.ta, Fixture.message(to: r)) == MachMsgReturn.sendInvalidDest)
+    let (_, d) = f.k.portAllocate(f.a, right: PortRight.deadName.rawValue)
+    #expect(f.send(f.ta, Fixture.message(to: d)) == MachMsgReturn.sendInvalidDest)
+    #expect(f.urefs(f.a, d, .deadName) == 1)
+    #expect(f.status(f.a, r)!.makeSendCount == 0)
+    f.invariantsHold()
+  }
+
+  @Test func section2_5_badReplyIsInvalidReplyAndTheDestinationIsUntouched() {
+    var f = Fixture()
+    let (_, s) = f.channel()
+    #expect(f.send(f.ta, Fixture.message(to: s, MsgType.moveSend, reply: 77, replyDisposition: MsgType.makeSendOnce))
+      == MachMsgReturn.sendInvalidReply)
+    #expect(f.urefs(f.a, s, .send) == 1)  // the MOVE_SEND did not happen
+    let notReceive = f.give(f.b, f.receiveRight(f.b), MsgType.makeSend, to: f.a)
+    #expect(f.send(f.ta, Fixture.message(to: s, reply: notReceive, replyDisposition: MsgType.makeSend))
+      == MachMsgReturn.sendInvalidReply)
+    f.invariantsHold()
+  }
+
+  @Test func section2_5_deadReplyTravelsAsMachPortDead() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let (_, d) = f.k.portAllocate(f.a, right: PortRight.deadName.rawValue)
+    #expect(f.send(f.ta, Fixture.message(to: s, reply: d, replyDisposition: MsgType.moveSend)) == MachMsgReturn.success)
+    #expect(f.entry(f.a, d) == nil)  // its one uref moved
+    #expect(f.receive(f.tb, r) == MachMsgReturn.success)
+    #expect(f.message(f.tb)!.remotePort == MachPort.dead)
+    f.invariantsHold()
+  }
+
+  @Test func section2_5_bodyErrorDestroysTheMessageIncludingHeaderRights() {
+    var f = Fixture()
+    let (_, s) = f.channel()
+    let reply = f.receiveRight(f.a)
+    let m = Fixture.message(to: s, reply: reply, replyDisposition: MsgType.makeSendOnce) {
+      $0.ports([999], disposition: MsgType.copySend)
+    }
+    #expect(f.send(f.ta, m) == MachMsgReturn.sendInvalidRight)
+    // The send-once reply right made during header copy-in was destroyed: its send-once
+    // notification is waiting on the reply port.
+    #expect(f.receive(f.ta, reply) == MachMsgReturn.success)
+    #expect(f.message(f.ta)!.id == NotifyID.sendOnce)
+    #expect(f.k.destroyedMessages[.bodyError] == 1)
+    f.invariantsHold()
+  }
+
+  @Test func section1_2_badDescriptorIsInvalidTypeAndDestroysTheMessage() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    var m = Fixture.message(to: s) { $0.int32([5]) }
+    m.setWord(m.word(at: 0) | MsgHeader.complexBit, at: 0)
+    m.setWord(0x1001_1013, at: 24)  // a port item of 16 bits
+    #expect(f.send(f.ta, m) == MachMsgReturn.sendInvalidType)
+    #expect(f.status(f.b, r)!.messageCount == 0)
+    f.invariantsHold()
+  }
+
+  @Test func section1_2_bodyOverrunIsMsgTooSmallAfterCopyin() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    var m = Fixture.message(to: s, MsgType.moveSend) { $0.int32([5, 6]) }
+    m.setWord(m.word(at: 0) | MsgHeader.complexBit, at: 0)
+    m = Array(m[0..<32])  // descriptor says 8 bytes of data, 4 are there
+    #expect(f.send(f.ta, m) == MachMsgReturn.sendMsgTooSmall)
+    // The destination right was copied in (moved) and then destroyed with the message.
+    #expect(f.entry(f.a, s) == nil)
+    #expect(f.status(f.b, r)!.sendRights == 0)
+    f.invariantsHold()
+  }
+
+  @Test func section1_1_complexBitIsClearedWhenTheBodyCarriesNothingComplex() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    var m = Fixture.message(to: s) { $0.int32([5]) }
+    m.setWord(m.word(at: 0) | MsgHeader.complexBit, at: 0)
+    #expect(f.send(f.ta, m) == MachMsgReturn.success)
+    #expect(f.receive(f.tb, r) == MachMsgReturn.success)
+    #expect(!f.message(f.tb)!.isComplex)
+  }
+
+  @Test func section2_1_noOptionsIsTheNullTrap() {
+    var f = Fixture()
+    #expect(f.k.machMsg(f.ta, MachMsgCall(options: [])) == MachMsgReturn.success)
+  }
+
+  @Test func section2_4_fullQueueBlocksTheSender() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    for i in 0..<5 { #expect(f.send(f.ta, Fixture.message(to: s, id: Int32(i))) == MachMsgReturn.success) }
+    #expect(f.send(f.ta, Fixture.message(to: s, id: 5)) == MachMsgReturn.sendInProgress)
+    #expect(f.k.thread(f.ta).state == .blockedInSend)
+    f.invariantsHold()
+    // A receive makes room and wakes the sender, which queues its message.
+    #expect(f.receive(f.tb, r) == MachMsgReturn.success)
+    #expect(f.k.takeCompletions() == [Completion(thread: f.ta, result: MachMsgReturn.success)])
+    #expect(f.status(f.b, r)!.messageCount == 5)
+    var ids: [Int32] = []
+    for _ in 0..<5 {
+      _ = f.receive(f.tb, r)
+      ids.append(f.message(f.tb)!.id)
+    }
+    #expect(ids == [1, 2, 3, 4, 5])
+    f.invariantsHold()
+  }
+
+  @Test func section2_4_zeroTimeoutOnAFullQueueTimesOutAtOnceAndHandsTheMessageBack() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    for _ in 0..<5 { _ = f.send(f.ta, Fixture.message(to: s)) }
+    let reply = f.receiveRight(f.a)
+    let m = Fixture.message(to: s, MsgType.moveSend, reply: reply, replyDisposition: MsgType.makeSend)
+    #expect(f.send(f.ta, m, options: .sendTimeout, timeout: 0) == MachMsgReturn.sendTimedOut)
+    // Handed back, dispositions not reversed: the rights are in a's space again.
+    let back = f.message(f.ta)!
+    #expect(back.remotePort == s && back.remoteBits == MsgType.portSend)
+    #expect(back.localPort == reply && back.localBits == MsgType.portSend)
+    #expect(f.urefs(f.a, s, .send) == 1)
+    #expect(f.type(f.a, reply) == PortType.sendReceive)
+    #expect(f.status(f.b, r)!.messageCount == 5)
+    f.invariantsHold()
+  }
+
+  @Test func section2_4_sendTimeoutFiresAfterTheGivenMilliseconds() {
+    var f = Fixture()
+    let (_, s) = f.channel()
+    for _ in 0..<5 { _ = f.send(f.ta, Fixture.message(to: s)) }
+    #expect(f.send(f.ta, Fixture.message(to: s), options: .sendTimeout, timeout: 10) == MachMsgReturn.sendInProgress)
+    f.k.advance(by: 9_999)
+    #expect(f.k.takeCompletions().isEmpty)
+    f.k.advance(by: 1)
+    #expect(f.k.takeCompletions() == [Completion(thread: f.ta, result: MachMsgReturn.sendTimedOut)])
+    #expect(f.k.now == 10_000)
+    #expect(f.k.thread(f.ta).state == .idle)
+    f.invariantsHold()
+  }
+
+  @Test func section2_4_sendOnceDestinationIgnoresQlimit() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    for _ in 0..<5 { _ = f.send(f.ta, Fixture.message(to: s)) }
+    let so = f.give(f.b, r, MsgType.makeSendOnce, to: f.a)
+    #expect(f.send(f.ta, Fixture.message(to: so, MsgType.moveSendOnce)) == MachMsgReturn.success)
+    #expect(f.status(f.b, r)!.messageCount == 6)
+    f.invariantsHold()
+  }
+
+  @Test func section2_4_blockedSendersAreWokenInOrder() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let t2 = f.k.createThread(in: f.a)
+    for _ in 0..<5 { _ = f.send(f.ta, Fixture.message(to: s)) }
+    #expect(f.send(f.ta, Fixture.message(to: s, id: 100)) == MachMsgReturn.sendInProgress)
+    #expect(f.send(t2, Fixture.message(to: s, id: 200)) == MachMsgReturn.sendInProgress)
+    _ = f.receive(f.tb, r)
+    _ = f.receive(f.tb, r)
+    #expect(f.k.takeCompletions().map(\.thread) == [f.ta, t2])
+    var ids: [Int32] = []
+    for _ in 0..<5 {
+      _ = f.receive(f.tb, r)
+      ids.append(f.message(f.tb)!.id)
+    }
+    #expect(ids.suffix(2) == [100, 200])
+  }
+
+  @Test func section2_4_raisingQlimitWakesThatManySenders() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let t2 = f.k.createThread(in: f.a)
+    #expect(f.k.portSetQlimit(f.b, r, qlimit: 1) == KernReturn.success)
+    _ = f.send(f.ta, Fixture.message(to: s))
+    #expect(f.send(f.ta, Fixture.message(to: s)) == MachMsgReturn.sendInProgress)
+    #expect(f.send(t2, Fixture.message(to: s)) == MachMsgReturn.sendInProgress)
+    #expect(f.k.portSetQlimit(f.b, r, qlimit: 2) == KernReturn.success)
+    f.k.run()
+    #expect(f.k.takeCompletions().map(\.thread) == [f.ta])
+    #expect(f.k.portSetQlimit(f.b, r, qlimit: 17) == KernReturn.invalidValue)
+    f.invariantsHold()
+  }
+
+  @Test func section2_4_sendNotifyForceQueuesAndNotifiesOnDequeue() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let notify = f.receiveRight(f.a)
+    for _ in 0..<5 { _ = f.send(f.ta, Fixture.message(to: s)) }
+    let call = MachMsgCall(options: [.send, .sendNotify], message: Fixture.message(to: s, id: 9), notify: notify)
+    #expect(f.k.machMsg(f.ta, call) == MachMsgReturn.sendWillNotify)
+    #expect(f.status(f.b, r)!.messageCount == 6)
+    #expect(f.type(f.a, s) & PortType.maRequest != 0)
+    // A second force-queue while the first is pending.
+    #expect(f.k.machMsg(f.ta, call) == MachMsgReturn.sendNotifyInProgress)
+    for _ in 0..<6 { _ = f.receive(f.tb, r) }
+    #expect(f.message(f.tb)!.id == 9)
+    #expect(f.receive(f.ta, notify) == MachMsgReturn.success)
+    let n = f.message(f.ta)!
+    #expect(n.id == NotifyID.msgAccepted)
+    #expect(try! n.items().get()[0].words == [s])
+    #expect(f.type(f.a, s) & PortType.maRequest == 0)
+    f.invariantsHold()
+  }
+
+  @Test func section2_4_sendNotifyWithoutANotifyPortIsInvalidNotify() {
+    var f = Fixture()
+    let (_, s) = f.channel()
+    #expect(f.k.machMsg(f.ta, MachMsgCall(options: [.send, .sendNotify], message: Fixture.message(to: s), notify: 55))
+      == MachMsgReturn.sendInvalidNotify)
+  }
+
+  @Test func section2_4_destinationDeadAfterCopyinIsSuccessAndTheMessageIsDestroyed() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    for _ in 0..<5 { _ = f.send(f.ta, Fixture.message(to: s)) }
+    #expect(f.send(f.ta, Fixture.message(to: s)) == MachMsgReturn.sendInProgress)
+    #expect(f.k.portDestroy(f.b, r) == KernReturn.success)
+    f.k.run()
+    #expect(f.k.takeCompletions() == [Completion(thread: f.ta, result: MachMsgReturn.success)])
+    #expect(f.k.destroyedMessages[.portDied] == 5)
+    #expect(f.k.destroyedMessages[.deadDestination] == 1)
+    #expect(f.k.messagesInUse == 0)
+    f.invariantsHold()
+  }
+
+  @Test func section2_5_sendRightToADeadPortBecomesADeadNameLazily() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    #expect(f.k.portDestroy(f.b, r) == KernReturn.success)
+    #expect(f.entry(f.a, s)!.type == PortType.send)  // not yet converted
+    #expect(f.send(f.ta, Fixture.message(to: s)) == MachMsgReturn.sendInvalidDest)
+    #expect(f.entry(f.a, s)!.type == PortType.deadName)
+    #expect(f.urefs(f.a, s, .deadName) == 1)
+    f.invariantsHold()
+  }
+
+  @Test func section1_5_circularReceiveRightIsDestroyedSilently() {
+    var f = Fixture()
+    let r = f.receiveRight(f.a)
+    let s = f.give(f.a, r, MsgType.makeSend, to: f.a)
+    #expect(s == r)
+    let m = Fixture.message(to: r) { $0.ports([r], disposition: MsgType.moveReceive) }
+    #expect(f.send(f.ta, m) == MachMsgReturn.success)
+    #expect(f.k.destroyedMessages[.circular] == 1)
+    // The receive right travelled in the destroyed message: the port is dead, the send right
+    // left under the name is a dead name once used.
+    #expect(f.send(f.ta, Fixture.message(to: r)) == MachMsgReturn.sendInvalidDest)
+    f.invariantsHold()
+  }
+
+  @Test func section2_2_budgetExhaustedIsNoBufferAndChangesNothing() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    f.k.kmsgLimit = 2
+    _ = f.send(f.ta, Fixture.message(to: s))
+    _ = f.send(f.ta, Fixture.message(to: s))
+    #expect(f.send(f.ta, Fixture.message(to: s, MsgType.moveSend)) == MachMsgReturn.sendNoBuffer)
+    #expect(f.urefs(f.a, s, .send) == 1)
+    // Kernel messages are outside the budget: a notification still goes out.
+    let notify = f.receiveRight(f.b)
+    let lonely = f.receiveRight(f.b)
+    let (_, so, _) = f.k.portExtractRight(f.b, notify, disposition: MsgType.makeSendOnce)
+    _ = f.k.portRequestNotification(f.b, lonely, id: NotifyID.noSenders, sync: 0, notify: so)
+    #expect(f.status(f.b, notify)!.messageCount == 1)
+    #expect(f.k.budgetedMessages == 2)
+    _ = f.receive(f.tb, r)
+    #expect(f.k.budgetedMessages == 1)
+    f.invariantsHold()
+  }
+}
