@@ -235,6 +235,23 @@ extension Kernel {
     deliverFromKernel(k)
   }
 
+  /// A message reached a dead port: "pretend it got sent and was then immediately destroyed".
+  /// The destination right is dropped without a notification, as `ipc_mqueue_send` does, so
+  /// that a send-once notification to a dead port cannot loop.
+  mutating func discardForDeadDestination(_ k: Int32) {
+    let o = destination(of: k)
+    if o >= 0 {
+      if MsgHeader.remote(kmsgs[Int(k)].bits) == MsgType.portSend {
+        objects[Int(o)].sendRights -= 1
+      } else {
+        objects[Int(o)].sendOnceRights -= 1
+      }
+      kmsgs[Int(k)].bytes.setWord(MachPort.null, at: MsgHeader.remoteOffset)
+      reclaimIfUnreferenced(o)
+    }
+    destroyMessage(k, reason: .deadDestination)
+  }
+
   /// Queues a kernel-originated message (`ipc_mqueue_send_always`): no qlimit; a dead
   /// destination destroys it.
   mutating func deliverFromKernel(_ k: Int32) {
@@ -243,7 +260,7 @@ extension Kernel {
       return
     }
     if !objects[Int(o)].isActive {
-      destroyMessage(k, reason: .deadDestination)
+      discardForDeadDestination(k)
     } else if case .kernel = objects[Int(o)].receiver {
       destroyMessage(k, reason: .consumedByKernel)
     } else {

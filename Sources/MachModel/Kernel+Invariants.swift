@@ -43,6 +43,11 @@ extension Kernel {
     }
     for (t, th) in threads.enumerated() where th.kmsg >= 0 {
       found(th.kmsg, "thread \(t)")
+      // A message handed off to a receiver stays counted on its port until the receiver runs.
+      if th.state == .runnable && th.resumeFrom == .blockedInReceive {
+        let d = Int(destination(of: th.kmsg))
+        if d >= 0 { queued[d, default: 0] += 1 }
+      }
     }
     let inUse = kmsgs.indices.filter { kmsgs[$0].isInUse }
     for k in inUse where place[k] == nil {
@@ -55,7 +60,7 @@ extension Kernel {
     if budgeted != budgetedMessages {
       problems.append("budget counts \(budgetedMessages) messages, \(budgeted) are budgeted")
     }
-    for (i, p) in objects.enumerated() where !p.isReclaimed && !p.isSet {
+    for (i, p) in objects.enumerated() where !p.isReclaimed && !p.isSet && p.isActive {
       if p.messageCount != queued[i, default: 0] {
         problems.append("port \(i) counts \(p.messageCount) queued messages, \(queued[i, default: 0]) are queued")
       }

@@ -82,10 +82,6 @@ extension Kernel {
       destroyPartial(k, copiedUpTo: copiedUpTo)
       return body
     }
-    if kmsgs[Int(k)].bits & MsgHeader.circularBit != 0 {
-      destroyMessage(k, reason: .circular)  // ipc_mqueue_send: silently destroyed, success
-      return MachMsgReturn.success
-    }
     threads[Int(t)].kmsg = k
     return deliverHeldMessage(t)
   }
@@ -99,7 +95,7 @@ extension Kernel {
     let options = threads[Int(t)].call!.options
     if !objects[Int(o)].isActive {
       threads[Int(t)].kmsg = -1
-      destroyMessage(k, reason: .deadDestination)
+      discardForDeadDestination(k)
       return MachMsgReturn.success
     }
     if case .kernel = objects[Int(o)].receiver {
@@ -110,7 +106,11 @@ extension Kernel {
     let sendOnce = MsgHeader.remote(kmsgs[Int(k)].bits) == MsgType.portSendOnce
     if objects[Int(o)].messageCount < objects[Int(o)].qlimit || sendOnce || options.contains(.sendAlways) {
       threads[Int(t)].kmsg = -1
-      enqueue(k, on: o)
+      if kmsgs[Int(k)].bits & MsgHeader.circularBit != 0 {
+        destroyMessage(k, reason: .circular)  // "don't allow the creation of a circular loop"
+      } else {
+        enqueue(k, on: o)
+      }
       return MachMsgReturn.success
     }
     // The queue is full.
@@ -205,8 +205,7 @@ extension Kernel {
       let o = destination(of: k)
       let seqno = objects[Int(o)].seqno
       objects[Int(o)].seqno &+= 1
-      objects[Int(o)].messageCount -= 1
-      if objects[Int(o)].messageCount < objects[Int(o)].qlimit { wakeOneSender(o) }
+      uncount(k)
       return completeReceive(t, k, seqno: seqno)
     }
     if call.options.contains(.receiveTimeout) && call.timeout == 0 { return MachMsgReturn.rcvTimedOut }

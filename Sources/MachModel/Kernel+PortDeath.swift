@@ -43,10 +43,8 @@ extension Kernel {
       objects[Int(o)].noSendersNotify = -1
       notifySendOnce(ns)
     }
-    while let k = popMessage(o) {
-      objects[Int(o)].messageCount -= 1
-      destroyMessage(k, reason: .portDied)
-    }
+    while let k = popMessage(o) { destroyMessage(k, reason: .portDied) }
+    objects[Int(o)].messageCount = 0
     let requests = objects[Int(o)].deadNameRequests
     objects[Int(o)].deadNameRequests = []
     for r in requests {

@@ -9,11 +9,18 @@ extension Kernel {
     return s >= 0 ? s : o
   }
 
-  /// Hands `k` (in kernel form, destined to the live port `o`) to the first waiting receiver
-  /// whose buffer is large enough, stamping the port's seqno; receivers with a smaller
-  /// MACH_RCV_LARGE buffer are woken with MACH_RCV_TOO_LARGE and the size on the way.
-  /// With no such receiver, queues it at the tail. Ignores qlimit: the caller decided.
+  /// `ipc_mqueue_send` past the queue-limit check: counts `k` on its live destination `o`
+  /// (`ip_msgcount++`), then hands it off or queues it.
   mutating func enqueue(_ k: Int32, on o: ObjectIndex) {
+    objects[Int(o)].messageCount += 1
+    handOffOrQueue(k, on: o)
+  }
+
+  /// Hands `k` to the first receiver waiting on `o`'s queue whose buffer is large enough,
+  /// stamping the port's seqno; receivers with a smaller MACH_RCV_LARGE buffer are woken with
+  /// MACH_RCV_TOO_LARGE and the size on the way. With no such receiver, queues it at the
+  /// tail. The message stays counted in `o`'s `messageCount` until the receiver resumes.
+  mutating func handOffOrQueue(_ k: Int32, on o: ObjectIndex) {
     let q = queueOwner(o)
     let size = UInt32(kmsgs[Int(k)].size)
     while let r = popThread(.receivers, of: q) {
@@ -31,7 +38,15 @@ extension Kernel {
       makeRunnable(r)
     }
     appendMessage(k, to: q)
-    objects[Int(o)].messageCount += 1
+  }
+
+  /// The end of `ipc_mqueue_receive`: a dequeued (or handed-off) message leaves its live
+  /// port's count, which may let one blocked sender retry.
+  mutating func uncount(_ k: Int32) {
+    let o = destination(of: k)
+    guard o >= 0, objects[Int(o)].isActive else { return }
+    objects[Int(o)].messageCount -= 1
+    if objects[Int(o)].messageCount < objects[Int(o)].qlimit { wakeOneSender(o) }
   }
 
   mutating func appendMessage(_ k: Int32, to q: ObjectIndex) {
@@ -183,10 +198,7 @@ extension Kernel {
     var moved: [Int32] = []
     while let k = popMessage(o) { moved.append(k) }
     objects[Int(o)].portSet = set
-    for k in moved {
-      objects[Int(o)].messageCount -= 1
-      enqueue(k, on: o)
-    }
+    for k in moved { handOffOrQueue(k, on: o) }  // ipc_mqueue_move: still counted on the port
   }
 
   /// `ipc_pset_remove`: the port's messages move back from the set's queue to its own.

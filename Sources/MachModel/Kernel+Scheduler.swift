@@ -55,6 +55,7 @@ extension Kernel {
       if woken == MachMsgReturn.success {
         let k = threads[Int(t)].kmsg
         threads[Int(t)].kmsg = -1
+        uncount(k)
         finish(t, completeReceive(t, k, seqno: threads[Int(t)].seqno))
       } else if woken == MachMsgReturn.rcvTooLarge {
         threads[Int(t)].message = Self.sizeOnlyHeader(threads[Int(t)].waitSize)

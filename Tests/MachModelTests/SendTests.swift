@@ -320,3 +320,49 @@ import Testing
     f.invariantsHold()
   }
 }
+
+/// Details of `ipc_mqueue_send` / `ipc_mqueue_receive` (mach-semantics.md §2.4, checked
+/// against GNU Mach's ipc/ipc_mqueue.c).
+@Suite struct QueueAccountingTests {
+  @Test func section2_4_sendOnceToADeadPortIsDroppedWithoutANotification() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let p = f.receiveRight(f.a)
+    _ = f.send(f.ta, Fixture.message(to: s, reply: p, replyDisposition: MsgType.makeSendOnce))
+    _ = f.k.portDestroy(f.a, p)
+    // The reply right's port died in transit: it arrives as DEAD, and the send-once
+    // notification it owes goes nowhere (GNU Mach drops it rather than loop).
+    #expect(f.receive(f.tb, r) == MachMsgReturn.success)
+    #expect(f.message(f.tb)!.remotePort == MachPort.dead)
+    #expect(f.k.messagesInUse == 0)
+    #expect(f.send(f.ta, Fixture.message(to: p, MsgType.copySend)) == MachMsgReturn.sendInvalidDest)
+    f.invariantsHold()
+  }
+
+  @Test func section2_4_aHandedOffMessageCountsAgainstQlimitUntilTheReceiverRuns() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    _ = f.k.portSetQlimit(f.b, r, qlimit: 1)
+    _ = f.k.machMsg(f.tb, .receive(r))  // blocks; no run afterwards
+    #expect(f.k.machMsg(f.ta, .send(Fixture.message(to: s))) == MachMsgReturn.success)  // handed off
+    #expect(f.status(f.b, r)!.messageCount == 1)
+    let t2 = f.k.createThread(in: f.a)
+    #expect(f.k.machMsg(t2, .send(Fixture.message(to: s))) == MachMsgReturn.sendInProgress)
+    f.k.run()  // the receiver resumes, the count drops, the blocked sender gets in
+    #expect(f.k.takeCompletions() == [Completion(thread: f.tb, result: MachMsgReturn.success), Completion(thread: t2, result: MachMsgReturn.success)])
+    #expect(f.status(f.b, r)!.messageCount == 1)
+    f.invariantsHold()
+  }
+
+  @Test func section1_5_aCircularMessageWaitsForRoomBeforeItIsDestroyed() {
+    var f = Fixture()
+    let r = f.receiveRight(f.a)
+    _ = f.give(f.a, r, MsgType.makeSend, to: f.a)
+    _ = f.k.portSetQlimit(f.a, r, qlimit: 1)
+    _ = f.send(f.ta, Fixture.message(to: r))
+    let m = Fixture.message(to: r) { $0.ports([r], disposition: MsgType.moveReceive) }
+    #expect(f.send(f.ta, m, options: .sendTimeout, timeout: 0) == MachMsgReturn.sendTimedOut)
+    #expect(f.type(f.a, r) == PortType.sendReceive)  // handed back with its receive right
+    f.invariantsHold()
+  }
+}

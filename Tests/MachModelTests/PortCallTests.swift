@@ -1,0 +1,209 @@
+import MachModel
+import Testing
+
+/// The mach_port calls and their error codes: mach-semantics.md §3 ("Port RPCs").
+@Suite struct PortCallTests {
+  @Test func section3_deallocateDropsOneUref() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    _ = f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: 2)
+    #expect(f.k.portDeallocate(f.a, s) == KernReturn.success)
+    #expect(f.urefs(f.a, s, .send) == 2)
+    #expect(f.k.portDeallocate(f.a, s) == KernReturn.success)
+    #expect(f.k.portDeallocate(f.a, s) == KernReturn.success)
+    #expect(f.entry(f.a, s) == nil)
+    #expect(f.k.portDeallocate(f.a, s) == KernReturn.invalidName)
+    #expect(f.status(f.b, r)!.sendRights == 0)
+    f.invariantsHold()
+  }
+
+  @Test func section3_deallocateOnReceiveOnlyOrASetIsInvalidRight() {
+    var f = Fixture()
+    let r = f.receiveRight(f.a)
+    let (_, set) = f.k.portAllocate(f.a, right: PortRight.portSet.rawValue)
+    #expect(f.k.portDeallocate(f.a, r) == KernReturn.invalidRight)
+    #expect(f.k.portDeallocate(f.a, set) == KernReturn.invalidRight)
+    #expect(f.type(f.a, r) == PortType.receive)
+  }
+
+  @Test func section3_deallocateOnSendReceiveDropsTheSendRight() {
+    var f = Fixture()
+    let r = f.receiveRight(f.a)
+    _ = f.give(f.a, r, MsgType.makeSend, to: f.a)
+    #expect(f.k.portDeallocate(f.a, r) == KernReturn.success)
+    #expect(f.type(f.a, r) == PortType.receive)
+    f.invariantsHold()
+  }
+
+  @Test func section3_destroyRemovesEveryRightUnderTheName() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    _ = f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: 3)
+    #expect(f.k.portDestroy(f.a, s) == KernReturn.success)
+    #expect(f.entry(f.a, s) == nil)
+    #expect(f.status(f.b, r)!.sendRights == 0)
+    #expect(f.k.portDestroy(f.a, s) == KernReturn.invalidName)
+    f.invariantsHold()
+  }
+
+  @Test func section3_modRefsOnReceiveTakesOnlyZeroOrMinusOne() {
+    var f = Fixture()
+    let r = f.receiveRight(f.a)
+    #expect(f.k.portModRefs(f.a, r, right: PortRight.receive.rawValue, delta: 0) == KernReturn.success)
+    #expect(f.k.portModRefs(f.a, r, right: PortRight.receive.rawValue, delta: 1) == KernReturn.invalidValue)
+    #expect(f.k.portModRefs(f.a, r, right: PortRight.receive.rawValue, delta: -2) == KernReturn.invalidValue)
+    #expect(f.k.portModRefs(f.a, r, right: PortRight.send.rawValue, delta: 1) == KernReturn.invalidRight)
+    #expect(f.k.portModRefs(f.a, r, right: 7, delta: 1) == KernReturn.invalidValue)
+    #expect(f.k.portModRefs(f.a, r, right: PortRight.receive.rawValue, delta: -1) == KernReturn.success)
+    #expect(f.entry(f.a, r) == nil)
+    f.invariantsHold()
+  }
+
+  @Test func section3_modRefsMinusOneOnSendReceiveLeavesADeadNameAtOnce() {
+    var f = Fixture()
+    let r = f.receiveRight(f.a)
+    _ = f.give(f.a, r, MsgType.makeSend, to: f.a)
+    #expect(f.k.portModRefs(f.a, r, right: PortRight.receive.rawValue, delta: -1) == KernReturn.success)
+    #expect(f.entry(f.a, r)!.type == PortType.deadName)
+    #expect(f.urefs(f.a, r, .deadName) == 1)
+    f.invariantsHold()
+  }
+
+  @Test func section3_modRefsOnSendAndDeadNames() {
+    var f = Fixture()
+    let (_, s) = f.channel()
+    #expect(f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: -2) == KernReturn.invalidValue)
+    #expect(f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: 65535) == KernReturn.urefsOverflow)
+    #expect(f.k.portModRefs(f.a, s, right: PortRight.deadName.rawValue, delta: 1) == KernReturn.invalidRight)
+    let (_, d) = f.k.portAllocate(f.a, right: PortRight.deadName.rawValue)
+    #expect(f.k.portModRefs(f.a, d, right: PortRight.deadName.rawValue, delta: 4) == KernReturn.success)
+    #expect(f.urefs(f.a, d, .deadName) == 5)
+    #expect(f.k.portModRefs(f.a, d, right: PortRight.deadName.rawValue, delta: -5) == KernReturn.success)
+    #expect(f.entry(f.a, d) == nil)
+    #expect(f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: -1) == KernReturn.success)
+    #expect(f.entry(f.a, s) == nil)
+    f.invariantsHold()
+  }
+
+  @Test func section3_modRefsOnADeadPortsSendRightAsDeadName() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    _ = f.k.portDestroy(f.b, r)
+    #expect(f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: -1) == KernReturn.invalidRight)
+    #expect(f.k.portModRefs(f.a, s, right: PortRight.deadName.rawValue, delta: -1) == KernReturn.success)
+    #expect(f.entry(f.a, s) == nil)
+    f.invariantsHold()
+  }
+
+  @Test func section3_getRefsReportsZeroForAMissingRight() {
+    var f = Fixture()
+    let r = f.receiveRight(f.a)
+    #expect(f.k.portGetRefs(f.a, r, right: PortRight.send.rawValue) == (KernReturn.success, 0))
+    #expect(f.k.portGetRefs(f.a, r, right: PortRight.receive.rawValue) == (KernReturn.success, 1))
+    #expect(f.k.portGetRefs(f.a, r, right: 8).0 == KernReturn.invalidValue)
+    #expect(f.k.portGetRefs(f.a, 99, right: 0).0 == KernReturn.invalidName)
+  }
+
+  @Test func section3_insertRightErrors() {
+    var f = Fixture()
+    let p = f.receiveRight(f.b)
+    let q = f.receiveRight(f.b)
+    let (_, o, type) = f.k.portExtractRight(f.b, p, disposition: MsgType.makeSend)
+    #expect(f.k.portInsertRight(f.a, 10, right: o, carriedType: type) == KernReturn.success)
+    #expect(f.type(f.a, 10) == PortType.send)
+    // The same port's send right under the same name: one more uref.
+    let (_, o2, _) = f.k.portExtractRight(f.b, p, disposition: MsgType.makeSend)
+    #expect(f.k.portInsertRight(f.a, 10, right: o2, carriedType: type) == KernReturn.success)
+    #expect(f.urefs(f.a, 10, .send) == 2)
+    // Under another name: the space already holds that port.
+    let (_, o3, _) = f.k.portExtractRight(f.b, p, disposition: MsgType.makeSend)
+    #expect(f.k.portInsertRight(f.a, 11, right: o3, carriedType: type) == KernReturn.rightExists)
+    f.k.releaseKernelRight(o3, carriedType: type)
+    // Another port under a taken name.
+    let (_, o4, _) = f.k.portExtractRight(f.b, q, disposition: MsgType.makeSend)
+    #expect(f.k.portInsertRight(f.a, 10, right: o4, carriedType: type) == KernReturn.nameExists)
+    #expect(f.k.portInsertRight(f.a, 0, right: o4, carriedType: type) == KernReturn.invalidValue)
+    f.k.releaseKernelRight(o4, carriedType: type)
+    // A dead right.
+    #expect(f.k.portInsertRight(f.a, 12, right: -1, carriedType: type) == KernReturn.invalidCapability)
+    f.invariantsHold()
+  }
+
+  @Test func section3_extractRightTakesTheRightOutOfTheSpace() {
+    var f = Fixture()
+    let p = f.receiveRight(f.a)
+    #expect(f.k.portExtractRight(f.a, p, disposition: MsgType.copySend).0 == KernReturn.invalidRight)
+    #expect(f.k.portExtractRight(f.a, 77, disposition: MsgType.copySend).0 == KernReturn.invalidName)
+    #expect(f.k.portExtractRight(f.a, p, disposition: MsgType.integer32).0 == KernReturn.invalidValue)
+    let (kr, o, type) = f.k.portExtractRight(f.a, p, disposition: MsgType.moveReceive)
+    #expect(kr == KernReturn.success && type == MsgType.portReceive)
+    #expect(f.entry(f.a, p) == nil)
+    #expect(f.k.portInsertRight(f.b, 5, right: o, carriedType: type) == KernReturn.success)
+    #expect(f.type(f.b, 5) == PortType.receive)
+    f.invariantsHold()
+  }
+
+  @Test func section3_receiveStatusReportsTheCounts() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    _ = f.send(f.ta, Fixture.message(to: s))
+    let st = f.status(f.b, r)!
+    #expect(st.messageCount == 1 && st.sendRights == 2 && st.makeSendCount == 1 && st.qlimit == 5)
+    #expect(f.k.portSetMscount(f.b, r, mscount: 9) == KernReturn.success)
+    #expect(f.status(f.b, r)!.makeSendCount == 9)
+    #expect(f.k.portGetReceiveStatus(f.a, s).0 == KernReturn.invalidRight)
+    #expect(f.k.portSetQlimit(f.a, s, qlimit: 3) == KernReturn.invalidRight)
+  }
+
+  @Test func section1_7_outOfLineMemoryLandsAtTheReceiversLowestFreePage() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    #expect(f.k.vmAllocate(f.a, size: 100) == (KernReturn.success, 0x10000))
+    #expect(f.k.vmAllocate(f.b, size: 5000) == (KernReturn.success, 0x10000))
+    let m = Fixture.message(to: s) { $0.outOfLine(address: 0x10000, size: 100) }
+    #expect(f.send(f.ta, m) == MachMsgReturn.success)
+    #expect(f.receive(f.tb, r) == MachMsgReturn.success)
+    let item = try! f.message(f.tb)!.items().get()[0]
+    #expect(item.descriptor.deallocate)  // the receiver owns the region
+    #expect(item.words == [0x12000])  // b's 5000 bytes took two pages
+    #expect(f.k.task(f.b).map.contains(address: 0x12000, size: 100))
+    #expect(f.k.task(f.a).map.contains(address: 0x10000, size: 100))  // not deallocated
+    #expect(f.message(f.tb)!.size == 40)  // the region does not count, its address does
+  }
+
+  @Test func section1_7_outOfLineWithDeallocateMovesTheRegion() {
+    var f = Fixture()
+    let (_, s) = f.channel()
+    _ = f.k.vmAllocate(f.a, size: 4096)
+    let m = Fixture.message(to: s) { $0.outOfLine(address: 0x10000, size: 4096, deallocate: true) }
+    #expect(f.send(f.ta, m) == MachMsgReturn.success)
+    #expect(!f.k.task(f.a).map.contains(address: 0x10000, size: 1))
+  }
+
+  @Test func section1_7_unreadableRegionIsInvalidMemory() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let m = Fixture.message(to: s) { $0.outOfLine(address: 0x40000, size: 10) }
+    #expect(f.send(f.ta, m) == MachMsgReturn.sendInvalidMemory)
+    #expect(f.status(f.b, r)!.messageCount == 0)
+    f.invariantsHold()
+  }
+
+  @Test func section4_destroyingASpaceLeavesNothingBehind() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let reply = f.receiveRight(f.a)
+    _ = f.send(f.ta, Fixture.message(to: s, reply: reply, replyDisposition: MsgType.makeSendOnce))
+    let ns = f.receiveRight(f.a)
+    let (_, nso, _) = f.k.portExtractRight(f.a, ns, disposition: MsgType.makeSendOnce)
+    _ = f.k.portRequestNotification(f.b, r, id: NotifyID.noSenders, sync: 0, notify: nso)
+    f.k.destroySpace(f.a)
+    // a's send right was released: no-senders went to a's port, which died with a's space.
+    f.k.destroySpace(f.b)
+    f.k.run()
+    #expect(f.k.messagesInUse == 0)
+    #expect(f.k.objects.allSatisfy { !$0.isActive })
+    #expect(f.k.task(f.a).space.count == 0 && f.k.task(f.b).space.count == 0)
+    f.invariantsHold()
+  }
+}
