@@ -566,9 +566,14 @@ extension Kernel {
   }
 
   /// Gives `task` a kernel-held right, as message copy-out would, and returns its name
-  /// (MACH_PORT_DEAD for a right to a dead port).
+  /// (MACH_PORT_DEAD for a right to a dead port). Into a dead space the right is destroyed
+  /// and the answer is MACH_PORT_NULL.
   public mutating func copyoutKernelRight(_ task: TaskIndex, _ o: ObjectIndex, carriedType: UInt32) -> PortName {
     guard o >= 0 else { return MachPort.dead }
+    guard spaceIsUsable(task) else {
+      releaseRight(o, carriedType)
+      return MachPort.null
+    }
     guard objects[Int(o)].isActive else {
       releaseRight(o, carriedType)
       return MachPort.dead

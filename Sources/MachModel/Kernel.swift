@@ -136,6 +136,9 @@ public struct Kernel: Sendable {
     freeKMsg = k
   }
 
+  /// Ports and sets whose slot is in use (alive, or dead but still referenced).
+  public var objectsInUse: Int { objects.reduce(0) { $0 + ($1.isReclaimed ? 0 : 1) } }
+
   /// Kernel messages in use right now.
   public var messagesInUse: Int { kmsgs.reduce(0) { $0 + ($1.isInUse ? 1 : 0) } }
 
@@ -156,6 +159,8 @@ public enum DestroyReason: String, Sendable, CaseIterable {
   case portDied
   /// Consumed by the kernel (a notification to a kernel port, a kernel RPC request).
   case consumedByKernel
+  /// Held by a thread that was terminated.
+  case threadTerminated
 }
 
 /// A mach_msg call that finished after blocking.
