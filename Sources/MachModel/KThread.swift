@@ -55,6 +55,24 @@ public struct MachMsgCall: Sendable {
   }
 }
 
+/// mach_msg's arguments other than the send buffer, kept while a call is in progress.
+struct CallParameters: Sendable {
+  var options: MachMsgOptions = []
+  var receiveSize: UInt32 = 0
+  var receiveName: PortName = 0
+  var timeout: UInt32 = 0
+  var notify: PortName = 0
+
+  init() {}
+  init(_ call: MachMsgCall) {
+    options = call.options
+    receiveSize = call.receiveSize
+    receiveName = call.receiveName
+    timeout = call.timeout
+    notify = call.notify
+  }
+}
+
 /// A thread (`struct thread` with its IPC state `ith_*`).
 public struct KThread: Sendable {
   public var task: TaskIndex
@@ -66,8 +84,9 @@ public struct KThread: Sendable {
   var resumeFrom: ThreadRunState = .idle
   /// The call blocked on the way, so its end is reported in `Kernel.completions`.
   var completesAsynchronously = false
-  /// The call in progress.
-  var call: MachMsgCall? = nil
+  /// The scalar arguments of the call in progress (the message bytes are copied into a kernel
+  /// buffer at once, so the thread keeps no reference to the caller's buffer).
+  var call = CallParameters()
   /// The receive half still has to run after the send half.
   var receivePending = false
   /// The message held: being sent while blocked, or handed off to this receiver.
@@ -85,10 +104,21 @@ public struct KThread: Sendable {
   /// Pending timeout, as an id in the timer queue, or -1.
   var timer: Int32 = -1
   /// The bytes of the last completed call: the received message, the header of a too-large
-  /// one, or a failed send handed back.
-  public internal(set) var message: [UInt8] = []
+  /// one, or a failed send handed back (empty when the call left none).
+  public var message: [UInt8] { Array(messageBuffer[0..<messageLength]) }
+  /// Reused across calls; only the first `messageLength` bytes are the message.
+  var messageBuffer: [UInt8] = []
+  var messageLength = 0
   /// The return code of the last completed call.
   public internal(set) var result: ReturnCode = 0
 
   init(task: TaskIndex) { self.task = task }
+}
+
+extension KThread {
+  /// Leaves `bytes[0..<length]` as the thread's message, reusing its buffer.
+  mutating func setMessage(_ bytes: [UInt8], length: Int) {
+    messageBuffer.overwritePrefix(with: bytes, length: length)
+    messageLength = length
+  }
 }

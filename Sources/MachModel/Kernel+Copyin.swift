@@ -85,9 +85,7 @@ extension Kernel {
 
     let newBits = (bits & MsgHeader.otherMask)
       | MsgHeader.bits(remote: MsgType.carriedType(destType), local: replyType == 0 ? 0 : MsgType.carriedType(replyType))
-    kmsgs[Int(k)].bytes.setWord(newBits, at: MsgHeader.bitsOffset)
-    kmsgs[Int(k)].bytes.setWord(Self.address(of: dest.object), at: MsgHeader.remoteOffset)
-    kmsgs[Int(k)].bytes.setWord(replyAddress, at: MsgHeader.localOffset)
+    kmsgs[Int(k)].bytes.setHeaderPorts(bits: newBits, remote: Self.address(of: dest.object), local: replyAddress)
     return MachMsgReturn.success
   }
 

@@ -39,9 +39,7 @@ extension Kernel {
     }
     let newBits = (bits & MsgHeader.otherMask & ~MsgHeader.circularBit)
       | MsgHeader.bits(remote: replyType, local: destType)
-    kmsgs[Int(k)].bytes.setWord(newBits, at: MsgHeader.bitsOffset)
-    kmsgs[Int(k)].bytes.setWord(replyName, at: MsgHeader.remoteOffset)
-    kmsgs[Int(k)].bytes.setWord(destName, at: MsgHeader.localOffset)
+    kmsgs[Int(k)].bytes.setHeaderPorts(bits: newBits, remote: replyName, local: destName)
   }
 
   /// Copies out the body of `k` into `task`: rights get names in the receiver's space (DEAD

@@ -12,15 +12,15 @@ extension Kernel {
     guard t >= 0, Int(t) < threads.count, threads[Int(t)].state == .idle,
       tasks[Int(threads[Int(t)].task)].isActive
     else { return KernReturn.failure }
-    threads[Int(t)].message.removeAll(keepingCapacity: true)
+    threads[Int(t)].messageLength = 0
     threads[Int(t)].completesAsynchronously = false
     if !call.options.contains(.send) && !call.options.contains(.receive) {
       return finish(t, MachMsgReturn.success)  // MACH_MSG_OPTION_NONE: the null trap
     }
-    threads[Int(t)].call = call
+    threads[Int(t)].call = CallParameters(call)
     threads[Int(t)].receivePending = call.options.contains(.receive)
     if call.options.contains(.send) {
-      let code = sendHalf(t)
+      let code = sendHalf(t, call.message, size: call.sendSize)
       if code == MachMsgReturn.sendInProgress { return block(t, .blockedInSend) }
       if code != MachMsgReturn.success { return finish(t, code) }
     }
@@ -47,7 +47,7 @@ extension Kernel {
   mutating func finish(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
     threads[Int(t)].state = .idle
     threads[Int(t)].result = code
-    threads[Int(t)].call = nil
+    threads[Int(t)].call = CallParameters()
     threads[Int(t)].receivePending = false
     if threads[Int(t)].completesAsynchronously {
       completions.append(Completion(thread: t, result: code))
@@ -59,19 +59,18 @@ extension Kernel {
 
   /// The send half up to the queue: `ipc_kmsg_get`, copy-in, then delivery. Returns
   /// MACH_SEND_IN_PROGRESS when the thread must block with the message in its hands.
-  mutating func sendHalf(_ t: ThreadIndex) -> ReturnCode {
+  mutating func sendHalf(_ t: ThreadIndex, _ message: [UInt8], size sendSize: UInt32) -> ReturnCode {
     let task = threads[Int(t)].task
-    let size = Int(threads[Int(t)].call!.sendSize)
+    let size = Int(sendSize)
     guard size >= MsgHeader.size, size % 4 == 0 else { return MachMsgReturn.sendMsgTooSmall }
-    guard size <= threads[Int(t)].call!.message.count else { return MachMsgReturn.sendInvalidData }
+    guard size <= message.count else { return MachMsgReturn.sendInvalidData }
     guard let k = allocKMsg(budgeted: true) else { return MachMsgReturn.sendNoBuffer }
-    kmsgs[Int(k)].bytes.removeAll(keepingCapacity: true)
-    kmsgs[Int(k)].bytes.append(contentsOf: threads[Int(t)].call!.message[0..<size])
+    kmsgs[Int(k)].bytes.overwritePrefix(with: message, length: size)
     kmsgs[Int(k)].bytes.setWord(UInt32(size), at: MsgHeader.sizeOffset)
     kmsgs[Int(k)].sender = task
 
-    let options = threads[Int(t)].call!.options
-    let notify = options.contains(.sendNotify) ? threads[Int(t)].call!.notify : MachPort.null
+    let options = threads[Int(t)].call.options
+    let notify = options.contains(.sendNotify) ? threads[Int(t)].call.notify : MachPort.null
     let header = copyinHeader(k, from: task, notify: notify)
     guard header == MachMsgReturn.success else {
       freeKMsgBuffer(k)
@@ -92,7 +91,7 @@ extension Kernel {
   mutating func deliverHeldMessage(_ t: ThreadIndex) -> ReturnCode {
     let k = threads[Int(t)].kmsg
     let o = destination(of: k)
-    let options = threads[Int(t)].call!.options
+    let options = threads[Int(t)].call.options
     if !objects[Int(o)].isActive {
       threads[Int(t)].kmsg = -1
       discardForDeadDestination(k)
@@ -115,7 +114,7 @@ extension Kernel {
     }
     // The queue is full.
     let notify = options.contains(.sendNotify)
-    let timeout = options.contains(.sendTimeout) ? threads[Int(t)].call!.timeout : 0
+    let timeout = options.contains(.sendTimeout) ? threads[Int(t)].call.timeout : 0
     if (notify || options.contains(.sendTimeout)) && timeout == 0 {
       return sendTimedOut(t)
     }
@@ -131,7 +130,7 @@ extension Kernel {
   /// back to the sender with the error.
   mutating func sendTimedOut(_ t: ThreadIndex) -> ReturnCode {
     let k = threads[Int(t)].kmsg
-    let call = threads[Int(t)].call!
+    let call = threads[Int(t)].call
     var code = MachMsgReturn.sendTimedOut
     if call.options.contains(.sendNotify) {
       code = registerMsgAccepted(t, k)
@@ -148,7 +147,7 @@ extension Kernel {
   /// request whose send-once right is made from the receive right named by `notify`.
   private mutating func registerMsgAccepted(_ t: ThreadIndex, _ k: Int32) -> ReturnCode {
     let task = threads[Int(t)].task
-    let notify = threads[Int(t)].call!.notify
+    let notify = threads[Int(t)].call.notify
     guard MachPort.isValid(notify), let n = entry(task, notify), n.has(PortType.receive) else {
       return MachMsgReturn.sendInvalidNotify
     }
@@ -170,7 +169,7 @@ extension Kernel {
     let k = threads[Int(t)].kmsg
     threads[Int(t)].kmsg = -1
     copyoutPseudo(k, to: threads[Int(t)].task)
-    threads[Int(t)].message = Array(kmsgs[Int(k)].bytes[0..<kmsgs[Int(k)].size])
+    threads[Int(t)].setMessage(kmsgs[Int(k)].bytes, length: kmsgs[Int(k)].size)
     freeKMsgBuffer(k)
     return code
   }
@@ -181,7 +180,7 @@ extension Kernel {
   /// (MACH_RCV_IN_PROGRESS), or fails as `ipc_mqueue_copyin` and `ipc_mqueue_receive` do.
   mutating func receiveHalf(_ t: ThreadIndex) -> ReturnCode {
     let task = threads[Int(t)].task
-    let call = threads[Int(t)].call!
+    let call = threads[Int(t)].call
     guard tasks[Int(task)].space.isActive, let e = entry(task, call.receiveName),
       e.has(PortType.receive | PortType.portSet)
     else { return MachMsgReturn.rcvInvalidName }
@@ -198,7 +197,7 @@ extension Kernel {
       let size = UInt32(kmsgs[Int(head)].size)
       if large && size > call.receiveSize {
         // MACH_RCV_LARGE: the message stays queued; only its size is written back.
-        threads[Int(t)].message = Self.sizeOnlyHeader(size)
+        threads[Int(t)].setMessage(Self.sizeOnlyHeader(size), length: MsgHeader.size)
         return MachMsgReturn.rcvTooLarge
       }
       let k = popMessage(q)!
@@ -221,7 +220,7 @@ extension Kernel {
   /// MACH_RCV_LARGE, destroyed leaving only its header).
   mutating func completeReceive(_ t: ThreadIndex, _ k: Int32, seqno: UInt32) -> ReturnCode {
     let task = threads[Int(t)].task
-    let call = threads[Int(t)].call!
+    let call = threads[Int(t)].call
     kmsgs[Int(k)].bytes.setWord(seqno, at: MsgHeader.seqnoOffset)
     let notify = kmsgs[Int(k)].acceptedNotify
     if notify >= 0 {
@@ -232,15 +231,14 @@ extension Kernel {
     let size = kmsgs[Int(k)].size
     if !call.options.contains(.receiveLarge) && UInt32(size) > call.receiveSize {
       copyoutDestOnly(k, to: task)
-      threads[Int(t)].message = Array(kmsgs[Int(k)].bytes[0..<MsgHeader.size])
+      threads[Int(t)].setMessage(kmsgs[Int(k)].bytes, length: MsgHeader.size)
       destroyedMessages[.tooLarge, default: 0] += 1
       freeKMsgBuffer(k)
       return MachMsgReturn.rcvTooLarge
     }
     copyoutHeader(k, to: task)
     copyoutBody(k, to: task)
-    threads[Int(t)].message.removeAll(keepingCapacity: true)
-    threads[Int(t)].message.append(contentsOf: kmsgs[Int(k)].bytes[0..<size])
+    threads[Int(t)].setMessage(kmsgs[Int(k)].bytes, length: size)
     freeKMsgBuffer(k)
     return MachMsgReturn.success
   }

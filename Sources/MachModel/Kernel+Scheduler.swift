@@ -58,7 +58,7 @@ extension Kernel {
         uncount(k)
         finish(t, completeReceive(t, k, seqno: threads[Int(t)].seqno))
       } else if woken == MachMsgReturn.rcvTooLarge {
-        threads[Int(t)].message = Self.sizeOnlyHeader(threads[Int(t)].waitSize)
+        threads[Int(t)].setMessage(Self.sizeOnlyHeader(threads[Int(t)].waitSize), length: MsgHeader.size)
         finish(t, woken)
       } else {
         finish(t, woken)

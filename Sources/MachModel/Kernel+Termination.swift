@@ -28,7 +28,7 @@ extension Kernel {
       destroyMessage(k, reason: .threadTerminated)
     }
     threads[Int(t)].state = .terminated
-    threads[Int(t)].call = nil
+    threads[Int(t)].call = CallParameters()
     threads[Int(t)].waitingOn = -1
   }
 

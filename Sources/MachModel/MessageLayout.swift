@@ -27,23 +27,49 @@ public enum MsgHeader {
 }
 
 extension Array where Element == UInt8 {
-  /// Reads a little-endian 32-bit word; the caller guarantees `offset + 4 <= count`.
-  @inlinable public func word(at offset: Int) -> UInt32 {
-    UInt32(self[offset]) | UInt32(self[offset + 1]) << 8 | UInt32(self[offset + 2]) << 16
-      | UInt32(self[offset + 3]) << 24
+  /// Reads a little-endian 32-bit word at `offset` (traps if it is not inside the array).
+  @inlinable @inline(__always)
+  public func word(at offset: Int) -> UInt32 {
+    precondition(offset >= 0 && offset <= count &- 4, "word outside the message")
+    return withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
   }
-  /// Writes a little-endian 32-bit word; the caller guarantees `offset + 4 <= count`.
-  @inlinable public mutating func setWord(_ value: UInt32, at offset: Int) {
-    self[offset] = UInt8(truncatingIfNeeded: value)
-    self[offset + 1] = UInt8(truncatingIfNeeded: value >> 8)
-    self[offset + 2] = UInt8(truncatingIfNeeded: value >> 16)
-    self[offset + 3] = UInt8(truncatingIfNeeded: value >> 24)
+
+  /// Writes a little-endian 32-bit word at `offset` (traps if it is not inside the array).
+  @inlinable @inline(__always)
+  public mutating func setWord(_ value: UInt32, at offset: Int) {
+    precondition(offset >= 0 && offset <= count &- 4, "word outside the message")
+    withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self) }
   }
+
   @inlinable public mutating func appendWord(_ value: UInt32) {
     append(UInt8(truncatingIfNeeded: value))
     append(UInt8(truncatingIfNeeded: value >> 8))
     append(UInt8(truncatingIfNeeded: value >> 16))
     append(UInt8(truncatingIfNeeded: value >> 24))
+  }
+
+  /// Copies `source[0..<length]` to the start of this array, growing it if needed but never
+  /// shrinking it: a reused buffer keeps its storage, and its readers go by `msgh_size`.
+  @inlinable
+  public mutating func overwritePrefix(with source: [UInt8], length: Int) {
+    precondition(length >= 0 && length <= source.count)
+    if count < length { append(contentsOf: repeatElement(0, count: length - count)) }
+    withUnsafeMutableBytes { dst in
+      source.withUnsafeBytes { src in
+        dst.baseAddress!.copyMemory(from: src.baseAddress!, byteCount: length)
+      }
+    }
+  }
+
+  /// Writes a header's bits, remote and local words in one access.
+  @inlinable @inline(__always)
+  public mutating func setHeaderPorts(bits: UInt32, remote: UInt32, local: UInt32) {
+    precondition(count >= MsgHeader.size)
+    withUnsafeMutableBytes {
+      $0.storeBytes(of: bits.littleEndian, toByteOffset: MsgHeader.bitsOffset, as: UInt32.self)
+      $0.storeBytes(of: remote.littleEndian, toByteOffset: MsgHeader.remoteOffset, as: UInt32.self)
+      $0.storeBytes(of: local.littleEndian, toByteOffset: MsgHeader.localOffset, as: UInt32.self)
+    }
   }
 }
 
