@@ -8,8 +8,8 @@ struct KMsg: Sendable {
   var isBudgeted = false
   /// Next message in the queue it sits on, or in the free pool.
   var next: Int32 = -1
-  /// Out-of-line regions, in body order: their sizes (the copy objects).
-  var outOfLine: [UInt32] = []
+  /// Out-of-line regions, in body order (the copy objects).
+  var outOfLine: [OutOfLineCopy] = []
   /// A MACH_SEND_NOTIFY request: the notify port (send-once right held) and the sender's name.
   var acceptedNotify: ObjectIndex = -1
   var acceptedName: PortName = 0
@@ -18,4 +18,11 @@ struct KMsg: Sendable {
 
   var size: Int { Int(bytes.word(at: MsgHeader.sizeOffset)) }
   var bits: UInt32 { bytes.word(at: MsgHeader.bitsOffset) }
+}
+
+/// An out-of-line region in transit (`vm_map_copy_t`): its size and the bytes written in it
+/// (zeros beyond). For a port array the bytes hold kernel addresses, 4 per element.
+struct OutOfLineCopy: Sendable {
+  var size: UInt32
+  var bytes: [UInt8]
 }

@@ -77,9 +77,14 @@ struct CallParameters: Sendable {
 public struct KThread: Sendable {
   public var task: TaskIndex
   public var state: ThreadRunState = .idle
-  /// The thread's kernel port (an object the kernel receives on), or -1 until issue 3's
-  /// kernel objects give it one.
+  /// The thread's kernel port (`ith_self`), a port the kernel receives on.
   public var kernelPort: ObjectIndex = -1
+  /// Send rights the kernel holds for the thread's special ports, by slot
+  /// (THREAD_KERNEL_PORT 1 = `ith_sself`, THREAD_EXCEPTION_PORT 3); -1 for null.
+  public var specialPorts: [ObjectIndex] = Array(repeating: -1, count: 4)
+  public var suspendCount = 0
+  /// A call made while the thread was suspended, started when it resumes.
+  var deferredCall: MachMsgCall? = nil
   /// Where the thread blocked, while it waits in the run queue.
   var resumeFrom: ThreadRunState = .idle
   /// The call blocked on the way, so its end is reported in `Kernel.completions`.

@@ -111,17 +111,23 @@ extension Kernel {
       let data = offset + d.descriptorLength
       if !d.isInline {
         complex = true
-        if d.isPort {
-          // Out-of-line port arrays: the model's memory has no contents to read names from.
+        let address = kmsgs[Int(k)].bytes.word(at: data)
+        guard UInt64(d.inlineDataLength) <= UInt64(UInt32.max) else { return (MachMsgReturn.sendInvalidMemory, offset) }
+        let length = UInt32(d.inlineDataLength)
+        guard tasks[Int(task)].map.contains(address: address, size: length) else {
           return (MachMsgReturn.sendInvalidMemory, offset)
         }
-        let address = kmsgs[Int(k)].bytes.word(at: data)
-        let length = UInt32(clamping: d.inlineDataLength)
-        guard UInt64(d.inlineDataLength) <= UInt64(UInt32.max),
-          tasks[Int(task)].map.contains(address: address, size: length)
-        else { return (MachMsgReturn.sendInvalidMemory, offset) }
+        var bytes = tasks[Int(task)].map.read(address: address, size: length)
+        if d.isPort {
+          // An out-of-line port array: the names are read from the sender's memory.
+          guard let addresses = copyinPortArray(bytes, count: Int(d.number), d.name, from: task) else {
+            return (MachMsgReturn.sendInvalidRight, offset)
+          }
+          bytes = addresses
+          setDescriptorName(k, at: offset, d, MsgType.carriedType(d.name))
+        }
         if d.deallocate { tasks[Int(task)].map.deallocate(address: address, size: length) }
-        kmsgs[Int(k)].outOfLine.append(length)
+        kmsgs[Int(k)].outOfLine.append(OutOfLineCopy(size: length, bytes: bytes))
       } else if d.isPort {
         complex = true
         for i in 0..<Int(d.number) {
@@ -149,6 +155,31 @@ extension Kernel {
     if circular { newBits |= MsgHeader.circularBit }
     kmsgs[Int(k)].bytes.setWord(newBits, at: MsgHeader.bitsOffset)
     return (MachMsgReturn.success, end)
+  }
+
+  /// Copies in every right named in an out-of-line port array, returning their kernel
+  /// addresses; on the first name that cannot be copied in, releases those already taken and
+  /// returns nil.
+  mutating func copyinPortArray(_ names: [UInt8], count: Int, _ disposition: UInt32, from task: TaskIndex) -> [UInt8]? {
+    var addresses: [UInt8] = []
+    addresses.reserveCapacity(4 * count)
+    for i in 0..<count {
+      let name = 4 * i + 4 <= names.count ? names.word(at: 4 * i) : MachPort.null
+      guard MachPort.isValid(name) else {
+        addresses.appendWord(name)
+        continue
+      }
+      guard entry(task, name) != nil, let c = copyinRight(task, name, disposition, deadOK: true) else {
+        for j in 0..<i {
+          if let o = Self.object(at: addresses.word(at: 4 * j)) { releaseRight(o, MsgType.carriedType(disposition)) }
+        }
+        return nil
+      }
+      freeEntryIfEmpty(task, name)
+      if c.deletedNotify >= 0 { sendNotification(to: c.deletedNotify, id: NotifyID.portDeleted, .name(name)) }
+      addresses.appendWord(c.object >= 0 ? Self.address(of: c.object) : MachPort.dead)
+    }
+    return addresses
   }
 
   /// Rewrites the `msgt_name` of the descriptor at `offset`.

@@ -54,20 +54,22 @@ extension Kernel {
       guard case .success(let d) = TypeDescriptor.parse(kmsgs[Int(k)].bytes, at: offset, end: end) else { return }
       let data = offset + d.descriptorLength
       if !d.isInline {
-        let size = oolIndex < kmsgs[Int(k)].outOfLine.count ? kmsgs[Int(k)].outOfLine[oolIndex] : 0
+        var copy = kmsgs[Int(k)].outOfLine[oolIndex]
         oolIndex += 1
+        if d.isPort { copy.bytes = copyoutPortArray(copy.bytes, d.name, to: task) }
         var word = kmsgs[Int(k)].bytes.word(at: offset) | (1 << 30)
-        if size > 0, let address = tasks[Int(task)].map.allocate(size: size) {
+        if copy.size == 0 {
+          kmsgs[Int(k)].bytes.setWord(0, at: data)
+        } else if let address = tasks[Int(task)].map.allocate(size: copy.size, contents: copy.bytes) {
           kmsgs[Int(k)].bytes.setWord(address, at: data)
         } else {
+          // No room in the receiver's map: address 0, size 0 (the rights are gone).
           kmsgs[Int(k)].bytes.setWord(0, at: data)
-          if size > 0 {
-            if d.isLongForm {
-              let w = kmsgs[Int(k)].bytes.word(at: offset + 4)
-              kmsgs[Int(k)].bytes.setWord(w & 0xffff, at: offset + 4)
-            } else {
-              word &= ~0xff00
-            }
+          if d.isLongForm {
+            let w = kmsgs[Int(k)].bytes.word(at: offset + 4)
+            kmsgs[Int(k)].bytes.setWord(w & 0xffff, at: offset + 4)
+          } else {
+            word &= ~0xff00
           }
         }
         kmsgs[Int(k)].bytes.setWord(word, at: offset)
@@ -87,6 +89,25 @@ extension Kernel {
       }
       offset = data + d.bodyDataLength
     }
+  }
+
+  /// Turns the kernel addresses of an out-of-line port array into names in `task`.
+  mutating func copyoutPortArray(_ addresses: [UInt8], _ carriedType: UInt32, to task: TaskIndex) -> [UInt8] {
+    var names: [UInt8] = []
+    for i in 0..<addresses.count / 4 {
+      let word = addresses.word(at: 4 * i)
+      guard let o = Self.object(at: word) else {
+        names.appendWord(word)
+        continue
+      }
+      if objects[Int(o)].isActive {
+        names.appendWord(copyoutRight(task, o, carriedType))
+      } else {
+        releaseRight(o, carriedType)
+        names.appendWord(MachPort.dead)
+      }
+    }
+    return names
   }
 
   /// `ipc_kmsg_copyout_dest` (MACH_RCV_TOO_LARGE, header errors): the destination is copied
@@ -163,16 +184,27 @@ extension Kernel {
     }
   }
 
-  /// Releases the rights in the body of `k` whose slots lie before `upTo` (those copied in).
+  /// Releases the rights in the body of `k` whose slots lie before `upTo` (those copied in),
+  /// including those in out-of-line port arrays.
   mutating func releaseBodyRights(_ k: Int32, upTo: Int) {
     guard kmsgs[Int(k)].bits & MsgHeader.complexBit != 0 else { return }
     let end = kmsgs[Int(k)].size
     var offset = MsgHeader.size
+    var oolIndex = 0
     while offset < min(end, upTo) {
       guard case .success(let d) = TypeDescriptor.parse(kmsgs[Int(k)].bytes, at: offset, end: end) else { return }
       let data = offset + d.descriptorLength
-      if d.isInline && d.isPort {
-        let type = MsgType.carriedType(d.name)
+      let type = MsgType.carriedType(d.name)
+      if !d.isInline {
+        if d.isPort, oolIndex < kmsgs[Int(k)].outOfLine.count {
+          let addresses = kmsgs[Int(k)].outOfLine[oolIndex].bytes
+          kmsgs[Int(k)].outOfLine[oolIndex].bytes = []
+          for i in 0..<addresses.count / 4 {
+            if let o = Self.object(at: addresses.word(at: 4 * i)) { releaseRight(o, type) }
+          }
+        }
+        oolIndex += 1
+      } else if d.isPort {
         for i in 0..<Int(d.number) where data + 4 * i < upTo {
           let at = data + 4 * i
           if let o = Self.object(at: kmsgs[Int(k)].bytes.word(at: at)) {

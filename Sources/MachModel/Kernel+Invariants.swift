@@ -101,9 +101,20 @@ extension Kernel {
       guard bits & MsgHeader.complexBit != 0 else { continue }
       var offset = MsgHeader.size
       let end = kmsgs[k].size
+      var oolIndex = 0
       while offset < end, case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end) {
         let data = offset + d.descriptorLength
-        if d.isInline && d.isPort {
+        if !d.isInline {
+          if d.isPort && oolIndex < kmsgs[k].outOfLine.count {
+            let addresses = kmsgs[k].outOfLine[oolIndex].bytes
+            for i in 0..<addresses.count / 4 {
+              guard let o = Self.object(at: addresses.word(at: 4 * i)) else { continue }
+              if d.name == MsgType.portSend { send[Int(o), default: 0] += 1 }
+              if d.name == MsgType.portSendOnce { sendOnce[Int(o), default: 0] += 1 }
+            }
+          }
+          oolIndex += 1
+        } else if d.isPort {
           for i in 0..<Int(d.number) {
             guard let o = Self.object(at: bytes.word(at: data + 4 * i)) else { continue }
             if d.name == MsgType.portSend { send[Int(o), default: 0] += 1 }
@@ -118,6 +129,7 @@ extension Kernel {
       if p.portDestroyedNotify >= 0 { sendOnce[Int(p.portDestroyedNotify), default: 0] += 1 }
       for r in p.deadNameRequests { sendOnce[Int(r.notify), default: 0] += 1 }
     }
+    for (o, n) in kernelHeldSendRights() { send[o, default: 0] += n }
     for (i, p) in objects.enumerated() where !p.isReclaimed && !p.isSet {
       if p.sendRights != send[i, default: 0] {
         problems.append("port \(i) counts \(p.sendRights) send rights, \(send[i, default: 0]) exist")
@@ -147,7 +159,9 @@ extension Kernel {
           problems.append("thread \(t) is blocked in receive but not queued on \(th.waitingOn)")
         }
       case .runnable:
-        if !threadsIn(runQueue).contains(ThreadIndex(t)) { problems.append("runnable thread \(t) is not in the run queue") }
+        if !threadsIn(runQueue).contains(ThreadIndex(t)) && !parkedThreads.contains(ThreadIndex(t)) {
+          problems.append("runnable thread \(t) is neither in the run queue nor set aside")
+        }
       default:
         break
       }

@@ -8,12 +8,28 @@ extension Kernel {
   /// arrives in `completions` (and `thread(t).result`) when a later step completes it.
   /// The received message, a too-large header, or a failed send handed back is left in
   /// `thread(t).message`. A thread that is not idle gets KERN_FAILURE and nothing changes.
+  ///
+  /// A suspended thread (or a thread of a suspended task) makes the call when it resumes:
+  /// until then the call is in progress.
   public mutating func machMsg(_ t: ThreadIndex, _ call: MachMsgCall) -> ReturnCode {
     guard t >= 0, Int(t) < threads.count, threads[Int(t)].state == .idle,
       tasks[Int(threads[Int(t)].task)].isActive
     else { return KernReturn.failure }
     threads[Int(t)].messageLength = 0
     threads[Int(t)].completesAsynchronously = false
+    if isSuspended(t) {
+      threads[Int(t)].deferredCall = call
+      threads[Int(t)].state = .runnable
+      threads[Int(t)].resumeFrom = .idle
+      threads[Int(t)].completesAsynchronously = true
+      parkedThreads.append(t)
+      return call.options.contains(.send) ? MachMsgReturn.sendInProgress : MachMsgReturn.rcvInProgress
+    }
+    return start(t, call)
+  }
+
+  /// mach_msg proper, for a thread that is running.
+  mutating func start(_ t: ThreadIndex, _ call: MachMsgCall) -> ReturnCode {
     if !call.options.contains(.send) && !call.options.contains(.receive) {
       return finish(t, MachMsgReturn.success)  // MACH_MSG_OPTION_NONE: the null trap
     }

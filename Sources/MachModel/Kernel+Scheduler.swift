@@ -21,11 +21,17 @@ extension Kernel {
   /// Returns false when no thread was runnable.
   @discardableResult
   public mutating func step() -> Bool {
-    var q = runQueue
-    guard let t = unlinkFirst(&q) else { return false }
-    runQueue = q
-    resume(t)
-    return true
+    while true {
+      var q = runQueue
+      guard let t = unlinkFirst(&q) else { return false }
+      runQueue = q
+      if isSuspended(t) {
+        parkedThreads.append(t)  // runs again when resumed
+        continue
+      }
+      resume(t)
+      return true
+    }
   }
 
   /// Runs threads until none is runnable, without letting time pass.
@@ -36,6 +42,12 @@ extension Kernel {
   private mutating func resume(_ t: ThreadIndex) {
     let woken = threads[Int(t)].waitResult
     switch threads[Int(t)].resumeFrom {
+    case .idle:
+      // A call made while the thread was suspended starts now.
+      guard let call = threads[Int(t)].deferredCall else { return }
+      threads[Int(t)].deferredCall = nil
+      threads[Int(t)].state = .idle
+      _ = start(t, call)
     case .blockedInSend:
       if woken == MachMsgReturn.sendTimedOut {
         finish(t, sendTimedOut(t))

@@ -17,6 +17,7 @@ extension Kernel {
       var q = runQueue
       _ = unlink(t, from: &q)
       runQueue = q
+      parkedThreads.removeAll { $0 == t }
     default: break
     }
     let k = threads[Int(t)].kmsg
@@ -29,15 +30,39 @@ extension Kernel {
     }
     threads[Int(t)].state = .terminated
     threads[Int(t)].call = CallParameters()
+    threads[Int(t)].deferredCall = nil
     threads[Int(t)].waitingOn = -1
+    // ipc_thread_terminate: the special ports are released, the kernel port dies.
+    for slot in threads[Int(t)].specialPorts.indices {
+      let o = threads[Int(t)].specialPorts[slot]
+      threads[Int(t)].specialPorts[slot] = -1
+      if o >= 0 { releaseSend(o) }
+    }
+    if threads[Int(t)].kernelPort >= 0 { destroyPort(threads[Int(t)].kernelPort) }
   }
 
-  /// Stops every thread of `task`, then destroys its space (`destroySpace`) and marks it
-  /// terminated. A second call does nothing.
-  public mutating func terminateTask(_ task: TaskIndex) {
-    guard isValidTask(task) else { return }
+  /// task_terminate: stops every thread of `task`, releases its special ports (the trace
+  /// port first), destroys its kernel port (other holders' rights to it turn into dead
+  /// names), then destroys its space. KERN_INVALID_ARGUMENT for no task, KERN_FAILURE for a
+  /// task already terminated.
+  @discardableResult
+  public mutating func terminateTask(_ task: TaskIndex?) -> ReturnCode {
+    guard let task, task >= 0, Int(task) < tasks.count else { return KernReturn.invalidArgument }
+    guard tasks[Int(task)].isActive else { return KernReturn.failure }
     tasks[Int(task)].isActive = false
     for t in tasks[Int(task)].threads { terminateThread(t) }
+    for slot in [SpecialPort.taskTrace, SpecialPort.taskKernel, SpecialPort.taskException, SpecialPort.taskBootstrap] {
+      let o = tasks[Int(task)].specialPorts[Int(slot)]
+      tasks[Int(task)].specialPorts[Int(slot)] = -1
+      if o >= 0 { releaseSend(o) }
+    }
+    for i in 0..<4 {
+      let o = tasks[Int(task)].registeredPorts[i]
+      tasks[Int(task)].registeredPorts[i] = -1
+      if o >= 0 { releaseSend(o) }
+    }
+    if tasks[Int(task)].kernelPort >= 0 { destroyPort(tasks[Int(task)].kernelPort) }
     destroySpace(task)
+    return KernReturn.success
   }
 }

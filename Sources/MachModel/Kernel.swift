@@ -30,6 +30,8 @@ public struct Kernel: Sendable {
   var pendingDestruction: [Int32] = []
   var isDestroying = false
   var runQueue = ThreadQueue()
+  /// Runnable threads set aside because they or their task are suspended.
+  var parkedThreads: [ThreadIndex] = []
 
   /// Calls that finished after blocking, in the order they finished; drained by the caller.
   public internal(set) var completions: [Completion] = []
@@ -61,24 +63,73 @@ public struct Kernel: Sendable {
 
   // MARK: - Tasks and threads
 
-  /// Creates a task with an empty space and no threads (the model's own bootstrap; issue 3's
-  /// task_create builds on it).
-  public mutating func createTask(name: String) -> TaskIndex {
+  /// Creates a task with an empty space and no threads, its kernel port, and the send right
+  /// to it in TASK_KERNEL_PORT. With a parent, the new task inherits copies of the parent's
+  /// exception, bootstrap, trace and registered ports (`ipc_task_init`; trace.md T2).
+  public mutating func createTask(name: String, parent: TaskIndex? = nil) -> TaskIndex {
+    let t = TaskIndex(tasks.count)
     tasks.append(KTask(name: name))
-    return TaskIndex(tasks.count - 1)
+    if let port = newObject(isSet: false, receiver: .kernel) {
+      objects[Int(port)].kernelObject = .task(t)
+      tasks[Int(t)].kernelPort = port
+      tasks[Int(t)].specialPorts[Int(SpecialPort.taskKernel)] = makeKernelSendRight(port)
+    }
+    if let p = parent, isValidTask(p) {
+      for slot in [SpecialPort.taskException, SpecialPort.taskBootstrap, SpecialPort.taskTrace] {
+        tasks[Int(t)].specialPorts[Int(slot)] = copyKernelSendRight(tasks[Int(p)].specialPorts[Int(slot)])
+      }
+      for i in 0..<4 { tasks[Int(t)].registeredPorts[i] = copyKernelSendRight(tasks[Int(p)].registeredPorts[i]) }
+    }
+    return t
   }
 
-  /// Creates an idle thread in `task`.
-  public mutating func createThread(in task: TaskIndex) -> ThreadIndex {
+  /// Creates an idle thread in `task` with its kernel port and a null exception port
+  /// (`ipc_thread_init`). `suspended` gives it a suspend count of 1, as thread_create does.
+  public mutating func createThread(in task: TaskIndex, suspended: Bool = false) -> ThreadIndex {
     threads.append(KThread(task: task))
     let t = ThreadIndex(threads.count - 1)
     tasks[Int(task)].threads.append(t)
+    if let port = newObject(isSet: false, receiver: .kernel) {
+      objects[Int(port)].kernelObject = .thread(t)
+      threads[Int(t)].kernelPort = port
+      threads[Int(t)].specialPorts[Int(SpecialPort.threadKernel)] = makeKernelSendRight(port)
+    }
+    threads[Int(t)].suspendCount = suspended ? 1 : 0
     return t
+  }
+
+  /// A send right made by the kernel from a receive right it holds (`ipc_port_make_send`).
+  mutating func makeKernelSendRight(_ o: ObjectIndex) -> ObjectIndex {
+    objects[Int(o)].makeSendCount &+= 1
+    objects[Int(o)].sendRights += 1
+    return o
+  }
+
+  /// A copy of a send right the kernel holds (`ipc_port_copy_send`); -1 stays -1.
+  mutating func copyKernelSendRight(_ o: ObjectIndex) -> ObjectIndex {
+    guard o >= 0 else { return -1 }
+    objects[Int(o)].sendRights += 1
+    return o
   }
 
   public func task(_ t: TaskIndex) -> KTask { tasks[Int(t)] }
   public func thread(_ t: ThreadIndex) -> KThread { threads[Int(t)] }
   public func port(_ o: ObjectIndex) -> Port { objects[Int(o)] }
+
+  /// The task a kernel port stands for, if it is a live task's port.
+  public func taskOf(port o: ObjectIndex) -> TaskIndex? {
+    guard o >= 0, Int(o) < objects.count, objects[Int(o)].isActive, case .task(let t) = objects[Int(o)].kernelObject else { return nil }
+    return t
+  }
+
+  /// The thread a kernel port stands for, if it is a live thread's port.
+  public func threadOf(port o: ObjectIndex) -> ThreadIndex? {
+    guard o >= 0, Int(o) < objects.count, objects[Int(o)].isActive, case .thread(let t) = objects[Int(o)].kernelObject else { return nil }
+    return t
+  }
+
+  /// Renames a task (the shell names tasks made by task_create after the fact).
+  public mutating func setTaskName(_ t: TaskIndex, _ name: String) { tasks[Int(t)].name = name }
 
   func isValidTask(_ t: TaskIndex) -> Bool { t >= 0 && Int(t) < tasks.count && tasks[Int(t)].isActive }
 

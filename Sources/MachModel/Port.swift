@@ -13,6 +13,9 @@ public enum KernelObject: Equatable, Sendable {
   case none
   case task(TaskIndex)
   case thread(ThreadIndex)
+  /// The port on which a thread raising an exception waits for the handler's reply
+  /// (`ith_rpc_reply`): the kernel receives on it on the thread's behalf.
+  case exceptionReply(ThreadIndex)
 }
 
 /// A FIFO of kernel messages, linked through `KMsg.next`.
