@@ -13,6 +13,8 @@ struct KMsg: Sendable {
   /// A MACH_SEND_NOTIFY request: the notify port (send-once right held) and the sender's name.
   var acceptedNotify: ObjectIndex = -1
   var acceptedName: PortName = 0
+  /// Handed to a receiver by the exception fast path: never counted on its port.
+  var isUncounted = false
   /// The task that sent it (for notifications, the kernel: -1).
   var sender: TaskIndex = -1
 

@@ -13,6 +13,8 @@ public enum ThreadRunState: Equatable, Sendable {
   case blockedInSend
   /// Blocked in mach_msg's receive half (empty queue).
   case blockedInReceive
+  /// Waiting for an exception handler's reply.
+  case blockedInException
   case terminated
 }
 
@@ -83,6 +85,12 @@ public struct KThread: Sendable {
   /// (THREAD_KERNEL_PORT 1 = `ith_sself`, THREAD_EXCEPTION_PORT 3); -1 for null.
   public var specialPorts: [ObjectIndex] = Array(repeating: -1, count: 4)
   public var suspendCount = 0
+  /// glibc's per-thread MIG reply port, a name in the task's space (0 until the first RPC).
+  public internal(set) var migReplyName: PortName = 0
+  /// The port the kernel receives exception replies on for this thread, or -1.
+  var exceptionReplyPort: ObjectIndex = -1
+  /// The exception being delivered, while the thread waits for handlers.
+  var pendingException: PendingException? = nil
   /// A call made while the thread was suspended, started when it resumes.
   var deferredCall: MachMsgCall? = nil
   /// Where the thread blocked, while it waits in the run queue.

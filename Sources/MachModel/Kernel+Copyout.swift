@@ -292,7 +292,7 @@ extension Kernel {
     if !objects[Int(o)].isActive {
       discardForDeadDestination(k)
     } else if case .kernel = objects[Int(o)].receiver {
-      destroyMessage(k, reason: .consumedByKernel)
+      deliverToKernel(k, port: o)
     } else {
       enqueue(k, on: o)
     }

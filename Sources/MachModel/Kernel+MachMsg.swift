@@ -114,8 +114,9 @@ extension Kernel {
       return MachMsgReturn.success
     }
     if case .kernel = objects[Int(o)].receiver {
+      // Kernel ports have no queue and no limit: the kernel takes the message now.
       threads[Int(t)].kmsg = -1
-      destroyMessage(k, reason: .consumedByKernel)
+      deliverToKernel(k, port: o)
       return MachMsgReturn.success
     }
     let sendOnce = MsgHeader.remote(kmsgs[Int(k)].bits) == MsgType.portSendOnce

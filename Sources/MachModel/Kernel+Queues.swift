@@ -43,6 +43,7 @@ extension Kernel {
   /// The end of `ipc_mqueue_receive`: a dequeued (or handed-off) message leaves its live
   /// port's count, which may let one blocked sender retry.
   mutating func uncount(_ k: Int32) {
+    guard !kmsgs[Int(k)].isUncounted else { return }
     let o = destination(of: k)
     guard o >= 0, objects[Int(o)].isActive else { return }
     objects[Int(o)].messageCount -= 1
@@ -109,6 +110,15 @@ extension Kernel {
   mutating func pushThread(_ t: ThreadIndex, on which: WaitQueue, of o: ObjectIndex) {
     var q = queue(which, o)
     link(t, at: &q)
+    setQueue(which, o, q)
+  }
+
+  /// Puts `t` back at the head of a queue (a receiver passed over by the exception fast path).
+  mutating func pushThreadFirst(_ t: ThreadIndex, on which: WaitQueue, of o: ObjectIndex) {
+    var q = queue(which, o)
+    threads[Int(t)].next = q.head
+    q.head = t
+    if q.tail < 0 { q.tail = t }
     setQueue(which, o, q)
   }
 

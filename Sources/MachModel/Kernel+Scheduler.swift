@@ -63,6 +63,8 @@ extension Kernel {
       } else {
         finish(t, code)
       }
+    case .blockedInException:
+      resumeAfterExceptionReply(t)
     case .blockedInReceive:
       if woken == MachMsgReturn.success {
         let k = threads[Int(t)].kmsg

@@ -31,6 +31,11 @@ extension Kernel {
     threads[Int(t)].state = .terminated
     threads[Int(t)].call = CallParameters()
     threads[Int(t)].deferredCall = nil
+    threads[Int(t)].pendingException = nil
+    if threads[Int(t)].exceptionReplyPort >= 0 {
+      destroyPort(threads[Int(t)].exceptionReplyPort)
+      threads[Int(t)].exceptionReplyPort = -1
+    }
     threads[Int(t)].waitingOn = -1
     // ipc_thread_terminate: the special ports are released, the kernel port dies.
     for slot in threads[Int(t)].specialPorts.indices {

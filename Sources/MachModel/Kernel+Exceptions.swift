@@ -1,0 +1,148 @@
+// Exceptions (`kern/exception.c`, mach-semantics.md §5): exception_raise to the thread's
+// exception port, then the task's, then task_terminate; the raising thread waits for each
+// reply on a port the kernel receives on.
+
+/// An exception being delivered for a thread.
+struct PendingException: Sendable {
+  var exception: Int32
+  var code: Int32
+  var subcode: Int32
+  /// The handler being tried: the thread's exception port, then the task's.
+  var triedTaskPort: Bool
+  /// The code the last reply carried (MIG_REPLY_MISMATCH for a malformed reply).
+  var replyCode: ReturnCode = 0
+}
+
+extension Kernel {
+  /// Raises `exception` in thread `t`, as the kernel does on a fault: exception_raise goes to
+  /// the thread's exception port, else the task's, and the thread waits for the reply.
+  /// Returns KERN_SUCCESS when a handler answered with success, KERN_TERMINATED when no
+  /// handler accepted and the task was terminated, or MACH_RCV_IN_PROGRESS while the thread
+  /// waits (the final code then arrives in `completions`). A thread that is not idle gets
+  /// KERN_FAILURE.
+  public mutating func raiseException(_ t: ThreadIndex, exception: Int32, code: Int32, subcode: Int32) -> ReturnCode {
+    guard t >= 0, Int(t) < threads.count, threads[Int(t)].state == .idle, tasks[Int(threads[Int(t)].task)].isActive
+    else { return KernReturn.failure }
+    threads[Int(t)].completesAsynchronously = false
+    threads[Int(t)].pendingException = PendingException(exception: exception, code: code, subcode: subcode, triedTaskPort: false)
+    let result = tryExceptionHandler(t, from: 0)
+    if result == MachMsgReturn.rcvInProgress { threads[Int(t)].completesAsynchronously = true }
+    return result
+  }
+
+  /// Sends exception_raise to the next handler from `stage` on (0: the thread's exception
+  /// port, 1: the task's), skipping null or dead slots; with no handler left
+  /// (`exception_no_server`), terminates the task and answers KERN_TERMINATED.
+  private mutating func tryExceptionHandler(_ t: ThreadIndex, from stage: Int) -> ReturnCode {
+    let task = threads[Int(t)].task
+    for s in stage..<2 {
+      let port = s == 1
+        ? tasks[Int(task)].specialPorts[Int(SpecialPort.taskException)]
+        : threads[Int(t)].specialPorts[Int(SpecialPort.threadException)]
+      guard port >= 0 && objects[Int(port)].isActive else { continue }
+      threads[Int(t)].pendingException!.triedTaskPort = s == 1
+      sendExceptionRaise(t, to: port)
+      return MachMsgReturn.rcvInProgress
+    }
+    threads[Int(t)].pendingException = nil
+    threads[Int(t)].state = .idle
+    threads[Int(t)].result = KernReturn.terminated
+    if threads[Int(t)].completesAsynchronously {
+      completions.append(Completion(thread: t, result: KernReturn.terminated))
+    }
+    terminateTask(task)
+    return KernReturn.terminated
+  }
+
+  /// Builds exception_raise (2400) in kernel form and sends it with MACH_SEND_ALWAYS:
+  /// MACH_MSGH_BITS(PORT_SEND, PORT_SEND_ONCE) | COMPLEX, the reply right a send-once right
+  /// to the thread's kernel reply port, the body thread, task, exception, code, subcode.
+  /// A handler already waiting on the port gets it directly with seqno 0, leaving the port's
+  /// seqno and count alone (the fast path of `exception_raise`, §2.6).
+  private mutating func sendExceptionRaise(_ t: ThreadIndex, to port: ObjectIndex) {
+    let task = threads[Int(t)].task
+    let reply = exceptionReplyPort(t)
+    guard let k = allocKMsg(budgeted: false) else { return }
+    let e = threads[Int(t)].pendingException!
+    objects[Int(port)].sendRights += 1
+    objects[Int(reply)].sendOnceRights += 1
+    let threadRight = copyKernelSendRight(threads[Int(t)].specialPorts[Int(SpecialPort.threadKernel)])
+    let taskRight = copyKernelSendRight(tasks[Int(task)].specialPorts[Int(SpecialPort.taskKernel)])
+    var bytes: [UInt8] = []
+    bytes.appendWord(MsgHeader.bits(remote: MsgType.portSend, local: MsgType.portSendOnce, complex: true))
+    bytes.appendWord(64)
+    bytes.appendWord(Self.address(of: port))
+    bytes.appendWord(Self.address(of: reply))
+    bytes.appendWord(0)
+    bytes.appendWord(2400)
+    for right in [threadRight, taskRight] {
+      bytes.appendWord(0x1001_2011)
+      bytes.appendWord(right >= 0 ? Self.address(of: right) : MachPort.null)
+    }
+    for v in [e.exception, e.code, e.subcode] {
+      bytes.appendWord(0x1001_2002)
+      bytes.appendWord(UInt32(bitPattern: v))
+    }
+    kmsgs[Int(k)].bytes = bytes
+    threads[Int(t)].state = .blockedInException
+    if case .task = objects[Int(port)].receiver, objects[Int(port)].portSet < 0,
+      let handler = popThread(.receivers, of: port)
+    {
+      if UInt32(64) <= threads[Int(handler)].waitSize {
+        cancelTimer(handler)
+        kmsgs[Int(k)].isUncounted = true
+        threads[Int(handler)].kmsg = k
+        threads[Int(handler)].seqno = 0
+        threads[Int(handler)].waitResult = MachMsgReturn.success
+        makeRunnable(handler)
+        return
+      }
+      pushThreadFirst(handler, on: .receivers, of: port)
+    }
+    deliverFromKernel(k)
+  }
+
+  /// The port on which thread `t` waits for exception replies (`ith_rpc_reply`), made on
+  /// first use; the kernel receives on it.
+  private mutating func exceptionReplyPort(_ t: ThreadIndex) -> ObjectIndex {
+    if threads[Int(t)].exceptionReplyPort >= 0 { return threads[Int(t)].exceptionReplyPort }
+    let o = newObject(isSet: false, receiver: .kernel)!
+    objects[Int(o)].kernelObject = .exceptionReply(t)
+    threads[Int(t)].exceptionReplyPort = o
+    return o
+  }
+
+  /// A message reached thread `t`'s exception reply port: judged as `exception_parse_reply`
+  /// does (bits exactly MACH_MSGH_BITS(PORT_SEND_ONCE, 0), 32 bytes, id 2500, an INTEGER_32
+  /// RetCode; anything else, a send-once notification included, is MIG_REPLY_MISMATCH),
+  /// then destroyed. The thread resumes to act on it.
+  mutating func takeExceptionReply(_ k: Int32, for t: ThreadIndex) {
+    let bytes = kmsgs[Int(k)].bytes
+    var code = MigReturn.replyMismatch
+    if kmsgs[Int(k)].bits == MsgHeader.bits(remote: MsgType.portSendOnce, local: 0), kmsgs[Int(k)].size == 32,
+      bytes.word(at: MsgHeader.idOffset) == 2500, bytes.word(at: 24) == 0x1001_2002
+    {
+      code = ReturnCode(bitPattern: bytes.word(at: 28))
+    }
+    let reply = destination(of: k)
+    objects[Int(reply)].sendOnceRights -= 1  // the right that carried the reply is consumed
+    kmsgs[Int(k)].bytes.setWord(MachPort.null, at: MsgHeader.remoteOffset)
+    destroyMessage(k, reason: .consumedByKernel)
+    guard threads[Int(t)].state == .blockedInException else { return }
+    threads[Int(t)].pendingException!.replyCode = code
+    makeRunnable(t)
+  }
+
+  /// The raising thread runs again after a reply: success resumes it; anything else moves
+  /// on to the next handler (thread port, task port, then termination).
+  mutating func resumeAfterExceptionReply(_ t: ThreadIndex) {
+    let e = threads[Int(t)].pendingException!
+    if e.replyCode == KernReturn.success {
+      threads[Int(t)].pendingException = nil
+      finish(t, KernReturn.success)
+      return
+    }
+    threads[Int(t)].state = .idle
+    _ = tryExceptionHandler(t, from: e.triedTaskPort ? 2 : 1)
+  }
+}

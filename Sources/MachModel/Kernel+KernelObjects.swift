@@ -1,0 +1,303 @@
+// The kernel-object server (`ipc_kobject_server`, mach-semantics.md §6): a message sent to a
+// task or thread port is served synchronously in the sender's thread, by msgid, and the
+// reply (id + 100) is queued to the request's reply port ignoring qlimit.
+
+/// An argument of a request, in kernel form.
+enum KernelArg {
+  case int(Int32)
+  case name(PortName)
+  /// A right the request carried (-1 for MACH_PORT_NULL or MACH_PORT_DEAD).
+  case right(ObjectIndex, carriedType: UInt32)
+  case ints([Int32])
+
+  var int: Int32 { if case .int(let v) = self { return v } else { return 0 } }
+  var name: PortName { if case .name(let n) = self { return n } else { return 0 } }
+  var uint: UInt32 { UInt32(bitPattern: int) }
+}
+
+/// An out-argument of a reply, in kernel form.
+enum ReplyValue {
+  case int(Int32)
+  case name(PortName)
+  /// A right moved into the reply (-1 sends MACH_PORT_NULL).
+  case right(ObjectIndex, carriedType: UInt32)
+  case ints([Int32])
+  case outOfLineNames([PortName])
+  case outOfLineInts([Int32])
+  case outOfLineRights([ObjectIndex])
+}
+
+extension Kernel {
+  /// A message `k` (kernel form) reached a port the kernel receives on. Task and thread
+  /// ports are served; an exception reply goes to the thread waiting for it; anything else is
+  /// consumed.
+  mutating func deliverToKernel(_ k: Int32, port o: ObjectIndex) {
+    switch objects[Int(o)].kernelObject {
+    case .task, .thread: serveKernelObject(k)
+    case .exceptionReply(let t): takeExceptionReply(k, for: t)
+    case .none:
+      discardForDeadDestination(k)
+    }
+  }
+
+  /// `ipc_kobject_server` for request `k`: dispatch by msgid through the routine table
+  /// (MIG_BAD_ID when none matches), MIG's argument checks (MIG_BAD_ARGUMENTS), the routine,
+  /// then the reply. The destination right is released; on success the routine has consumed
+  /// the rights in the body, otherwise the body is destroyed (apart from the reply port).
+  mutating func serveKernelObject(_ k: Int32) {
+    let bits = kmsgs[Int(k)].bits
+    let dest = destination(of: k)
+    let replyAddress = kmsgs[Int(k)].bytes.word(at: MsgHeader.localOffset)
+    let id = Int32(bitPattern: kmsgs[Int(k)].bytes.word(at: MsgHeader.idOffset))
+
+    var code: ReturnCode
+    var outputs: [ReplyValue] = []
+    if let routine = RoutineTable.routine(id: id) {
+      if let args = kernelArguments(k, routine) {
+        (code, outputs) = perform(routine, on: dest, args)
+      } else {
+        code = MigReturn.badArguments
+      }
+    } else {
+      code = MigReturn.badID
+    }
+
+    // The destination right that carried the request.
+    if MsgHeader.remote(bits) == MsgType.portSend {
+      releaseSend(dest)
+    } else {
+      objects[Int(dest)].sendOnceRights -= 1  // released without a notification
+      reclaimIfUnreferenced(dest)
+    }
+    kmsgs[Int(k)].bytes.setWord(MachPort.null, at: MsgHeader.remoteOffset)
+    if code != KernReturn.success && code != MigReturn.noReply {
+      releaseBodyRights(k, upTo: kmsgs[Int(k)].size)
+    }
+    if code != MigReturn.noReply, let reply = Self.object(at: replyAddress) {
+      sendKernelReply(to: reply, type: MsgHeader.local(bits), id: id &+ 100, code: code, outputs)
+    } else {
+      releaseReplyValues(outputs)
+      if let reply = Self.object(at: replyAddress), code != MigReturn.noReply {
+        releaseRight(reply, MsgHeader.local(bits))
+      }
+    }
+    destroyedMessages[.consumedByKernel, default: 0] += 1
+    freeKMsgBuffer(k)
+  }
+
+  /// The request's in-arguments, checked as MIG's server stubs check them: each item's type,
+  /// size and count, and the message's total size. nil for MIG_BAD_ARGUMENTS.
+  func kernelArguments(_ k: Int32, _ routine: Routine) -> [KernelArg]? {
+    let bytes = kmsgs[Int(k)].bytes
+    let end = kmsgs[Int(k)].size
+    var offset = MsgHeader.size
+    var args: [KernelArg] = []
+    for arg in routine.inputs {
+      guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end), d.isInline, d.size == 32 else {
+        return nil
+      }
+      let data = offset + d.descriptorLength
+      switch arg.type {
+      case .int32, .boolean:
+        guard d.name == arg.type.carriedName, d.number == 1 else { return nil }
+        args.append(.int(Int32(bitPattern: bytes.word(at: data))))
+      case .portName:
+        guard d.name == MsgType.portName, d.number == 1 else { return nil }
+        args.append(.name(bytes.word(at: data)))
+      case .port, .polyPort:
+        let expected = arg.type.carriedName
+        guard d.number == 1, expected == 0 ? MsgType.isPort(d.name) : d.name == expected else { return nil }
+        args.append(.right(Self.object(at: bytes.word(at: data)) ?? -1, carriedType: d.name))
+      case .structure(let fields):
+        guard d.name == MsgType.integer32, Int(d.number) == fields.count else { return nil }
+        args.append(.ints((0..<fields.count).map { Int32(bitPattern: bytes.word(at: data + 4 * $0)) }))
+      case .outOfLineNames, .outOfLineInts, .outOfLinePorts:
+        return nil  // no served routine takes an out-of-line argument
+      }
+      offset = data + d.bodyDataLength
+    }
+    return offset == end ? args : nil
+  }
+
+  /// Runs `routine` on the object behind `port`. A port of the wrong kind reaches the routine
+  /// as null, as MIG's conversion functions make it.
+  mutating func perform(_ routine: Routine, on port: ObjectIndex, _ a: [KernelArg]) -> (ReturnCode, [ReplyValue]) {
+    let task = taskOf(port: port)
+    let thread = threadOf(port: port)
+    if routine.subsystem == "mach_port" {
+      guard let task else { return (KernReturn.invalidTask, []) }
+      return performPortCall(routine, task, a)
+    }
+    switch routine.name {
+    case "task_create":
+      guard let task else { return (KernReturn.invalidTask, []) }
+      let child = createTask(name: "task\(tasks.count + 1)", parent: task)
+      if a[0].int != 0 { tasks[Int(child)].map = tasks[Int(task)].map }
+      return (KernReturn.success, [.right(copyKernelSendRight(tasks[Int(child)].specialPorts[1]), carriedType: MsgType.portSend)])
+    case "task_terminate":
+      return (terminateTask(task), [])
+    case "task_threads":
+      guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, []) }
+      let rights = tasks[Int(task)].threads.filter { threads[Int($0)].state != .terminated }.map {
+        copyKernelSendRight(threads[Int($0)].specialPorts[Int(SpecialPort.threadKernel)])
+      }
+      return (KernReturn.success, [.outOfLineRights(rights)])
+    case "thread_terminate":
+      guard let thread else { return (KernReturn.invalidArgument, []) }
+      terminateThread(thread)
+      return (KernReturn.success, [])
+    case "vm_allocate":
+      guard let task else { return (KernReturn.invalidArgument, []) }
+      if a[2].int != 0 {
+        let (code, address) = vmAllocate(task, size: a[1].uint)
+        return (code, [.int(Int32(bitPattern: address))])
+      }
+      return (vmAllocate(task, at: a[0].uint, size: a[1].uint), [.int(a[0].int)])
+    case "vm_deallocate":
+      guard let task else { return (KernReturn.invalidArgument, []) }
+      return (vmDeallocate(task, address: a[0].uint, size: a[1].uint), [])
+    case "task_suspend": return (taskSuspend(task), [])
+    case "task_resume": return (taskResume(task), [])
+    case "task_get_special_port":
+      let (code, right) = taskGetSpecialPort(task, slot: a[0].int)
+      return (code, [.right(right, carriedType: MsgType.portSend)])
+    case "task_set_special_port":
+      guard case .right(let right, _) = a[1] else { return (MigReturn.badArguments, []) }
+      return (taskSetSpecialPort(task, slot: a[0].int, right: right), [])
+    case "thread_create":
+      guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, []) }
+      let t = createThread(in: task, suspended: true)
+      return (KernReturn.success, [.right(copyKernelSendRight(threads[Int(t)].specialPorts[1]), carriedType: MsgType.portSend)])
+    case "thread_suspend": return (threadSuspend(thread), [])
+    case "thread_resume": return (threadResume(thread), [])
+    case "thread_get_special_port":
+      let (code, right) = threadGetSpecialPort(thread, slot: a[0].int)
+      return (code, [.right(right, carriedType: MsgType.portSend)])
+    case "thread_set_special_port":
+      guard case .right(let right, _) = a[1] else { return (MigReturn.badArguments, []) }
+      return (threadSetSpecialPort(thread, slot: a[0].int, right: right), [])
+    default:
+      return (MigReturn.badID, [])
+    }
+  }
+
+  /// The mach_port routines, on the task's space.
+  mutating func performPortCall(_ routine: Routine, _ task: TaskIndex, _ a: [KernelArg]) -> (ReturnCode, [ReplyValue]) {
+    switch routine.id {
+    case 3200:
+      let (code, list) = portNames(task)
+      return (code, [.outOfLineNames(list.map(\.name)), .outOfLineInts(list.map { Int32(bitPattern: $0.type) })])
+    case 3201:
+      let (code, type) = portType(task, a[0].name)
+      return (code, [.int(Int32(bitPattern: type))])
+    case 3202: return (portRename(task, a[0].name, a[1].name), [])
+    case 3203: return (portAllocateName(task, right: a[0].uint, name: a[1].name), [])
+    case 3204:
+      let (code, name) = portAllocate(task, right: a[0].uint)
+      return (code, [.name(name)])
+    case 3205: return (portDestroy(task, a[0].name), [])
+    case 3206: return (portDeallocate(task, a[0].name), [])
+    case 3207:
+      let (code, refs) = portGetRefs(task, a[0].name, right: a[1].uint)
+      return (code, [.int(Int32(bitPattern: refs))])
+    case 3208: return (portModRefs(task, a[0].name, right: a[1].uint, delta: a[2].int), [])
+    case 3210: return (portSetQlimit(task, a[0].name, qlimit: a[1].uint), [])
+    case 3211: return (portSetMscount(task, a[0].name, mscount: a[1].uint), [])
+    case 3212:
+      let (code, members) = portGetSetStatus(task, a[0].name)
+      return (code, [.outOfLineNames(members)])
+    case 3213: return (portMoveMember(task, a[0].name, after: a[1].name), [])
+    case 3214:
+      guard case .right(let notify, _) = a[3] else { return (MigReturn.badArguments, []) }
+      let (code, previous) = portRequestNotification(task, a[0].name, id: a[1].int, sync: a[2].uint, notify: notify)
+      return (code, [.right(previous, carriedType: MsgType.portSendOnce)])
+    case 3215:
+      guard case .right(let o, let type) = a[1] else { return (MigReturn.badArguments, []) }
+      return (portInsertRight(task, a[0].name, right: o, carriedType: type), [])
+    case 3216:
+      let (code, o, type) = portExtractRight(task, a[0].name, disposition: a[1].uint)
+      return (code, [.right(o, carriedType: type)])
+    case 3217:
+      let (code, s) = portGetReceiveStatus(task, a[0].name)
+      guard let s else { return (code, []) }
+      let fields = [s.portSet, s.seqno, s.makeSendCount, s.qlimit, s.messageCount, s.sendOnceRights, s.sendRights]
+        .map { Int32(bitPattern: $0) } + [s.hasPortDestroyedRequest ? 1 : 0, s.hasNoSendersRequest ? 1 : 0]
+      return (code, [.ints(fields)])
+    case 3218: return (portSetSeqno(task, a[0].name, seqno: a[1].uint), [])
+    default: return (MigReturn.badID, [])
+    }
+  }
+
+  /// Builds and queues the reply: MACH_MSGH_BITS(reply's type, 0), id, the RetCode, then the
+  /// out-arguments when the routine succeeded (their rights released otherwise).
+  mutating func sendKernelReply(to reply: ObjectIndex, type: UInt32, id: Int32, code: ReturnCode, _ outputs: [ReplyValue]) {
+    guard let k = allocKMsg(budgeted: false) else { return }
+    var bytes = kmsgs[Int(k)].bytes
+    kmsgs[Int(k)].bytes = []
+    bytes.removeAll(keepingCapacity: true)
+    var copies: [OutOfLineCopy] = []
+    var body: [UInt8] = []
+    Mig.int32Descriptor.encode(into: &body)
+    body.appendWord(UInt32(bitPattern: code))
+    var complex = false
+    if code == KernReturn.success {
+      for value in outputs {
+        switch value {
+        case .int(let v):
+          Mig.int32Descriptor.encode(into: &body)
+          body.appendWord(UInt32(bitPattern: v))
+        case .name(let n):
+          TypeDescriptor(name: MsgType.portName, size: 32, number: 1).encode(into: &body)
+          body.appendWord(n)
+        case .right(let o, let carried):
+          TypeDescriptor(name: carried, size: 32, number: 1).encode(into: &body)
+          body.appendWord(o >= 0 ? Self.address(of: o) : MachPort.null)
+          complex = true
+        case .ints(let v):
+          TypeDescriptor(name: MsgType.integer32, size: 32, number: UInt32(v.count)).encode(into: &body)
+          for x in v { body.appendWord(UInt32(bitPattern: x)) }
+        case .outOfLineNames(let names):
+          appendOutOfLine(&body, &copies, name: MsgType.portName, words: names)
+          complex = true
+        case .outOfLineInts(let ints):
+          appendOutOfLine(&body, &copies, name: MsgType.integer32, words: ints.map { UInt32(bitPattern: $0) })
+          complex = true
+        case .outOfLineRights(let rights):
+          appendOutOfLine(&body, &copies, name: MsgType.portSend, words: rights.map { $0 >= 0 ? Self.address(of: $0) : 0 })
+          complex = true
+        }
+      }
+    } else {
+      releaseReplyValues(outputs)
+    }
+    bytes.appendWord(MsgHeader.bits(remote: type, local: 0, complex: complex))
+    bytes.appendWord(UInt32(MsgHeader.size + body.count))
+    bytes.appendWord(Self.address(of: reply))
+    bytes.appendWord(MachPort.null)
+    bytes.appendWord(0)
+    bytes.appendWord(UInt32(bitPattern: id))
+    bytes.append(contentsOf: body)
+    kmsgs[Int(k)].bytes = bytes
+    kmsgs[Int(k)].outOfLine = copies
+    deliverFromKernel(k)
+  }
+
+  private func appendOutOfLine(_ body: inout [UInt8], _ copies: inout [OutOfLineCopy], name: UInt32, words: [UInt32]) {
+    TypeDescriptor(name: name, size: 32, number: UInt32(words.count), isInline: false, longForm: true).encode(into: &body)
+    body.appendWord(0)
+    var bytes: [UInt8] = []
+    for w in words { bytes.appendWord(w) }
+    copies.append(OutOfLineCopy(size: UInt32(4 * words.count), bytes: bytes))
+  }
+
+  /// Releases the rights in out-arguments that will not be sent.
+  mutating func releaseReplyValues(_ outputs: [ReplyValue]) {
+    for value in outputs {
+      switch value {
+      case .right(let o, let carried): releaseRight(o, carried)
+      case .outOfLineRights(let rights): for o in rights { releaseRight(o, MsgType.portSend) }
+      default: break
+      }
+    }
+  }
+}

@@ -1,0 +1,169 @@
+// The RPC shortcut traps (`kern/ipc_mig.c` `syscall_*`, mach-semantics.md §8), the
+// `mach_reply_port` trap, and the user-side stub that falls back on the RPC, as glibc's
+// shortcut stubs do.
+
+/// The traps that do an RPC's work without a message.
+public enum ShortcutTrap: Int32, CaseIterable, Sendable {
+  case vmAllocate = -65
+  case vmDeallocate = -66
+  case taskCreate = -68
+  case taskTerminate = -69
+  case taskSuspend = -70
+  case taskSetSpecialPort = -71
+  case machPortAllocate = -72
+  case machPortDeallocate = -73
+  case machPortInsertRight = -74
+  case machPortAllocateName = -75
+
+  /// The routine the trap stands in for.
+  public var routine: Routine {
+    let name: String
+    switch self {
+    case .vmAllocate: name = "vm_allocate"
+    case .vmDeallocate: name = "vm_deallocate"
+    case .taskCreate: name = "task_create"
+    case .taskTerminate: name = "task_terminate"
+    case .taskSuspend: name = "task_suspend"
+    case .taskSetSpecialPort: name = "task_set_special_port"
+    case .machPortAllocate: name = "mach_port_allocate"
+    case .machPortDeallocate: name = "mach_port_deallocate"
+    case .machPortInsertRight: name = "mach_port_insert_right"
+    case .machPortAllocateName: name = "mach_port_allocate_name"
+    }
+    return RoutineTable.routine(named: name)!
+  }
+
+  /// The trap that shortcuts `routine`, if any.
+  public init?(routine: Routine) {
+    guard let trap = Self.allCases.first(where: { $0.routine.id == routine.id }) else { return nil }
+    self = trap
+  }
+}
+
+/// The result of a user-side RPC stub.
+public enum RPCOutcome: Equatable, Sendable {
+  /// The reply, decoded (from the trap, or from the reply message).
+  case completed(MigReply)
+  /// The RPC's mach_msg blocked; its end arrives in `completions`, and the reply can then be
+  /// read with `Kernel.decodeReply`.
+  case inProgress
+  /// mach_msg failed, or the reply was not this routine's (MIG_REPLY_MISMATCH,
+  /// MIG_SERVER_DIED for a send-once notification, MIG_TYPE_ERROR).
+  case failed(ReturnCode)
+}
+
+extension Kernel {
+  /// Performs a shortcut trap for thread `t`: `target` must name, in the caller's space, a
+  /// send right to a live task port, and the caller must have no trace port (trace.md T11);
+  /// otherwise MACH_SEND_INTERRUPTED, before anything observable happens. Any other code is
+  /// the routine's own. Rights in `arguments` are copied in from the caller's space; rights
+  /// in the results are copied out into it.
+  public mutating func trap(_ t: ThreadIndex, _ trap: ShortcutTrap, target: PortName, arguments: [MigValue]) -> (ReturnCode, [MigValue]) {
+    let task = threads[Int(t)].task
+    guard tasks[Int(task)].isActive else { return (MachMsgReturn.sendInterrupted, []) }
+    if tasks[Int(task)].specialPorts[Int(SpecialPort.taskTrace)] >= 0 { return (MachMsgReturn.sendInterrupted, []) }
+    guard let e = entry(task, target), e.has(PortType.send), e.object >= 0, taskOf(port: e.object) != nil else {
+      return (MachMsgReturn.sendInterrupted, [])
+    }
+    let routine = trap.routine
+    let inputs = routine.inputs
+    guard inputs.count == arguments.count else { return (MigReturn.badArguments, []) }
+    var args: [KernelArg] = []
+    for (arg, value) in zip(inputs, arguments) {
+      switch (arg.type, value) {
+      case (.int32, .int(let v)), (.boolean, .int(let v)): args.append(.int(v))
+      case (.portName, .name(let n)): args.append(.name(n))
+      case (.port, .port(let n, let d)), (.polyPort, .port(let n, let d)):
+        guard MachPort.isValid(n) else {
+          args.append(.right(-1, carriedType: MsgType.carriedType(d)))
+          continue
+        }
+        guard entry(task, n) != nil else { releaseKernelArgs(args); return (KernReturn.invalidName, []) }
+        guard let c = copyinRight(task, n, d, deadOK: true) else { releaseKernelArgs(args); return (KernReturn.invalidRight, []) }
+        freeEntryIfEmpty(task, n)
+        if c.deletedNotify >= 0 { sendNotification(to: c.deletedNotify, id: NotifyID.portDeleted, .name(n)) }
+        args.append(.right(c.object, carriedType: MsgType.carriedType(d)))
+      default:
+        releaseKernelArgs(args)
+        return (MigReturn.badArguments, [])
+      }
+    }
+    let (code, outputs) = perform(routine, on: e.object, args)
+    guard code == KernReturn.success else {
+      releaseKernelArgs(args)
+      releaseReplyValues(outputs)
+      return (code, [])
+    }
+    let results: [MigValue] = outputs.map {
+      switch $0 {
+      case .int(let v): return .int(v)
+      case .name(let n): return .name(n)
+      case .right(let o, let carried): return .port(copyoutKernelRight(task, o, carriedType: carried), disposition: carried)
+      default: return .int(0)  // no trap has other kinds of results
+      }
+    }
+    return (code, results)
+  }
+
+  private mutating func releaseKernelArgs(_ args: [KernelArg]) {
+    for case .right(let o, let type) in args { releaseRight(o, type) }
+  }
+
+  /// The `mach_reply_port` trap (-26): a new receive right in the caller's space.
+  public mutating func machReplyPort(_ t: ThreadIndex) -> PortName {
+    portAllocate(threads[Int(t)].task, right: PortRight.receive.rawValue).1
+  }
+
+  /// The thread's MIG reply port: made by `mach_reply_port` on its first RPC and kept for
+  /// the thread's life (glibc's per-thread reply port, details.md §3).
+  public mutating func migReplyPort(_ t: ThreadIndex) -> PortName {
+    if threads[Int(t)].migReplyName == MachPort.null { threads[Int(t)].migReplyName = machReplyPort(t) }
+    return threads[Int(t)].migReplyName
+  }
+
+  /// A user-side stub for `routine` on thread `t`, as glibc generates it: the shortcut trap
+  /// first, when there is one; on MACH_SEND_INTERRUPTED (or with no trap) the RPC through
+  /// mach_msg, with a send-once right to the thread's MIG reply port.
+  public mutating func call(_ t: ThreadIndex, _ routine: Routine, target: PortName, arguments: [MigValue]) -> RPCOutcome {
+    if let shortcut = ShortcutTrap(routine: routine) {
+      let (code, results) = trap(t, shortcut, target: target, arguments: arguments)
+      if code != MachMsgReturn.sendInterrupted {
+        let names = routine.outputs.map(\.name)
+        return .completed(MigReply(retCode: code, outputs: Array(zip(names, results)).map { ($0.0, $0.1) }))
+      }
+    }
+    return rpc(t, routine, target: target, arguments: arguments)
+  }
+
+  /// The RPC itself: mach_msg with MACH_SEND_MSG|MACH_RCV_MSG on the thread's reply port.
+  public mutating func rpc(_ t: ThreadIndex, _ routine: Routine, target: PortName, arguments: [MigValue]) -> RPCOutcome {
+    let reply = migReplyPort(t)
+    guard case .success(let request) = Mig.request(routine, target: target, reply: reply, arguments: arguments) else {
+      return .failed(MigReturn.badArguments)
+    }
+    let code = machMsg(t, MachMsgCall(options: [.send, .receive], message: request, receiveSize: 8192, receiveName: reply))
+    if code == MachMsgReturn.rcvInProgress || code == MachMsgReturn.sendInProgress { return .inProgress }
+    return finishRPC(t, routine, code)
+  }
+
+  /// Reads the reply of an RPC whose mach_msg ended with `code` (details.md §5): the decoded
+  /// reply, MIG_SERVER_DIED for a send-once notification, MIG_REPLY_MISMATCH for another id,
+  /// or mach_msg's error (after a receive error the thread's reply port is replaced).
+  public mutating func finishRPC(_ t: ThreadIndex, _ routine: Routine, _ code: ReturnCode) -> RPCOutcome {
+    guard code == MachMsgReturn.success else {
+      if code & 0x4000 != 0, code & 0x1000_0000 != 0 {  // a receive error
+        _ = portDestroy(threads[Int(t)].task, threads[Int(t)].migReplyName)
+        threads[Int(t)].migReplyName = MachPort.null
+      }
+      return .failed(code)
+    }
+    let message = threads[Int(t)].message
+    if MessageView(message)?.id == NotifyID.sendOnce { return .failed(MigReturn.serverDied) }
+    let map = tasks[Int(threads[Int(t)].task)].map
+    switch Mig.decodeReply(routine, message, readMemory: { map.read(address: $0, size: $1) }) {
+    case .success(let reply): return .completed(reply)
+    case .failure(.replyMismatch): return .failed(MigReturn.replyMismatch)
+    case .failure: return .failed(MigReturn.typeError)
+    }
+  }
+}

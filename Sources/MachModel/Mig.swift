@@ -1,0 +1,136 @@
+// MIG's encoding of requests and replies on i386, for clients of the routine table
+// (mach-semantics.md §6, "MIG conventions").
+
+/// One argument's value in user form (names in the caller's space).
+public enum MigValue: Equatable, Sendable {
+  case int(Int32)
+  /// A bare name (MACH_MSG_TYPE_PORT_NAME).
+  case name(PortName)
+  /// A right: in a request, the disposition to send it with; in a reply, the type it arrived as.
+  case port(PortName, disposition: UInt32)
+  /// A structure or an array of integers.
+  case ints([Int32])
+  /// An out-of-line array of names.
+  case names([PortName])
+  /// An out-of-line array of rights, as received.
+  case ports([PortName], disposition: UInt32)
+}
+
+/// A decoded MIG reply: the routine's return code and its out-arguments, by name.
+public struct MigReply: Equatable, Sendable {
+  public var retCode: ReturnCode
+  public var outputs: [(name: String, value: MigValue)]
+
+  public init(retCode: ReturnCode, outputs: [(name: String, value: MigValue)]) {
+    self.retCode = retCode
+    self.outputs = outputs
+  }
+
+  public static func == (a: MigReply, b: MigReply) -> Bool {
+    a.retCode == b.retCode && a.outputs.elementsEqual(b.outputs) { $0.name == $1.name && $0.value == $1.value }
+  }
+
+  public subscript(_ name: String) -> MigValue? { outputs.first { $0.name == name }?.value }
+}
+
+/// Why a request could not be built or a reply could not be read.
+public enum MigError: Error, Equatable, Sendable {
+  case wrongArgumentCount(expected: Int, got: Int)
+  case wrongValue(argument: String)
+  /// The message is not this routine's reply (MIG_REPLY_MISMATCH).
+  case replyMismatch
+  /// The reply's items do not match the routine (MIG_TYPE_ERROR).
+  case typeError
+}
+
+public enum Mig {
+  static let int32Descriptor = TypeDescriptor(name: MsgType.integer32, size: 32, number: 1)
+
+  /// Builds the request message for `routine`: the header's destination is `target` (sent
+  /// COPY_SEND) and its reply port `reply` (MAKE_SEND_ONCE), as MIG's user stubs do; the body
+  /// holds the in-arguments in order.
+  public static func request(
+    _ routine: Routine, target: PortName, reply: PortName, arguments: [MigValue],
+    targetDisposition: UInt32 = MsgType.copySend, replyDisposition: UInt32 = MsgType.makeSendOnce
+  ) -> Result<[UInt8], MigError> {
+    let inputs = routine.inputs
+    guard inputs.count == arguments.count else {
+      return .failure(.wrongArgumentCount(expected: inputs.count, got: arguments.count))
+    }
+    var m = MessageBuilder(
+      remote: target, remoteDisposition: targetDisposition, local: reply,
+      localDisposition: reply == MachPort.null ? 0 : replyDisposition, id: routine.id)
+    for (arg, value) in zip(inputs, arguments) {
+      switch (arg.type, value) {
+      case (.int32, .int(let v)): m.int32([v])
+      case (.boolean, .int(let v)):
+        var data: [UInt8] = []
+        data.appendWord(UInt32(bitPattern: v))
+        m.append(TypeDescriptor(name: MsgType.unstructured, size: 32, number: 1), data: data)
+      case (.portName, .name(let n)), (.portName, .port(let n, _)): m.ports([n], disposition: MsgType.portName)
+      case (.port(let d), .name(let n)): m.ports([n], disposition: d)
+      case (.port, .port(let n, let d)), (.polyPort, .port(let n, let d)):
+        guard MsgType.isPort(d) else { return .failure(.wrongValue(argument: arg.name)) }
+        m.ports([n], disposition: d)
+      case (.structure(let fields), .ints(let v)) where v.count == fields.count: m.int32(v)
+      default: return .failure(.wrongValue(argument: arg.name))
+      }
+    }
+    return .success(m.finish())
+  }
+
+  /// Reads `bytes` as `routine`'s reply: id + 100, a RetCode, then (on success) the
+  /// out-arguments. Out-of-line arrays are read from the receiver's memory by `readMemory`.
+  public static func decodeReply(
+    _ routine: Routine, _ bytes: [UInt8], readMemory: (UInt32, UInt32) -> [UInt8] = { _, _ in [] }
+  ) -> Result<MigReply, MigError> {
+    guard let view = MessageView(bytes), let replyID = routine.replyID, view.id == replyID else {
+      return .failure(.replyMismatch)
+    }
+    guard case .success(let items) = view.items(), let first = items.first,
+      first.descriptor == int32Descriptor
+    else { return .failure(.typeError) }
+    let code = ReturnCode(bitPattern: first.words[0])
+    var reply = MigReply(retCode: code, outputs: [])
+    guard code == KernReturn.success else { return .success(reply) }
+    let outputs = routine.outputs
+    guard items.count == outputs.count + 1 else { return .failure(.typeError) }
+    for (arg, item) in zip(outputs, items.dropFirst()) {
+      guard let value = value(of: item, as: arg.type, readMemory: readMemory) else { return .failure(.typeError) }
+      reply.outputs.append((arg.name, value))
+    }
+    return .success(reply)
+  }
+
+  static func value(of item: MessageItem, as type: MigType, readMemory: (UInt32, UInt32) -> [UInt8]) -> MigValue? {
+    let d = item.descriptor
+    func oolWords() -> [UInt32] {
+      var bytes = readMemory(item.words.first ?? 0, d.number * 4)  // trailing zeros are not stored
+      if bytes.count < Int(d.number) * 4 { bytes.append(contentsOf: repeatElement(0, count: Int(d.number) * 4 - bytes.count)) }
+      return (0..<Int(d.number)).map { bytes.word(at: 4 * $0) }
+    }
+    switch type {
+    case .int32, .boolean:
+      guard d.isInline, d.size == 32, d.number == 1 else { return nil }
+      return .int(Int32(bitPattern: item.words[0]))
+    case .portName:
+      guard d.isInline, d.name == MsgType.portName, d.number == 1 else { return nil }
+      return .name(item.words[0])
+    case .port, .polyPort:
+      guard d.isInline, d.isPort || d.name == MsgType.portName, d.number == 1 else { return nil }
+      return .port(item.words[0], disposition: d.name)
+    case .structure(let fields):
+      guard d.isInline, d.name == MsgType.integer32, Int(d.number) == fields.count else { return nil }
+      return .ints(item.words.map { Int32(bitPattern: $0) })
+    case .outOfLineNames:
+      guard !d.isInline, d.name == MsgType.portName else { return nil }
+      return .names(oolWords())
+    case .outOfLineInts:
+      guard !d.isInline, d.name == MsgType.integer32 else { return nil }
+      return .ints(oolWords().map { Int32(bitPattern: $0) })
+    case .outOfLinePorts:
+      guard !d.isInline, d.isPort else { return nil }
+      return .ports(oolWords(), disposition: d.name)
+    }
+  }
+}

@@ -1,0 +1,159 @@
+// The one table of kernel-served routines: msgid, name, MIG arguments, reply id
+// (mach-semantics.md §6; `include/mach/mach.defs`, `include/mach/mach_port.defs`). The
+// kernel-object server, the client stubs (`MigRequest`) and the trace decoder all read it.
+
+/// How MIG carries one argument on i386.
+public enum MigType: Equatable, Sendable {
+  /// A 32-bit integer (`int`, `integer_t`, `vm_size_t`, `mach_port_right_t`, ...):
+  /// MACH_MSG_TYPE_INTEGER_32.
+  case int32
+  /// `boolean_t`: MACH_MSG_TYPE_BOOLEAN, 32 bits.
+  case boolean
+  /// `mach_port_name_t`: MACH_MSG_TYPE_PORT_NAME, not translated.
+  case portName
+  /// A port right. `disposition` is what a client sends by default in a request
+  /// (COPY_SEND for `mach_port_t`, MOVE_SEND_ONCE for `mach_port_send_once_t`); in a reply
+  /// the kernel moves the right it names.
+  case port(disposition: UInt32)
+  /// `mach_port_poly_t`: the client chooses the disposition.
+  case polyPort
+  /// A structure sent as an array of INTEGER_32, with GNU Mach's C field names.
+  case structure(fields: [String])
+  /// An out-of-line array (`^array[] of ...`): of PORT_NAME, INTEGER_32, or send rights.
+  case outOfLineNames
+  case outOfLineInts
+  case outOfLinePorts
+
+  /// The msgt_name a well-formed message carries for this type, once in kernel form
+  /// (rights as carried types).
+  var carriedName: UInt32 {
+    switch self {
+    case .int32, .structure, .outOfLineInts: return MsgType.integer32
+    case .boolean: return MsgType.unstructured
+    case .portName, .outOfLineNames: return MsgType.portName
+    case .port(let d): return MsgType.carriedType(d)
+    case .polyPort: return 0
+    case .outOfLinePorts: return MsgType.portSend
+    }
+  }
+}
+
+/// One argument of a routine.
+public struct MigArgument: Equatable, Sendable {
+  public enum Direction: Sendable { case input, output, inout_ }
+  public var name: String
+  public var type: MigType
+  public var direction: Direction
+
+  public var isInput: Bool { direction != .output }
+  public var isOutput: Bool { direction != .input }
+}
+
+/// What the routine's target (the header's destination) must be.
+public enum MigTarget: Equatable, Sendable {
+  /// `task_t`, `vm_task_t`, `ipc_space_t`: a task's kernel port.
+  case task
+  /// `thread_t`: a thread's kernel port.
+  case thread
+  /// A port served by user code (no kernel conversion).
+  case port
+}
+
+/// A MIG routine or simpleroutine.
+public struct Routine: Equatable, Sendable {
+  public var id: Int32
+  public var name: String
+  public var subsystem: String
+  public var target: MigTarget
+  /// The target's argument name in the .defs (`target_task`, `task`, ...).
+  public var targetName: String
+  public var arguments: [MigArgument]
+  public var isSimple: Bool
+
+  /// id + 100 for a routine; nil for a simpleroutine (no reply).
+  public var replyID: Int32? { isSimple ? nil : id + 100 }
+  public var inputs: [MigArgument] { arguments.filter(\.isInput) }
+  public var outputs: [MigArgument] { arguments.filter(\.isOutput) }
+}
+
+/// The routines the kernel serves, by msgid.
+public enum RoutineTable {
+  private static func arg(_ name: String, _ type: MigType, _ direction: MigArgument.Direction = .input) -> MigArgument {
+    MigArgument(name: name, type: type, direction: direction)
+  }
+
+  private static func routine(
+    _ id: Int32, _ name: String, _ subsystem: String, _ target: MigTarget, _ targetName: String,
+    _ args: [MigArgument] = []
+  ) -> Routine {
+    Routine(id: id, name: name, subsystem: subsystem, target: target, targetName: targetName, arguments: args, isSimple: false)
+  }
+
+  static let sendRight = MigType.port(disposition: MsgType.copySend)
+  static let status = MigType.structure(fields: [
+    "mps_pset", "mps_seqno", "mps_mscount", "mps_qlimit", "mps_msgcount", "mps_sorights", "mps_srights",
+    "mps_pdrequest", "mps_nsrequest",
+  ])
+
+  /// Every routine the kernel-object server answers, in msgid order.
+  public static let served: [Routine] = [
+    routine(2007, "task_create", "mach", .task, "target_task", [arg("inherit_memory", .boolean), arg("child_task", sendRight, .output)]),
+    routine(2008, "task_terminate", "mach", .task, "target_task"),
+    routine(2011, "task_threads", "mach", .task, "target_task", [arg("thread_list", .outOfLinePorts, .output)]),
+    routine(2016, "thread_terminate", "mach", .thread, "target_thread"),
+    routine(2021, "vm_allocate", "mach", .task, "target_task", [
+      arg("address", .int32, .inout_), arg("size", .int32), arg("anywhere", .boolean),
+    ]),
+    routine(2023, "vm_deallocate", "mach", .task, "target_task", [arg("address", .int32), arg("size", .int32)]),
+    routine(2056, "task_suspend", "mach", .task, "target_task"),
+    routine(2057, "task_resume", "mach", .task, "target_task"),
+    routine(2058, "task_get_special_port", "mach", .task, "task", [arg("which_port", .int32), arg("special_port", sendRight, .output)]),
+    routine(2059, "task_set_special_port", "mach", .task, "task", [arg("which_port", .int32), arg("special_port", sendRight)]),
+    routine(2061, "thread_create", "mach", .task, "parent_task", [arg("child_thread", sendRight, .output)]),
+    routine(2062, "thread_suspend", "mach", .thread, "target_thread"),
+    routine(2063, "thread_resume", "mach", .thread, "target_thread"),
+    routine(2067, "thread_get_special_port", "mach", .thread, "thread", [arg("which_port", .int32), arg("special_port", sendRight, .output)]),
+    routine(2068, "thread_set_special_port", "mach", .thread, "thread", [arg("which_port", .int32), arg("special_port", sendRight)]),
+    routine(3200, "mach_port_names", "mach_port", .task, "task", [arg("names", .outOfLineNames, .output), arg("types", .outOfLineInts, .output)]),
+    routine(3201, "mach_port_type", "mach_port", .task, "task", [arg("name", .portName), arg("ptype", .int32, .output)]),
+    routine(3202, "mach_port_rename", "mach_port", .task, "task", [arg("old_name", .portName), arg("new_name", .portName)]),
+    routine(3203, "mach_port_allocate_name", "mach_port", .task, "task", [arg("right", .int32), arg("name", .portName)]),
+    routine(3204, "mach_port_allocate", "mach_port", .task, "task", [arg("right", .int32), arg("name", .portName, .output)]),
+    routine(3205, "mach_port_destroy", "mach_port", .task, "task", [arg("name", .portName)]),
+    routine(3206, "mach_port_deallocate", "mach_port", .task, "task", [arg("name", .portName)]),
+    routine(3207, "mach_port_get_refs", "mach_port", .task, "task", [arg("name", .portName), arg("right", .int32), arg("refs", .int32, .output)]),
+    routine(3208, "mach_port_mod_refs", "mach_port", .task, "task", [arg("name", .portName), arg("right", .int32), arg("delta", .int32)]),
+    routine(3210, "mach_port_set_qlimit", "mach_port", .task, "task", [arg("name", .portName), arg("qlimit", .int32)]),
+    routine(3211, "mach_port_set_mscount", "mach_port", .task, "task", [arg("name", .portName), arg("mscount", .int32)]),
+    routine(3212, "mach_port_get_set_status", "mach_port", .task, "task", [arg("name", .portName), arg("members", .outOfLineNames, .output)]),
+    routine(3213, "mach_port_move_member", "mach_port", .task, "task", [arg("member", .portName), arg("after", .portName)]),
+    routine(3214, "mach_port_request_notification", "mach_port", .task, "task", [
+      arg("name", .portName), arg("id", .int32), arg("sync", .int32),
+      arg("notify", .port(disposition: MsgType.makeSendOnce)),
+      arg("previous", .port(disposition: MsgType.moveSendOnce), .output),
+    ]),
+    routine(3215, "mach_port_insert_right", "mach_port", .task, "task", [arg("name", .portName), arg("poly", .polyPort)]),
+    routine(3216, "mach_port_extract_right", "mach_port", .task, "task", [
+      arg("name", .portName), arg("msgt_name", .int32), arg("poly", .polyPort, .output),
+    ]),
+    routine(3217, "mach_port_get_receive_status", "mach_port", .task, "task", [arg("name", .portName), arg("status", status, .output)]),
+    routine(3218, "mach_port_set_seqno", "mach_port", .task, "task", [arg("name", .portName), arg("seqno", .int32)]),
+  ]
+
+  private static let byID: [Int32: Routine] = Dictionary(uniqueKeysWithValues: served.map { ($0.id, $0) })
+  private static let byName: [String: Routine] = Dictionary(uniqueKeysWithValues: served.map { ($0.name, $0) })
+
+  /// The served routine with this msgid.
+  public static func routine(id: Int32) -> Routine? { byID[id] }
+  /// The served routine with this name.
+  public static func routine(named name: String) -> Routine? { byName[name] }
+
+  /// exception_raise (exc 2400, reply 2500): the message the kernel sends to an exception
+  /// port (mach-semantics.md §5). Its target is the exception port, a user port.
+  public static let exceptionRaise = Routine(
+    id: 2400, name: "exception_raise", subsystem: "exc", target: .port, targetName: "exception_port",
+    arguments: [
+      arg("thread", sendRight), arg("task", sendRight), arg("exception", .int32), arg("code", .int32),
+      arg("subcode", .int32),
+    ], isSimple: false)
+}

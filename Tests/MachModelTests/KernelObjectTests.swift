@@ -1,0 +1,268 @@
+import MachModel
+import Testing
+
+/// The shell task, a spawned child, and RPC helpers: what the shell does, through the model.
+struct System {
+  var k = Kernel.booted()
+  let shell = Kernel.shellTask
+  var st: ThreadIndex { k.task(shell).threads[0] }
+
+  /// The shell's RPC: the reply or a failure code.
+  mutating func call(_ name: String, _ target: PortName, _ args: [MigValue], thread: ThreadIndex? = nil) -> MigReply? {
+    let routine = RoutineTable.routine(named: name)!
+    guard case .completed(let reply) = k.rpc(thread ?? st, routine, target: target, arguments: args) else { return nil }
+    return reply
+  }
+
+  /// spawn: task_create from the shell's own task port, thread_create, thread_resume, and
+  /// glibc's start-up in the child. Returns (task, its name in the shell, its first thread).
+  mutating func spawn(_ name: String, parent: PortName = 1) -> (TaskIndex, PortName, ThreadIndex) {
+    let created = call("task_create", parent, [.int(0)])!
+    guard case .port(let child, _) = created["child_task"]! else { fatalError() }
+    let task = k.taskOf(port: k.task(shell).space.lookup(child)!.object)!
+    k.setTaskName(task, name)
+    let thread = call("thread_create", child, [])!
+    guard case .port(let threadName, _) = thread["child_thread"]! else { fatalError() }
+    #expect(call("thread_resume", threadName, [])?.retCode == KernReturn.success)
+    _ = k.giveTaskSelfName(task)
+    return (task, child, k.task(task).threads[0])
+  }
+
+  func invariantsHold(sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(k.checkInvariants() == [], sourceLocation: sourceLocation)
+  }
+}
+
+/// Tasks, threads and kernel objects: mach-semantics.md §4 and §6.
+@Suite struct KernelObjectTests {
+  @Test func section4_theShellTaskHoldsItsOwnTaskPortAsNameOne() {
+    var s = System()
+    #expect(s.k.task(s.shell).name == "shell")
+    #expect(s.k.task(s.shell).space.lookup(1)?.object == s.k.task(s.shell).kernelPort)
+    s.invariantsHold()
+  }
+
+  @Test func section6_taskCreateGivesANewTaskWithNoThreadsNamedTaskK() {
+    var s = System()
+    let reply = s.call("task_create", 1, [.int(0)])!
+    #expect(reply.retCode == KernReturn.success)
+    guard case .port(let name, let type) = reply["child_task"]! else { Issue.record("no port"); return }
+    #expect(type == MsgType.portSend)
+    let child = s.k.taskOf(port: s.k.task(s.shell).space.lookup(name)!.object)!
+    #expect(s.k.task(child).name == "task2")
+    #expect(s.k.task(child).threads.isEmpty)
+    s.invariantsHold()
+  }
+
+  @Test func section4_childrenInheritExceptionBootstrapAndRegisteredPortsNotThreadPorts() {
+    var s = System()
+    let (_, bootstrap) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    let (_, exc) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    for (slot, port) in [(SpecialPort.taskBootstrap, bootstrap), (SpecialPort.taskException, exc)] {
+      #expect(s.call("task_set_special_port", 1, [.int(slot), .port(port, disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
+    }
+    let (child, childName, thread) = s.spawn("child")
+    for (slot, port) in [(SpecialPort.taskBootstrap, bootstrap), (SpecialPort.taskException, exc)] {
+      let got = s.call("task_get_special_port", childName, [.int(slot)])!
+      #expect(got["special_port"] == .port(port, disposition: MsgType.portSend))
+    }
+    // A new thread's exception port is null.
+    let threadName = s.k.giveThreadSelfName(thread)
+    _ = threadName
+    #expect(s.k.thread(thread).specialPorts[Int(SpecialPort.threadException)] == -1)
+    #expect(s.k.task(child).specialPorts[Int(SpecialPort.taskException)] >= 0)
+    s.invariantsHold()
+  }
+
+  @Test func section4_specialPortErrors() {
+    var s = System()
+    #expect(s.call("task_get_special_port", 1, [.int(2)])?.retCode == KernReturn.invalidArgument)
+    #expect(s.call("task_get_special_port", 1, [.int(9)])?.retCode == KernReturn.invalidArgument)
+    let reply = s.call("task_get_special_port", 1, [.int(SpecialPort.taskBootstrap)])!
+    #expect(reply.retCode == KernReturn.success && reply["special_port"] == .port(0, disposition: MsgType.portSend))
+    s.invariantsHold()
+  }
+
+  @Test func section6_unknownIdGetsMigBadIdInAReplyOneHundredAbove() {
+    var s = System()
+    let reply = s.k.migReplyPort(s.st)
+    let m = MessageBuilder(remote: 1, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 2999).finish()
+    #expect(s.k.machMsg(s.st, MachMsgCall(options: [.send, .receive], message: m, receiveSize: 100, receiveName: reply)) == MachMsgReturn.success)
+    let v = MessageView(s.k.thread(s.st).message)!
+    #expect(v.id == 3099)
+    #expect(v.size == 32)
+    #expect(try! v.items().get()[0].words == [UInt32(bitPattern: MigReturn.badID)])
+    #expect(v.localBits == MsgType.portSendOnce)
+    s.invariantsHold()
+  }
+
+  @Test func section6_wrongArgumentTypesGetMigBadArguments() {
+    var s = System()
+    let reply = s.k.migReplyPort(s.st)
+    // mach_port_allocate with the right as a PORT_NAME instead of an INTEGER_32.
+    var m = MessageBuilder(remote: 1, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 3204)
+    m.ports([1], disposition: MsgType.portName)
+    _ = s.k.machMsg(s.st, MachMsgCall(options: [.send, .receive], message: m.finish(), receiveSize: 100, receiveName: reply))
+    #expect(try! MessageView(s.k.thread(s.st).message)!.items().get()[0].words == [UInt32(bitPattern: MigReturn.badArguments)])
+    // A missing argument.
+    let short = MessageBuilder(remote: 1, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 3204).finish()
+    _ = s.k.machMsg(s.st, MachMsgCall(options: [.send, .receive], message: short, receiveSize: 100, receiveName: reply))
+    #expect(try! MessageView(s.k.thread(s.st).message)!.items().get()[0].words == [UInt32(bitPattern: MigReturn.badArguments)])
+    s.invariantsHold()
+  }
+
+  @Test func section6_aPortOfTheWrongKindReachesTheRoutineAsNull() {
+    var s = System()
+    let threadName = s.k.giveThreadSelfName(s.st)
+    #expect(s.call("task_suspend", threadName, [])?.retCode == KernReturn.invalidArgument)
+    #expect(s.call("mach_port_allocate", threadName, [.int(1)])?.retCode == KernReturn.invalidTask)
+    #expect(s.call("thread_suspend", 1, [])?.retCode == KernReturn.invalidArgument)
+    s.invariantsHold()
+  }
+
+  @Test func section6_theReplyIgnoresTheReplyPortsQlimit() {
+    var s = System()
+    let reply = s.k.migReplyPort(s.st)
+    #expect(s.k.portSetQlimit(s.shell, reply, qlimit: 0) == KernReturn.success)
+    #expect(s.call("mach_port_allocate", 1, [.int(1)])?.retCode == KernReturn.success)
+  }
+
+  @Test func section6_machPortRoutinesThroughTheKernel() {
+    var s = System()
+    let allocated = s.call("mach_port_allocate", 1, [.int(Int32(PortRight.receive.rawValue))])!
+    guard case .name(let n) = allocated["name"]! else { Issue.record(); return }
+    #expect(s.k.task(s.shell).space.lookup(n)?.type == PortType.receive)
+    let status = s.call("mach_port_get_receive_status", 1, [.name(n)])!
+    #expect(status["status"] == .ints([0, 0, 0, 5, 0, 0, 0, 0, 0]))
+    let names = s.call("mach_port_names", 1, [])!
+    #expect(names.retCode == KernReturn.success)
+    if case .names(let list) = names["names"]!, case .ints(let types) = names["types"]! {
+      #expect(list.contains(n) && list.contains(1))
+      #expect(types[list.firstIndex(of: n)!] == Int32(PortType.receive))
+    } else {
+      Issue.record("names not decoded")
+    }
+    #expect(s.call("mach_port_destroy", 1, [.name(n)])?.retCode == KernReturn.success)
+    #expect(s.call("mach_port_destroy", 1, [.name(n)])?.retCode == KernReturn.invalidName)
+    s.invariantsHold()
+  }
+
+  @Test func section6_insertAndExtractRightThroughTheKernel() {
+    var s = System()
+    let (child, childName, _) = s.spawn("child")
+    let (_, p) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    #expect(s.call("mach_port_insert_right", childName, [.name(7), .port(p, disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
+    #expect(s.k.task(child).space.lookup(7)?.type == PortType.send)
+    let extracted = s.call("mach_port_extract_right", childName, [.name(7), .int(Int32(MsgType.moveSend))])!
+    #expect(extracted["poly"] == .port(p, disposition: MsgType.portSend))
+    #expect(s.k.task(child).space.lookup(7) == nil)
+    // A failed insert destroys the right it carried (the request body is destroyed).
+    #expect(s.call("mach_port_insert_right", childName, [.name(0), .port(p, disposition: MsgType.makeSend)])?.retCode == KernReturn.invalidValue)
+    s.invariantsHold()
+  }
+
+  @Test func section6_taskThreadsReturnsAnOutOfLineArrayOfThreadPorts() {
+    var s = System()
+    let (_, childName, thread) = s.spawn("child")
+    _ = s.call("thread_create", childName, [])
+    let reply = s.call("task_threads", childName, [])!
+    guard case .ports(let names, let type) = reply["thread_list"]! else { Issue.record(); return }
+    #expect(type == MsgType.portSend && names.count == 2)
+    #expect(s.k.threadOf(port: s.k.task(s.shell).space.lookup(names[0])!.object) == thread)
+    s.invariantsHold()
+  }
+
+  @Test func section4_taskTerminateKillsItsPortsAndItsTaskPort() {
+    var s = System()
+    let (child, childName, _) = s.spawn("child")
+    let (_, p) = s.k.portAllocate(child, right: PortRight.receive.rawValue)
+    let (_, o, type) = s.k.portExtractRight(child, p, disposition: MsgType.makeSend)
+    let shellName = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
+    #expect(s.call("task_terminate", childName, [])?.retCode == KernReturn.success)
+    #expect(s.k.task(child).state == "terminated")
+    // The child's receive right died: the shell's send right is dead at its next use.
+    #expect(s.k.portType(s.shell, shellName).1 == PortType.deadName)
+    // The task port itself is gone: an RPC through it cannot even be sent.
+    #expect(s.k.rpc(s.st, RoutineTable.routine(named: "task_suspend")!, target: childName, arguments: []) == .failed(MachMsgReturn.sendInvalidDest))
+    s.invariantsHold()
+  }
+
+  @Test func section4_suspendedTasksDoNotRunUntilResumed() {
+    var s = System()
+    let (child, childName, thread) = s.spawn("child")
+    let (_, r) = s.k.portAllocate(child, right: PortRight.receive.rawValue)
+    #expect(s.call("task_suspend", childName, [])?.retCode == KernReturn.success)
+    #expect(s.k.task(child).state == "suspended")
+    #expect(s.k.machMsg(thread, .receive(r)) == MachMsgReturn.rcvInProgress)
+    let (_, o, type) = s.k.portExtractRight(child, r, disposition: MsgType.makeSend)
+    let send = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
+    #expect(s.k.machMsg(s.st, .send(MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 9).finish())) == MachMsgReturn.success)
+    s.k.run()
+    #expect(s.k.takeCompletions().isEmpty)  // handed off, but the copy-out waits
+    #expect(s.call("task_resume", childName, [])?.retCode == KernReturn.success)
+    s.k.run()
+    #expect(s.k.takeCompletions() == [Completion(thread: thread, result: MachMsgReturn.success)])
+    #expect(s.call("task_resume", childName, [])?.retCode == KernReturn.failure)
+    s.invariantsHold()
+  }
+
+  @Test func section4_threadCreateGivesASuspendedThread() {
+    var s = System()
+    let (child, childName, _) = s.spawn("child")
+    let reply = s.call("thread_create", childName, [])!
+    guard case .port(let name, _) = reply["child_thread"]! else { Issue.record(); return }
+    let thread = s.k.threadOf(port: s.k.task(s.shell).space.lookup(name)!.object)!
+    #expect(s.k.thread(thread).suspendCount == 1)
+    #expect(s.k.task(child).threads.count == 2)
+    #expect(s.call("thread_resume", name, [])?.retCode == KernReturn.success)
+    #expect(s.call("thread_resume", name, [])?.retCode == KernReturn.failure)
+    #expect(s.call("thread_terminate", name, [])?.retCode == KernReturn.success)
+    #expect(s.k.thread(thread).state == .terminated)
+    s.invariantsHold()
+  }
+}
+
+/// The shortcut traps and glibc's fallback: mach-semantics.md §8, trace.md T11.
+@Suite struct TrapTests {
+  @Test func section8_aTrapDoesTheWorkWithoutAMessage() {
+    var s = System()
+    let before = s.k.destroyedMessages[.consumedByKernel, default: 0]
+    let (code, results) = s.k.trap(s.st, .machPortAllocate, target: 1, arguments: [.int(1)])
+    #expect(code == KernReturn.success)
+    guard case .name(let n) = results[0] else { Issue.record(); return }
+    #expect(s.k.task(s.shell).space.lookup(n)?.type == PortType.receive)
+    #expect(s.k.destroyedMessages[.consumedByKernel, default: 0] == before)  // no request was served
+    s.invariantsHold()
+  }
+
+  @Test func section8_aNameThatIsNotATaskPortGivesSendInterrupted() {
+    var s = System()
+    let (_, r) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    #expect(s.k.trap(s.st, .machPortAllocate, target: r, arguments: [.int(1)]).0 == MachMsgReturn.sendInterrupted)
+    #expect(s.k.trap(s.st, .taskSuspend, target: 99, arguments: []).0 == MachMsgReturn.sendInterrupted)
+  }
+
+  @Test func section8_theStubFallsBackOnTheRpcWhenTheTrapIsInterrupted() {
+    var s = System()
+    let (child, childName, _) = s.spawn("child")
+    // A trace port makes every shortcut trap of the task answer MACH_SEND_INTERRUPTED (T11).
+    let (_, trace) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    #expect(s.call("task_set_special_port", childName, [.int(SpecialPort.taskTrace), .port(trace, disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
+    let thread = s.k.task(child).threads[0]
+    #expect(s.k.trap(thread, .machPortAllocate, target: 1, arguments: [.int(1)]).0 == MachMsgReturn.sendInterrupted)
+    let before = s.k.destroyedMessages[.consumedByKernel, default: 0]
+    let outcome = s.k.call(thread, RoutineTable.routine(named: "mach_port_allocate")!, target: 1, arguments: [.int(1)])
+    guard case .completed(let reply) = outcome else { Issue.record("\(outcome)"); return }
+    #expect(reply.retCode == KernReturn.success)
+    #expect(s.k.destroyedMessages[.consumedByKernel, default: 0] == before + 1)  // a real RPC was served
+    s.invariantsHold()
+  }
+
+  @Test func section8_trapResultsOtherThanInterruptedAreFinal() {
+    var s = System()
+    let (code, _) = s.k.trap(s.st, .machPortDeallocate, target: 1, arguments: [.name(77)])
+    #expect(code == KernReturn.invalidName)
+    let outcome = s.k.call(s.st, RoutineTable.routine(named: "mach_port_deallocate")!, target: 1, arguments: [.name(77)])
+    #expect(outcome == .completed(MigReply(retCode: KernReturn.invalidName, outputs: [])))
+  }
+}
