@@ -73,7 +73,12 @@ extension Kernel {
       switch (arg.type, value) {
       case (.int32, .int(let v)), (.boolean, .int(let v)): args.append(.int(v))
       case (.portName, .name(let n)): args.append(.name(n))
-      case (.port, .port(let n, let d)), (.polyPort, .port(let n, let d)):
+      case (.port, .port(let n, _)), (.polyPort, .port(let n, _)):
+        // A trap takes a name; the kernel copies in the routine's own disposition
+        // (COPY_SEND for a mach_port_t), or the caller's for a polymorphic right.
+        var d = MsgType.copySend
+        if case .port(let fixed) = arg.type { d = fixed }
+        if case .port(_, let chosen) = value, arg.type == .polyPort { d = chosen }
         guard MachPort.isValid(n) else {
           args.append(.right(-1, carriedType: MsgType.carriedType(d)))
           continue

@@ -266,3 +266,16 @@ struct System {
     #expect(outcome == .completed(MigReply(retCode: KernReturn.invalidName, outputs: [])))
   }
 }
+
+extension TrapTests {
+  @Test func section8_theSetSpecialPortTrapCopiesASendRightWhateverTheCallerAsks() {
+    var s = System()
+    let (_, r) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    _ = s.k.giveTaskSelfName(s.shell)
+    // COPY_SEND needs a send right: a bare receive right is refused, and nothing moves.
+    let (code, _) = s.k.trap(s.st, .taskSetSpecialPort, target: 1, arguments: [.int(SpecialPort.taskBootstrap), .port(r, disposition: MsgType.moveReceive)])
+    #expect(code == KernReturn.invalidRight)
+    #expect(s.k.task(s.shell).space.lookup(r)?.type == PortType.receive)
+    s.invariantsHold()
+  }
+}

@@ -22,18 +22,18 @@ struct SeededGenerator: RandomNumberGenerator {
   ]
 
   struct World {
-    var k = Kernel()
-    var tasks: [TaskIndex] = []
-    var threads: [ThreadIndex] = []
+    var k = Kernel.booted()
     var rng: SeededGenerator
+    var tasks: [TaskIndex] { (0..<k.tasks.count).map { TaskIndex($0) } }
+    var threads: [ThreadIndex] { (0..<k.threads.count).map { ThreadIndex($0) } }
 
     init(seed: UInt64) {
       rng = SeededGenerator(seed: seed)
       for i in 0..<3 {
-        let t = k.createTask(name: "t\(i)")
-        tasks.append(t)
-        threads.append(k.createThread(in: t))
-        threads.append(k.createThread(in: t))
+        let t = k.createTask(name: "t\(i)", parent: Kernel.shellTask)
+        _ = k.giveTaskSelfName(t)
+        _ = k.createThread(in: t)
+        _ = k.createThread(in: t)
       }
     }
 
@@ -69,10 +69,60 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 
     /// One random operation; returns a description for failure messages.
+    /// A random value for a MIG argument of `type`, from `task`'s point of view.
+    mutating func value(_ type: MigType, in task: TaskIndex) -> MigValue {
+      switch type {
+      case .int32, .boolean: return .int(Int32.random(in: -1...6, using: &rng))
+      case .portName: return .name(name(in: task))
+      case .port, .polyPort: return .port(name(in: task), disposition: pick(RandomSequenceTests.dispositions))
+      case .structure(let fields): return .ints(fields.map { _ in 0 })
+      default: return .int(0)
+      }
+    }
+
     mutating func step() -> String {
-      let task = pick(tasks)
-      let thread = pick(threads.filter { k.thread($0).task == task })
-      let idle = k.thread(thread).state == .idle
+      // Keep three live tasks besides the shell: exceptions and task_terminate kill them.
+      if tasks.filter({ k.task($0).isActive }).count < 4 {
+        let t = k.createTask(name: "t\(k.tasks.count)", parent: Kernel.shellTask)
+        _ = k.giveTaskSelfName(t)
+        _ = k.createThread(in: t)
+        _ = k.createThread(in: t)
+        return "new task \(t)"
+      }
+      let task = pick(tasks.filter { k.task($0).isActive })
+      let owned = threads.filter { k.thread($0).task == task }
+      guard !owned.isEmpty else { return "no thread" }
+      let thread = pick(owned)
+      let idle = k.thread(thread).state == .idle && k.task(task).isActive
+      if chance(15) {
+        guard idle else { return "busy" }
+        switch Int.random(in: 0..<6, using: &rng) {
+        case 0, 1, 2:
+          // A kernel RPC (or its shortcut trap) with random arguments, to a random name.
+          let routine = pick(RoutineTable.served.filter { $0.name != "task_terminate" || chance(10) })
+          let args = routine.inputs.map { value($0.type, in: task) }
+          let target = chance(70) ? 1 : name(in: task)
+          let outcome = chance(50) ? k.call(thread, routine, target: target, arguments: args) : k.rpc(thread, routine, target: target, arguments: args)
+          return "rpc \(routine.name) from \(thread): \(outcome)"
+        case 3:
+          guard task != Kernel.shellTask else { return "not the shell" }
+          _ = k.raiseException(thread, exception: Int32.random(in: 1...6, using: &rng), code: 0, subcode: 0)
+          return "raise in \(thread)"
+        case 4:
+          let n = name(in: task)
+          let (kr, o, _) = k.portExtractRight(task, n, disposition: pick([MsgType.makeSend, MsgType.copySend]))
+          guard kr == KernReturn.success else { return "no exception port" }
+          if chance(50) {
+            if k.taskSetSpecialPort(pick(tasks), slot: SpecialPort.taskException, right: o) != KernReturn.success { k.releaseKernelRight(o, carriedType: MsgType.portSend) }
+          } else if k.threadSetSpecialPort(pick(threads), slot: SpecialPort.threadException, right: o) != KernReturn.success {
+            k.releaseKernelRight(o, carriedType: MsgType.portSend)
+          }
+          return "exception port \(n)"
+        default:
+          if chance(50) { _ = k.taskSuspend(pick(tasks)) } else { _ = k.taskResume(pick(tasks)) }
+          return "suspend/resume"
+        }
+      }
       switch Int.random(in: 0..<100, using: &rng) {
       case 0..<10:
         let right = pick([PortRight.receive.rawValue, PortRight.receive.rawValue, PortRight.portSet.rawValue, PortRight.deadName.rawValue])
@@ -100,7 +150,7 @@ struct SeededGenerator: RandomNumberGenerator {
         return "send from \(thread)"
       case 42..<62:
         guard idle else { return "busy" }
-        let opts: MachMsgOptions = [chance(40) ? .receiveTimeout : [], chance(30) ? .receiveLarge : []]
+        let opts: MachMsgOptions = [chance(75) ? .receiveTimeout : [], chance(30) ? .receiveLarge : []]
         _ = k.machMsg(thread, .receive(name(in: task), size: UInt32.random(in: 24...120, using: &rng), options: opts, timeout: UInt32.random(in: 0...3, using: &rng)))
         return "receive on \(thread)"
       case 62..<66:
@@ -152,8 +202,11 @@ struct SeededGenerator: RandomNumberGenerator {
   @Test(arguments: Array(UInt64(1)...16))
   func randomOperationsKeepEveryInvariant(seed: UInt64) {
     var w = World(seed: seed)
+    var served = 0, raised = 0
     for i in 0..<2500 {
       let what = w.step()
+      if what.hasPrefix("rpc"), what.contains("completed") { served += 1 }
+      if what.hasPrefix("raise") { raised += 1 }
       if Bool.random(using: &w.rng) { w.k.run() }
       let problems = w.k.checkInvariants()
       if !problems.isEmpty {
@@ -161,8 +214,10 @@ struct SeededGenerator: RandomNumberGenerator {
         return
       }
     }
+    #expect(served > 5 && raised > 5, "seed \(seed): the run must exercise RPCs and exceptions (\(served) served, \(raised) raised)")
     for t in w.tasks { w.k.terminateTask(t) }
     w.k.runAdvancingTime()
+    #expect(w.k.tasks.allSatisfy { $0.state == "terminated" })
     #expect(w.k.checkInvariants() == [])
     #expect(w.k.messagesInUse == 0, "seed \(seed)")
     let leftAlive = w.k.objects.enumerated().filter { $0.element.isActive }.map {

@@ -1,0 +1,136 @@
+import MachModel
+import Testing
+
+/// Exceptions: mach-semantics.md §5 and the fast-path quirk of §2.6.
+@Suite struct ExceptionTests {
+  /// A task `handler` with a receive right set as `target`'s exception port (thread or task
+  /// slot): (handler task, its thread, the exception port's name in it).
+  func handler(_ s: inout System, for thread: ThreadIndex, taskSlot: Bool) -> (TaskIndex, ThreadIndex, PortName) {
+    let (h, _, ht) = s.spawn("handler\(taskSlot)")
+    let (_, port) = s.k.portAllocate(h, right: PortRight.receive.rawValue)
+    let (_, o, _) = s.k.portExtractRight(h, port, disposition: MsgType.makeSend)
+    if taskSlot {
+      #expect(s.k.taskSetSpecialPort(s.k.thread(thread).task, slot: SpecialPort.taskException, right: o) == KernReturn.success)
+    } else {
+      #expect(s.k.threadSetSpecialPort(thread, slot: SpecialPort.threadException, right: o) == KernReturn.success)
+    }
+    return (h, ht, port)
+  }
+
+  /// The handler receives exception_raise and answers with `code`.
+  func answer(_ s: inout System, _ ht: ThreadIndex, _ port: PortName, code: ReturnCode) -> MessageView {
+    #expect(s.k.machMsg(ht, .receive(port)) == MachMsgReturn.success)
+    let request = MessageView(s.k.thread(ht).message)!
+    var reply = MessageBuilder(remote: request.remotePort, remoteDisposition: MsgType.moveSendOnce, id: 2500)
+    reply.int32([code])
+    #expect(s.k.machMsg(ht, .send(reply.finish())) == MachMsgReturn.success)
+    s.k.run()
+    return request
+  }
+
+  @Test func section5_exceptionRaiseCarriesThreadTaskAndCodesToTheTaskPort() {
+    var s = System()
+    let (victim, _, vt) = s.spawn("victim")
+    let (_, ht, port) = handler(&s, for: vt, taskSlot: true)
+    #expect(s.k.raiseException(vt, exception: ExceptionType.badAccess, code: 1, subcode: 0x1234) == MachMsgReturn.rcvInProgress)
+    #expect(s.k.thread(vt).state == .blockedInException)
+    let request = answer(&s, ht, port, code: KernReturn.success)
+    #expect(request.id == 2400 && request.size == 64 && request.isComplex)
+    #expect(request.remoteBits == MsgType.portSendOnce && request.localBits == MsgType.portSend)
+    let items = try! request.items().get()
+    #expect(items.map(\.descriptor.name) == [MsgType.portSend, MsgType.portSend, 2, 2, 2])
+    #expect(items[2].words == [1] && items[3].words == [1] && items[4].words == [0x1234])
+    #expect(s.k.takeCompletions() == [Completion(thread: vt, result: KernReturn.success)])
+    #expect(s.k.task(victim).state == "running")
+    s.invariantsHold()
+  }
+
+  @Test func section5_theThreadPortIsTriedFirstAndAFailureMovesOnToTheTaskPort() {
+    var s = System()
+    let (_, _, vt) = s.spawn("victim")
+    let (_, tht, tport) = handler(&s, for: vt, taskSlot: false)
+    let (_, kht, kport) = handler(&s, for: vt, taskSlot: true)
+    _ = s.k.raiseException(vt, exception: ExceptionType.breakpoint, code: 0, subcode: 0)
+    _ = answer(&s, tht, tport, code: KernReturn.failure)
+    #expect(s.k.takeCompletions().isEmpty)
+    _ = answer(&s, kht, kport, code: KernReturn.success)
+    #expect(s.k.takeCompletions() == [Completion(thread: vt, result: KernReturn.success)])
+    s.invariantsHold()
+  }
+
+  @Test func section5_withNoHandlerTheTaskIsTerminated() {
+    var s = System()
+    let (victim, _, vt) = s.spawn("victim")
+    #expect(s.k.raiseException(vt, exception: ExceptionType.arithmetic, code: 0, subcode: 0) == KernReturn.terminated)
+    #expect(s.k.task(victim).state == "terminated")
+    #expect(s.k.thread(vt).state == .terminated)
+    s.invariantsHold()
+  }
+
+  @Test func section5_aFailingLastHandlerTerminatesTheTask() {
+    var s = System()
+    let (victim, _, vt) = s.spawn("victim")
+    let (_, ht, port) = handler(&s, for: vt, taskSlot: true)
+    _ = s.k.raiseException(vt, exception: ExceptionType.software, code: 0, subcode: 0)
+    _ = answer(&s, ht, port, code: KernReturn.invalidArgument)
+    #expect(s.k.takeCompletions() == [Completion(thread: vt, result: KernReturn.terminated)])
+    #expect(s.k.task(victim).state == "terminated")
+    s.invariantsHold()
+  }
+
+  @Test func section5_aDroppedReplyRightIsASendOnceNotificationAndMovesOn() {
+    var s = System()
+    let (victim, _, vt) = s.spawn("victim")
+    let (_, ht, port) = handler(&s, for: vt, taskSlot: true)
+    _ = s.k.raiseException(vt, exception: ExceptionType.software, code: 0, subcode: 0)
+    #expect(s.k.machMsg(ht, .receive(port)) == MachMsgReturn.success)
+    let reply = MessageView(s.k.thread(ht).message)!.remotePort
+    #expect(s.k.portDeallocate(s.k.thread(ht).task, reply) == KernReturn.success)  // send-once notification
+    s.k.run()
+    #expect(s.k.takeCompletions() == [Completion(thread: vt, result: KernReturn.terminated)])
+    #expect(s.k.task(victim).state == "terminated")
+    s.invariantsHold()
+  }
+
+  @Test func section5_aMalformedReplyIsAMismatch() {
+    var s = System()
+    let (victim, _, vt) = s.spawn("victim")
+    let (_, ht, port) = handler(&s, for: vt, taskSlot: true)
+    _ = s.k.raiseException(vt, exception: ExceptionType.software, code: 0, subcode: 0)
+    _ = s.k.machMsg(ht, .receive(port))
+    let reply = MessageView(s.k.thread(ht).message)!.remotePort
+    var m = MessageBuilder(remote: reply, remoteDisposition: MsgType.moveSendOnce, id: 2500)
+    m.int32([0, 0])  // a RetCode of KERN_SUCCESS, but the wrong size
+    _ = s.k.machMsg(ht, .send(m.finish()))
+    s.k.run()
+    #expect(s.k.takeCompletions() == [Completion(thread: vt, result: KernReturn.terminated)])
+    #expect(s.k.task(victim).state == "terminated")
+  }
+
+  @Test func section2_6_theFastPathHandsOffWithSeqnoZeroAndLeavesThePortAlone() {
+    var s = System()
+    let (_, _, vt) = s.spawn("victim")
+    let (h, ht, port) = handler(&s, for: vt, taskSlot: true)
+    _ = s.k.portSetSeqno(h, port, seqno: 7)
+    #expect(s.k.machMsg(ht, .receive(port)) == MachMsgReturn.rcvInProgress)  // waiting: fast path
+    _ = s.k.raiseException(vt, exception: ExceptionType.software, code: 0, subcode: 0)
+    s.k.run()
+    #expect(MessageView(s.k.thread(ht).message)!.seqno == 0)
+    #expect(s.k.portGetReceiveStatus(h, port).1!.seqno == 7)
+    #expect(s.k.portGetReceiveStatus(h, port).1!.messageCount == 0)
+    s.invariantsHold()
+  }
+
+  @Test func section2_6_theSlowPathQueuesAndStampsTheSeqno() {
+    var s = System()
+    let (_, _, vt) = s.spawn("victim")
+    let (h, ht, port) = handler(&s, for: vt, taskSlot: true)
+    _ = s.k.portSetSeqno(h, port, seqno: 7)
+    _ = s.k.portSetQlimit(h, port, qlimit: 0)  // kernel messages ignore qlimit
+    _ = s.k.raiseException(vt, exception: ExceptionType.software, code: 0, subcode: 0)
+    #expect(s.k.portGetReceiveStatus(h, port).1!.messageCount == 1)
+    #expect(s.k.machMsg(ht, .receive(port)) == MachMsgReturn.success)
+    #expect(MessageView(s.k.thread(ht).message)!.seqno == 7)
+    s.invariantsHold()
+  }
+}
