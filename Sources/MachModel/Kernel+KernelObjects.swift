@@ -128,52 +128,52 @@ extension Kernel {
       guard let task else { return (KernReturn.invalidTask, []) }
       return performPortCall(routine, task, a)
     }
-    switch routine.name {
-    case "task_create":
+    switch routine.id {
+    case 2007:  // task_create
       guard let task else { return (KernReturn.invalidTask, []) }
       let child = createTask(name: "task\(tasks.count + 1)", parent: task)
       if a[0].int != 0 { tasks[Int(child)].map = tasks[Int(task)].map }
       return (KernReturn.success, [.right(copyKernelSendRight(tasks[Int(child)].specialPorts[1]), carriedType: MsgType.portSend)])
-    case "task_terminate":
+    case 2008:  // task_terminate
       return (terminateTask(task), [])
-    case "task_threads":
+    case 2011:  // task_threads
       guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, []) }
       let rights = tasks[Int(task)].threads.filter { threads[Int($0)].state != .terminated }.map {
         copyKernelSendRight(threads[Int($0)].specialPorts[Int(SpecialPort.threadKernel)])
       }
       return (KernReturn.success, [.outOfLineRights(rights)])
-    case "thread_terminate":
+    case 2016:  // thread_terminate
       guard let thread else { return (KernReturn.invalidArgument, []) }
       terminateThread(thread)
       return (KernReturn.success, [])
-    case "vm_allocate":
+    case 2021:  // vm_allocate
       guard let task else { return (KernReturn.invalidArgument, []) }
       if a[2].int != 0 {
         let (code, address) = vmAllocate(task, size: a[1].uint)
         return (code, [.int(Int32(bitPattern: address))])
       }
       return (vmAllocate(task, at: a[0].uint, size: a[1].uint), [.int(a[0].int)])
-    case "vm_deallocate":
+    case 2023:  // vm_deallocate
       guard let task else { return (KernReturn.invalidArgument, []) }
       return (vmDeallocate(task, address: a[0].uint, size: a[1].uint), [])
-    case "task_suspend": return (taskSuspend(task), [])
-    case "task_resume": return (taskResume(task), [])
-    case "task_get_special_port":
+    case 2056: return (taskSuspend(task), [])  // task_suspend
+    case 2057: return (taskResume(task), [])  // task_resume
+    case 2058:  // task_get_special_port
       let (code, right) = taskGetSpecialPort(task, slot: a[0].int)
       return (code, [.right(right, carriedType: MsgType.portSend)])
-    case "task_set_special_port":
+    case 2059:  // task_set_special_port
       guard case .right(let right, _) = a[1] else { return (MigReturn.badArguments, []) }
       return (taskSetSpecialPort(task, slot: a[0].int, right: right), [])
-    case "thread_create":
+    case 2061:  // thread_create
       guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, []) }
       let t = createThread(in: task, suspended: true)
       return (KernReturn.success, [.right(copyKernelSendRight(threads[Int(t)].specialPorts[1]), carriedType: MsgType.portSend)])
-    case "thread_suspend": return (threadSuspend(thread), [])
-    case "thread_resume": return (threadResume(thread), [])
-    case "thread_get_special_port":
+    case 2062: return (threadSuspend(thread), [])  // thread_suspend
+    case 2063: return (threadResume(thread), [])  // thread_resume
+    case 2067:  // thread_get_special_port
       let (code, right) = threadGetSpecialPort(thread, slot: a[0].int)
       return (code, [.right(right, carriedType: MsgType.portSend)])
-    case "thread_set_special_port":
+    case 2068:  // thread_set_special_port
       guard case .right(let right, _) = a[1] else { return (MigReturn.badArguments, []) }
       return (threadSetSpecialPort(thread, slot: a[0].int, right: right), [])
     default:
@@ -232,64 +232,53 @@ extension Kernel {
   /// out-arguments when the routine succeeded (their rights released otherwise).
   mutating func sendKernelReply(to reply: ObjectIndex, type: UInt32, id: Int32, code: ReturnCode, _ outputs: [ReplyValue]) {
     guard let k = allocKMsg(budgeted: false) else { return }
-    var bytes = kmsgs[Int(k)].bytes
-    kmsgs[Int(k)].bytes = []
-    bytes.removeAll(keepingCapacity: true)
+    // The body as words: the RetCode, then (on success) each out-argument.
+    var words: [UInt32] = [0x1001_2002, UInt32(bitPattern: code)]
     var copies: [OutOfLineCopy] = []
-    var body: [UInt8] = []
-    Mig.int32Descriptor.encode(into: &body)
-    body.appendWord(UInt32(bitPattern: code))
     var complex = false
     if code == KernReturn.success {
       for value in outputs {
         switch value {
-        case .int(let v):
-          Mig.int32Descriptor.encode(into: &body)
-          body.appendWord(UInt32(bitPattern: v))
-        case .name(let n):
-          TypeDescriptor(name: MsgType.portName, size: 32, number: 1).encode(into: &body)
-          body.appendWord(n)
+        case .int(let v): words += [0x1001_2002, UInt32(bitPattern: v)]
+        case .name(let n): words += [0x1001_200f, n]
         case .right(let o, let carried):
-          TypeDescriptor(name: carried, size: 32, number: 1).encode(into: &body)
-          body.appendWord(o >= 0 ? Self.address(of: o) : MachPort.null)
+          words += [0x1001_2000 | carried, o >= 0 ? Self.address(of: o) : MachPort.null]
           complex = true
         case .ints(let v):
-          TypeDescriptor(name: MsgType.integer32, size: 32, number: UInt32(v.count)).encode(into: &body)
-          for x in v { body.appendWord(UInt32(bitPattern: x)) }
+          words.append(0x1000_2002 | UInt32(v.count) << 16)
+          words += v.map { UInt32(bitPattern: $0) }
         case .outOfLineNames(let names):
-          appendOutOfLine(&body, &copies, name: MsgType.portName, words: names)
+          appendOutOfLine(&words, &copies, name: MsgType.portName, words: names)
           complex = true
         case .outOfLineInts(let ints):
-          appendOutOfLine(&body, &copies, name: MsgType.integer32, words: ints.map { UInt32(bitPattern: $0) })
+          appendOutOfLine(&words, &copies, name: MsgType.integer32, words: ints.map { UInt32(bitPattern: $0) })
           complex = true
         case .outOfLineRights(let rights):
-          appendOutOfLine(&body, &copies, name: MsgType.portSend, words: rights.map { $0 >= 0 ? Self.address(of: $0) : 0 })
+          appendOutOfLine(&words, &copies, name: MsgType.portSend, words: rights.map { $0 >= 0 ? Self.address(of: $0) : 0 })
           complex = true
         }
       }
     } else {
       releaseReplyValues(outputs)
     }
-    bytes.appendWord(MsgHeader.bits(remote: type, local: 0, complex: complex))
-    bytes.appendWord(UInt32(MsgHeader.size + body.count))
-    bytes.appendWord(Self.address(of: reply))
-    bytes.appendWord(MachPort.null)
-    bytes.appendWord(0)
-    bytes.appendWord(UInt32(bitPattern: id))
-    bytes.append(contentsOf: body)
-    kmsgs[Int(k)].bytes = bytes
-    kmsgs[Int(k)].outOfLine = copies
+    let size = MsgHeader.size + 4 * words.count
+    if kmsgs[Int(k)].bytes.count < size {
+      kmsgs[Int(k)].bytes.append(contentsOf: repeatElement(0, count: size - kmsgs[Int(k)].bytes.count))
+    }
+    kmsgs[Int(k)].bytes.setWords(
+      [MsgHeader.bits(remote: type, local: 0, complex: complex), UInt32(size), Self.address(of: reply), MachPort.null, 0, UInt32(bitPattern: id)] + words,
+      at: 0)
+    if !copies.isEmpty { kmsgs[Int(k)].outOfLine = copies }
     deliverFromKernel(k)
   }
 
-  private func appendOutOfLine(_ body: inout [UInt8], _ copies: inout [OutOfLineCopy], name: UInt32, words: [UInt32]) {
-    TypeDescriptor(name: name, size: 32, number: UInt32(words.count), isInline: false, longForm: true).encode(into: &body)
-    body.appendWord(0)
+  private func appendOutOfLine(_ body: inout [UInt32], _ copies: inout [OutOfLineCopy], name: UInt32, words: [UInt32]) {
+    // A long-form descriptor, not inline, then the address (filled in at copy-out).
+    body += [0x2000_0000, name | 32 << 16, UInt32(words.count), 0]
     var bytes: [UInt8] = []
     for w in words { bytes.appendWord(w) }
     copies.append(OutOfLineCopy(size: UInt32(4 * words.count), bytes: bytes))
   }
-
   /// Releases the rights in out-arguments that will not be sent.
   mutating func releaseReplyValues(_ outputs: [ReplyValue]) {
     for value in outputs {

@@ -162,10 +162,11 @@ extension Kernel {
       }
       return .failed(code)
     }
-    let message = threads[Int(t)].message
-    if MessageView(message)?.id == NotifyID.sendOnce { return .failed(MigReturn.serverDied) }
-    let map = tasks[Int(threads[Int(t)].task)].map
-    switch Mig.decodeReply(routine, message, readMemory: { map.read(address: $0, size: $1) }) {
+    let message = threads[Int(t)].messageBuffer  // the first messageLength bytes; msgh_size says so too
+    if Int32(bitPattern: message.word(at: MsgHeader.idOffset)) == NotifyID.sendOnce { return .failed(MigReturn.serverDied) }
+    let task = threads[Int(t)].task
+    let decoded = Mig.decodeReply(routine, message) { [tasks] in tasks[Int(task)].map.read(address: $0, size: $1) }
+    switch decoded {
     case .success(let reply): return .completed(reply)
     case .failure(.replyMismatch): return .failed(MigReturn.replyMismatch)
     case .failure: return .failed(MigReturn.typeError)

@@ -36,7 +36,7 @@ public struct Kernel: Sendable {
   /// Calls that finished after blocking, in the order they finished; drained by the caller.
   public internal(set) var completions: [Completion] = []
   /// Messages destroyed, by reason.
-  public internal(set) var destroyedMessages: [DestroyReason: Int] = [:]
+  public internal(set) var destroyedMessages = DestroyCounts()
   /// The kernel console (printf lines), oldest first.
   public internal(set) var console: [String] = []
 
@@ -197,8 +197,21 @@ public struct Kernel: Sendable {
   mutating func printf(_ line: String) { console.append(line) }
 }
 
+/// Counts of destroyed messages, by reason.
+public struct DestroyCounts: Sendable, Equatable {
+  private var counts = [Int](repeating: 0, count: DestroyReason.allCases.count)
+  public subscript(_ reason: DestroyReason) -> Int {
+    get { counts[reason.rawValue] }
+    set { counts[reason.rawValue] = newValue }
+  }
+  public subscript(_ reason: DestroyReason, default _: Int) -> Int {
+    get { counts[reason.rawValue] }
+    set { counts[reason.rawValue] = newValue }
+  }
+}
+
 /// Why a message was destroyed.
-public enum DestroyReason: String, Sendable, CaseIterable {
+public enum DestroyReason: Int, Sendable, CaseIterable {
   /// Its destination died before or while it was queued (sent successfully, then destroyed).
   case deadDestination
   /// A body error during copy-in.

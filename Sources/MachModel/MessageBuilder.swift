@@ -28,9 +28,21 @@ public struct MessageBuilder: Sendable {
   }
 
   public mutating func int32(_ values: [Int32]) {
-    var data: [UInt8] = []
-    for v in values { data.appendWord(UInt32(bitPattern: v)) }
-    append(TypeDescriptor(name: MsgType.integer32, size: 32, number: UInt32(values.count)), data: data)
+    words(MsgType.integer32, values.map { UInt32(bitPattern: $0) })
+  }
+
+  /// One descriptor of 32-bit elements named `name`, and the words.
+  public mutating func words(_ name: UInt32, _ values: [UInt32]) {
+    TypeDescriptor(name: name, size: 32, number: UInt32(values.count)).encode(into: &bytes)
+    for v in values { bytes.appendWord(v) }
+    if MsgType.isPort(name) { complex = true }
+  }
+
+  /// One 32-bit element named `name` (an INTEGER_32, a PORT_NAME, a right...).
+  public mutating func word(_ name: UInt32, _ value: UInt32) {
+    bytes.appendWord((name & 0xff) | 32 << 8 | 1 << 16 | 1 << 28)
+    bytes.appendWord(value)
+    if MsgType.isPort(name) { complex = true }
   }
 
   public mutating func int64(_ values: [Int64]) {
@@ -56,9 +68,7 @@ public struct MessageBuilder: Sendable {
 
   /// Port rights (or bare names with MACH_MSG_TYPE_PORT_NAME), one descriptor for all.
   public mutating func ports(_ names: [PortName], disposition: UInt32) {
-    var data: [UInt8] = []
-    for n in names { data.appendWord(n) }
-    append(TypeDescriptor(name: disposition, size: 32, number: UInt32(names.count)), data: data)
+    words(disposition, names)
   }
 
   /// Out-of-line bytes at `address` in the sender's map: a long-form BYTE descriptor, not inline.
@@ -73,12 +83,11 @@ public struct MessageBuilder: Sendable {
 
   /// The finished message: `msgh_size` is the byte count, and the complex bit is set when an
   /// item carries rights or out-of-line memory.
-  public func finish() -> [UInt8] {
-    var out = bytes
-    out.setWord(UInt32(out.count), at: MsgHeader.sizeOffset)
+  public consuming func finish() -> [UInt8] {
+    bytes.setWord(UInt32(bytes.count), at: MsgHeader.sizeOffset)
     if complex {
-      out.setWord(out.word(at: MsgHeader.bitsOffset) | MsgHeader.complexBit, at: MsgHeader.bitsOffset)
+      bytes.setWord(bytes.word(at: MsgHeader.bitsOffset) | MsgHeader.complexBit, at: MsgHeader.bitsOffset)
     }
-    return out
+    return bytes
   }
 }

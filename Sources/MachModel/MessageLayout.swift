@@ -41,11 +41,23 @@ extension Array where Element == UInt8 {
     withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self) }
   }
 
-  @inlinable public mutating func appendWord(_ value: UInt32) {
+  @inlinable @inline(__always)
+  public mutating func appendWord(_ value: UInt32) {
     append(UInt8(truncatingIfNeeded: value))
     append(UInt8(truncatingIfNeeded: value >> 8))
     append(UInt8(truncatingIfNeeded: value >> 16))
     append(UInt8(truncatingIfNeeded: value >> 24))
+  }
+
+  /// Writes `words` as consecutive little-endian words from `offset` (traps outside the array).
+  @inlinable
+  public mutating func setWords(_ words: [UInt32], at offset: Int) {
+    precondition(offset >= 0 && offset + 4 * words.count <= count, "words outside the message")
+    withUnsafeMutableBytes { raw in
+      for (i, w) in words.enumerated() {
+        raw.storeBytes(of: w.littleEndian, toByteOffset: offset + 4 * i, as: UInt32.self)
+      }
+    }
   }
 
   /// Copies `source[0..<length]` to the start of this array, growing it if needed but never

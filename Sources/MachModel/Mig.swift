@@ -62,16 +62,13 @@ public enum Mig {
       localDisposition: reply == MachPort.null ? 0 : replyDisposition, id: routine.id)
     for (arg, value) in zip(inputs, arguments) {
       switch (arg.type, value) {
-      case (.int32, .int(let v)): m.int32([v])
-      case (.boolean, .int(let v)):
-        var data: [UInt8] = []
-        data.appendWord(UInt32(bitPattern: v))
-        m.append(TypeDescriptor(name: MsgType.unstructured, size: 32, number: 1), data: data)
-      case (.portName, .name(let n)), (.portName, .port(let n, _)): m.ports([n], disposition: MsgType.portName)
-      case (.port(let d), .name(let n)): m.ports([n], disposition: d)
+      case (.int32, .int(let v)): m.word(MsgType.integer32, UInt32(bitPattern: v))
+      case (.boolean, .int(let v)): m.word(MsgType.unstructured, UInt32(bitPattern: v))
+      case (.portName, .name(let n)), (.portName, .port(let n, _)): m.word(MsgType.portName, n)
+      case (.port(let d), .name(let n)): m.word(d, n)
       case (.port, .port(let n, let d)), (.polyPort, .port(let n, let d)):
         guard MsgType.isPort(d) else { return .failure(.wrongValue(argument: arg.name)) }
-        m.ports([n], disposition: d)
+        m.word(d, n)
       case (.structure(let fields), .ints(let v)) where v.count == fields.count: m.int32(v)
       default: return .failure(.wrongValue(argument: arg.name))
       }
@@ -84,21 +81,24 @@ public enum Mig {
   public static func decodeReply(
     _ routine: Routine, _ bytes: [UInt8], readMemory: (UInt32, UInt32) -> [UInt8] = { _, _ in [] }
   ) -> Result<MigReply, MigError> {
-    guard let view = MessageView(bytes), let replyID = routine.replyID, view.id == replyID else {
-      return .failure(.replyMismatch)
-    }
-    guard case .success(let items) = view.items(), let first = items.first,
-      first.descriptor == int32Descriptor
-    else { return .failure(.typeError) }
-    let code = ReturnCode(bitPattern: first.words[0])
+    guard bytes.count >= MsgHeader.size, let replyID = routine.replyID,
+      Int32(bitPattern: bytes.word(at: MsgHeader.idOffset)) == replyID
+    else { return .failure(.replyMismatch) }
+    let end = min(Int(bytes.word(at: MsgHeader.sizeOffset)), bytes.count)
+    guard end >= MsgHeader.size + 8, bytes.word(at: MsgHeader.size) == 0x1001_2002 else { return .failure(.typeError) }
+    let code = ReturnCode(bitPattern: bytes.word(at: MsgHeader.size + 4))
     var reply = MigReply(retCode: code, outputs: [])
     guard code == KernReturn.success else { return .success(reply) }
-    let outputs = routine.outputs
-    guard items.count == outputs.count + 1 else { return .failure(.typeError) }
-    for (arg, item) in zip(outputs, items.dropFirst()) {
+    var offset = MsgHeader.size + 8
+    for arg in routine.outputs {
+      guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end) else { return .failure(.typeError) }
+      let data = offset + d.descriptorLength
+      let item = MessageItem(descriptor: d, dataOffset: data, data: d.isInline && d.number > 1 ? Array(bytes[data..<data + d.inlineDataLength]) : Array(bytes[data..<data + 4]))
       guard let value = value(of: item, as: arg.type, readMemory: readMemory) else { return .failure(.typeError) }
       reply.outputs.append((arg.name, value))
+      offset = data + d.bodyDataLength
     }
+    guard offset == end else { return .failure(.typeError) }
     return .success(reply)
   }
 

@@ -61,19 +61,35 @@ public enum MigTarget: Equatable, Sendable {
 
 /// A MIG routine or simpleroutine.
 public struct Routine: Equatable, Sendable {
-  public var id: Int32
-  public var name: String
-  public var subsystem: String
-  public var target: MigTarget
+  public let id: Int32
+  public let name: String
+  public let subsystem: String
+  public let target: MigTarget
   /// The target's argument name in the .defs (`target_task`, `task`, ...).
-  public var targetName: String
-  public var arguments: [MigArgument]
-  public var isSimple: Bool
+  public let targetName: String
+  public let arguments: [MigArgument]
+  public let isSimple: Bool
+  /// The arguments a request carries, and those a reply carries, in order.
+  public let inputs: [MigArgument]
+  public let outputs: [MigArgument]
+
+  public init(
+    id: Int32, name: String, subsystem: String, target: MigTarget, targetName: String,
+    arguments: [MigArgument], isSimple: Bool
+  ) {
+    self.id = id
+    self.name = name
+    self.subsystem = subsystem
+    self.target = target
+    self.targetName = targetName
+    self.arguments = arguments
+    self.isSimple = isSimple
+    inputs = arguments.filter(\.isInput)
+    outputs = arguments.filter(\.isOutput)
+  }
 
   /// id + 100 for a routine; nil for a simpleroutine (no reply).
   public var replyID: Int32? { isSimple ? nil : id + 100 }
-  public var inputs: [MigArgument] { arguments.filter(\.isInput) }
-  public var outputs: [MigArgument] { arguments.filter(\.isOutput) }
 }
 
 /// The routines the kernel serves, by msgid.
@@ -140,11 +156,18 @@ public enum RoutineTable {
     routine(3218, "mach_port_set_seqno", "mach_port", .task, "task", [arg("name", .portName), arg("seqno", .int32)]),
   ]
 
-  private static let byID: [Int32: Routine] = Dictionary(uniqueKeysWithValues: served.map { ($0.id, $0) })
+  private static let ids: [Int32] = served.map(\.id)  // ascending
   private static let byName: [String: Routine] = Dictionary(uniqueKeysWithValues: served.map { ($0.name, $0) })
 
   /// The served routine with this msgid.
-  public static func routine(id: Int32) -> Routine? { byID[id] }
+  public static func routine(id: Int32) -> Routine? {
+    var low = 0, high = ids.count
+    while low < high {
+      let mid = (low + high) / 2
+      if ids[mid] < id { low = mid + 1 } else { high = mid }
+    }
+    return low < ids.count && ids[low] == id ? served[low] : nil
+  }
   /// The served routine with this name.
   public static func routine(named name: String) -> Routine? { byName[name] }
 

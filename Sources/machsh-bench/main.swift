@@ -44,8 +44,32 @@ func ipcRoundTrip() -> Double {
   return ns
 }
 
+/// kernel_rpc_ns: a mach_port_allocate RPC plus a mach_port_destroy RPC from a task to its
+/// own task port (real messages through the kernel-object server, not the shortcut traps).
+func kernelRPCPair() -> Double {
+  var k = Kernel.booted()
+  let task = k.createTask(name: "client", parent: Kernel.shellTask)
+  let thread = k.createThread(in: task)
+  let me = k.giveTaskSelfName(task)
+  let allocate = RoutineTable.routine(named: "mach_port_allocate")!
+  let destroy = RoutineTable.routine(named: "mach_port_destroy")!
+  var failures = 0
+  let ns = medianNanoseconds(iterations: 200_000) { n in
+    for _ in 0..<n {
+      guard case .completed(let made) = k.rpc(thread, allocate, target: me, arguments: [.int(1)]),
+        case .name(let name)? = made["name"]
+      else { failures += 1; continue }
+      guard case .completed(let gone) = k.rpc(thread, destroy, target: me, arguments: [.name(name)]), gone.retCode == 0
+      else { failures += 1; continue }
+    }
+  }
+  precondition(failures == 0 && k.checkInvariants().isEmpty, "kernel_rpc: the model misbehaved")
+  return ns
+}
+
 let figures: [(name: String, unit: String, measure: () -> Double)] = [
-  ("ipc_roundtrip_ns", "ns", ipcRoundTrip)
+  ("ipc_roundtrip_ns", "ns", ipcRoundTrip),
+  ("kernel_rpc_ns", "ns", kernelRPCPair),
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())
