@@ -15,6 +15,8 @@ public enum ThreadRunState: Equatable, Sendable {
   case blockedInReceive
   /// Waiting for an exception handler's reply.
   case blockedInException
+  /// Waiting for room on its task's trace port to queue a copy (trace.md T9).
+  case blockedInTrace
   case terminated
 }
 
@@ -91,6 +93,13 @@ public struct KThread: Sendable {
   var exceptionReplyPort: ObjectIndex = -1
   /// The exception being delivered, while the thread waits for handlers.
   var pendingException: PendingException? = nil
+  /// The send hook's copy of the message being sent, kept until the send's code is known.
+  var traceSnapshot: [UInt8] = []
+  var traceSnapshotLength = 0
+  var sendCopyPending = false
+  /// A trace message waiting for room on the trace port, and what to do once it is queued.
+  var traceKmsg: Int32 = -1
+  var traceContinuation: TraceContinuation = .none
   /// A call made while the thread was suspended, started when it resumes.
   var deferredCall: MachMsgCall? = nil
   /// Where the thread blocked, while it waits in the run queue.

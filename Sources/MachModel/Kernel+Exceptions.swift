@@ -11,6 +11,10 @@ struct PendingException: Sendable {
   var triedTaskPort: Bool
   /// The code the last reply carried (MIG_REPLY_MISMATCH for a malformed reply).
   var replyCode: ReturnCode = 0
+  /// The reply came while the thread still waited to queue its exception copy.
+  var replyArrived = false
+  /// The reply as the kernel received it, for the faulting task's trace port (T13).
+  var replyBytes: [UInt8]? = nil
 }
 
 extension Kernel {
@@ -85,6 +89,15 @@ extension Kernel {
     }
     kmsgs[Int(k)].bytes = bytes
     threads[Int(t)].state = .blockedInException
+    threads[Int(t)].pendingException!.replyArrived = false
+    deliverExceptionRaise(k, to: port)
+    // T13: the faulting task's trace port sees exception_raise go out; the thread waits for
+    // room there if it must (T9).
+    let kind: TraceMessage.Kind = e.triedTaskPort ? .taskException : .threadException
+    _ = kernelCopy(task: task, thread: t, direction: .send, kind: kind, bytes: bytes, length: bytes.count, waiter: t, then: .exceptionSent)
+  }
+
+  private mutating func deliverExceptionRaise(_ k: Int32, to port: ObjectIndex) {
     if case .task = objects[Int(port)].receiver, objects[Int(port)].portSet < 0,
       let handler = popThread(.receivers, of: port)
     {
@@ -125,17 +138,39 @@ extension Kernel {
       code = ReturnCode(bitPattern: bytes.word(at: 28))
     }
     let reply = destination(of: k)
+    guard threads[Int(t)].pendingException != nil else {
+      discardForDeadDestination(k)  // no exception in progress: nobody is listening
+      return
+    }
+    if tracePort(of: threads[Int(t)].task) != nil {
+      threads[Int(t)].pendingException!.replyBytes = Array(bytes[0..<kmsgs[Int(k)].size])
+    }
     objects[Int(reply)].sendOnceRights -= 1  // the right that carried the reply is consumed
     kmsgs[Int(k)].bytes.setWord(MachPort.null, at: MsgHeader.remoteOffset)
     destroyMessage(k, reason: .consumedByKernel)
-    guard threads[Int(t)].state == .blockedInException else { return }
     threads[Int(t)].pendingException!.replyCode = code
-    makeRunnable(t)
+    if threads[Int(t)].state == .blockedInException {
+      makeRunnable(t)
+    } else {
+      threads[Int(t)].pendingException!.replyArrived = true
+    }
   }
 
   /// The raising thread runs again after a reply: success resumes it; anything else moves
   /// on to the next handler (thread port, task port, then termination).
   mutating func resumeAfterExceptionReply(_ t: ThreadIndex) {
+    if let reply = threads[Int(t)].pendingException!.replyBytes {
+      threads[Int(t)].pendingException!.replyBytes = nil
+      let kind: TraceMessage.Kind = threads[Int(t)].pendingException!.triedTaskPort ? .taskException : .threadException
+      if kernelCopy(task: threads[Int(t)].task, thread: t, direction: .receive, kind: kind, bytes: reply, length: reply.count, waiter: t, then: .exceptionReplied) {
+        return
+      }
+    }
+    actOnExceptionReply(t)
+  }
+
+  /// Success resumes the thread; anything else moves on to the next handler.
+  mutating func actOnExceptionReply(_ t: ThreadIndex) {
     let e = threads[Int(t)].pendingException!
     if e.replyCode == KernReturn.success {
       threads[Int(t)].pendingException = nil

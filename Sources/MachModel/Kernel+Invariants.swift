@@ -41,6 +41,9 @@ extension Kernel {
         steps += 1
       }
     }
+    for (t, th) in threads.enumerated() where th.traceKmsg >= 0 {
+      found(th.traceKmsg, "trace wait of thread \(t)")
+    }
     for (t, th) in threads.enumerated() where th.kmsg >= 0 {
       found(th.kmsg, "thread \(t)")
       // A message handed off to a receiver stays counted on its port until the receiver runs.
@@ -56,7 +59,9 @@ extension Kernel {
     for k in place.keys where !kmsgs[k].isInUse {
       problems.append("message \(k) is referenced but free")
     }
-    let budgeted = inUse.filter { kmsgs[$0].isBudgeted }.count
+    // Budgeted: user messages and trace copies in buffers, plus send copies taken and not yet
+    // emitted.
+    let budgeted = inUse.filter { kmsgs[$0].isBudgeted }.count + threads.filter(\.sendCopyPending).count
     if budgeted != budgetedMessages {
       problems.append("budget counts \(budgetedMessages) messages, \(budgeted) are budgeted")
     }
@@ -153,6 +158,10 @@ extension Kernel {
       case .blockedInSend:
         if !threadsIn(objects[Int(th.waitingOn)].blockedSenders).contains(ThreadIndex(t)) {
           problems.append("thread \(t) is blocked in send but not queued on \(th.waitingOn)")
+        }
+      case .blockedInTrace:
+        if th.traceKmsg < 0 || !threadsIn(objects[Int(th.waitingOn)].blockedSenders).contains(ThreadIndex(t)) {
+          problems.append("thread \(t) waits for its trace port but holds no copy or is not queued")
         }
       case .blockedInReceive:
         if !threadsIn(objects[Int(th.waitingOn)].receivers).contains(ThreadIndex(t)) {

@@ -50,6 +50,18 @@ extension Kernel {
     let replyAddress = kmsgs[Int(k)].bytes.word(at: MsgHeader.localOffset)
     let id = Int32(bitPattern: kmsgs[Int(k)].bytes.word(at: MsgHeader.idOffset))
 
+    // T12: a request to a task's (or one of its threads') kernel port from another task is
+    // traced to that task's trace port, in kernel form, and so is the reply.
+    var traced: (task: TaskIndex, thread: ThreadIndex, kind: TraceMessage.Kind)? = nil
+    if let owner = taskOf(port: dest) {
+      if owner != kmsgs[Int(k)].sender { traced = (owner, -1, .task) }
+    } else if let thread = threadOf(port: dest), threads[Int(thread)].task != kmsgs[Int(k)].sender {
+      traced = (threads[Int(thread)].task, thread, .thread)
+    }
+    if let tr = traced {
+      _ = kernelCopy(task: tr.task, thread: tr.thread, direction: .receive, kind: tr.kind, bytes: kmsgs[Int(k)].bytes, length: kmsgs[Int(k)].size)
+    }
+
     var code: ReturnCode
     var outputs: [ReplyValue] = []
     if let routine = RoutineTable.routine(id: id) {
@@ -74,7 +86,7 @@ extension Kernel {
       releaseBodyRights(k, upTo: kmsgs[Int(k)].size)
     }
     if code != MigReturn.noReply, let reply = Self.object(at: replyAddress) {
-      sendKernelReply(to: reply, type: MsgHeader.local(bits), id: id &+ 100, code: code, outputs)
+      sendKernelReply(to: reply, type: MsgHeader.local(bits), id: id &+ 100, code: code, outputs, traced: traced)
     } else {
       releaseReplyValues(outputs)
       if let reply = Self.object(at: replyAddress), code != MigReturn.noReply {
@@ -230,7 +242,10 @@ extension Kernel {
 
   /// Builds and queues the reply: MACH_MSGH_BITS(reply's type, 0), id, the RetCode, then the
   /// out-arguments when the routine succeeded (their rights released otherwise).
-  mutating func sendKernelReply(to reply: ObjectIndex, type: UInt32, id: Int32, code: ReturnCode, _ outputs: [ReplyValue]) {
+  mutating func sendKernelReply(
+    to reply: ObjectIndex, type: UInt32, id: Int32, code: ReturnCode, _ outputs: [ReplyValue],
+    traced: (task: TaskIndex, thread: ThreadIndex, kind: TraceMessage.Kind)? = nil
+  ) {
     guard let k = allocKMsg(budgeted: false) else { return }
     // The body as words: the RetCode, then (on success) each out-argument.
     var words: [UInt32] = [0x1001_2002, UInt32(bitPattern: code)]
@@ -269,6 +284,9 @@ extension Kernel {
       [MsgHeader.bits(remote: type, local: 0, complex: complex), UInt32(size), Self.address(of: reply), MachPort.null, 0, UInt32(bitPattern: id)] + words,
       at: 0)
     if !copies.isEmpty { kmsgs[Int(k)].outOfLine = copies }
+    if let tr = traced {  // the trace port is read now: after task_terminate it is gone (D5)
+      _ = kernelCopy(task: tr.task, thread: tr.thread, direction: .send, kind: tr.kind, bytes: kmsgs[Int(k)].bytes, length: size)
+    }
     deliverFromKernel(k)
   }
 

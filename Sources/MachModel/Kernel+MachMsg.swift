@@ -36,12 +36,21 @@ extension Kernel {
     threads[Int(t)].call = CallParameters(call)
     threads[Int(t)].receivePending = call.options.contains(.receive)
     if call.options.contains(.send) {
-      let code = sendHalf(t, call.message, size: call.sendSize)
-      if code == MachMsgReturn.sendInProgress { return block(t, .blockedInSend) }
-      if code != MachMsgReturn.success { return finish(t, code) }
+      return afterSendHalf(t, sendHalf(t, call.message, size: call.sendSize))
     }
     return continueAfterSend(t)
   }
+
+  /// Where the send half stopped: blocked on a full queue, at a kernel port (served once the
+  /// sender's copy is queued, D3), or done with a code. The send's trace copy goes out here.
+  mutating func afterSendHalf(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
+    if code == MachMsgReturn.sendInProgress { return block(t, .blockedInSend) }
+    if code == Self.toKernel { return sendCopyThen(t, retval: MachMsgReturn.success, .serveHeld) }
+    return sendCopyThen(t, retval: code, .sendDone(code))
+  }
+
+  /// Internal: the message in the thread's hands goes to a kernel port.
+  static let toKernel: ReturnCode = -1
 
   /// Runs the receive half, if the call has one, and finishes the call unless it blocks.
   mutating func continueAfterSend(_ t: ThreadIndex) -> ReturnCode {
@@ -49,7 +58,7 @@ extension Kernel {
     threads[Int(t)].receivePending = false
     let code = receiveHalf(t)
     if code == MachMsgReturn.rcvInProgress { return block(t, .blockedInReceive) }
-    return finish(t, code)
+    return receiveCopyThen(t, code)
   }
 
   private mutating func block(_ t: ThreadIndex, _ state: ThreadRunState) -> ReturnCode {
@@ -84,6 +93,7 @@ extension Kernel {
     kmsgs[Int(k)].bytes.overwritePrefix(with: message, length: size)
     kmsgs[Int(k)].bytes.setWord(UInt32(size), at: MsgHeader.sizeOffset)
     kmsgs[Int(k)].sender = task
+    takeSendCopy(t, message, length: size)
 
     let options = threads[Int(t)].call.options
     let notify = options.contains(.sendNotify) ? threads[Int(t)].call.notify : MachPort.null
@@ -95,6 +105,7 @@ extension Kernel {
     let (body, copiedUpTo) = copyinBody(k, from: task)
     guard body == MachMsgReturn.success else {
       destroyPartial(k, copiedUpTo: copiedUpTo)
+      if body == MachMsgReturn.sendMsgTooSmall { dropSendCopy(t) }  // T7: no copy
       return body
     }
     threads[Int(t)].kmsg = k
@@ -114,10 +125,9 @@ extension Kernel {
       return MachMsgReturn.success
     }
     if case .kernel = objects[Int(o)].receiver {
-      // Kernel ports have no queue and no limit: the kernel takes the message now.
-      threads[Int(t)].kmsg = -1
-      deliverToKernel(k, port: o)
-      return MachMsgReturn.success
+      // Kernel ports have no queue and no limit: the kernel takes the message once the
+      // sender's trace copy is out (D3).
+      return Self.toKernel
     }
     let sendOnce = MsgHeader.remote(kmsgs[Int(k)].bits) == MsgType.portSendOnce
     if objects[Int(o)].messageCount < objects[Int(o)].qlimit || sendOnce || options.contains(.sendAlways) {

@@ -49,31 +49,26 @@ extension Kernel {
       threads[Int(t)].state = .idle
       _ = start(t, call)
     case .blockedInSend:
+      threads[Int(t)].state = .idle
       if woken == MachMsgReturn.sendTimedOut {
-        finish(t, sendTimedOut(t))
-        return
-      }
-      threads[Int(t)].state = .idle  // retrying: the send re-checks the queue
-      let code = deliverHeldMessage(t)
-      if code == MachMsgReturn.sendInProgress {
-        threads[Int(t)].state = .blockedInSend
-      } else if code == MachMsgReturn.success {
-        let next = continueAfterSend(t)
-        if next == MachMsgReturn.rcvInProgress { threads[Int(t)].state = .blockedInReceive }
+        _ = afterSendHalf(t, sendTimedOut(t))
       } else {
-        finish(t, code)
+        _ = afterSendHalf(t, deliverHeldMessage(t))  // retrying: the send re-checks the queue
       }
+    case .blockedInTrace:
+      resumeTraceWait(t)
     case .blockedInException:
       resumeAfterExceptionReply(t)
     case .blockedInReceive:
+      threads[Int(t)].state = .idle
       if woken == MachMsgReturn.success {
         let k = threads[Int(t)].kmsg
         threads[Int(t)].kmsg = -1
         uncount(k)
-        finish(t, completeReceive(t, k, seqno: threads[Int(t)].seqno))
+        _ = receiveCopyThen(t, completeReceive(t, k, seqno: threads[Int(t)].seqno))
       } else if woken == MachMsgReturn.rcvTooLarge {
         threads[Int(t)].setMessage(Self.sizeOnlyHeader(threads[Int(t)].waitSize), length: MsgHeader.size)
-        finish(t, woken)
+        _ = receiveCopyThen(t, woken)
       } else {
         finish(t, woken)
       }

@@ -13,6 +13,7 @@ extension Kernel {
     switch threads[Int(t)].state {
     case .blockedInSend: removeThread(t, from: .senders, of: o)
     case .blockedInReceive: removeThread(t, from: .receivers, of: o)
+    case .blockedInTrace: removeThread(t, from: .senders, of: o)
     case .runnable:
       var q = runQueue
       _ = unlink(t, from: &q)
@@ -28,6 +29,16 @@ extension Kernel {
       }
       destroyMessage(k, reason: .threadTerminated)
     }
+    let traceMessage = threads[Int(t)].traceKmsg
+    if traceMessage >= 0 {
+      threads[Int(t)].traceKmsg = -1
+      destroyMessage(traceMessage, reason: .threadTerminated)
+    }
+    if threads[Int(t)].sendCopyPending {
+      threads[Int(t)].sendCopyPending = false
+      budgetedMessages -= 1
+    }
+    threads[Int(t)].traceContinuation = .none
     threads[Int(t)].state = .terminated
     threads[Int(t)].call = CallParameters()
     threads[Int(t)].deferredCall = nil

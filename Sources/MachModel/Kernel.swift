@@ -37,6 +37,10 @@ public struct Kernel: Sendable {
   public internal(set) var completions: [Completion] = []
   /// Messages destroyed, by reason.
   public internal(set) var destroyedMessages = DestroyCounts()
+  /// Copies that reached host-drained trace ports, not yet taken (`takeTraceLog`).
+  public internal(set) var traceLog = TraceLog()
+  /// The number of trace copies made so far: the last copy's `seq`.
+  public internal(set) var traceSeq: UInt64 = 0
   /// The kernel console (printf lines), oldest first.
   public internal(set) var console: [String] = []
 

@@ -49,6 +49,8 @@ public struct Port: Sendable {
   public var isSet: Bool
   /// Alive (`ip_active`); false once destroyed, until the last reference goes.
   public var isActive: Bool = true
+  /// Copies to this port go to the kernel's trace log, drained by the host in batches.
+  public var isHostDrained = false
   /// The slot is back in the free pool (a dead object nothing refers to).
   var isReclaimed = false
   public var receiver: Receiver

@@ -1,0 +1,250 @@
+// The kernel trace facility proposed for GNU Mach in March 2018 (trace.md T1–T14, D1–D5):
+// copies of every message a task sends or receives go to its TASK_TRACE_PORT.
+
+/// What a thread does once its trace copy is queued (T9: the copy may have to wait).
+enum TraceContinuation: Sendable {
+  case none
+  /// The send half ended with this code.
+  case sendDone(ReturnCode)
+  /// The send reached a kernel port: serve the held request, then go on.
+  case serveHeld
+  /// The receive half ended with this code.
+  case receiveDone(ReturnCode)
+  /// exception_raise went out: wait for the handler's reply.
+  case exceptionSent
+  /// The handler's reply arrived: act on it.
+  case exceptionReplied
+}
+
+extension Kernel {
+  /// The trace port `task` has now (D5), if it is set.
+  @inline(__always)
+  func tracePort(of task: TaskIndex) -> ObjectIndex? {
+    let o = tasks[Int(task)].specialPorts[Int(SpecialPort.taskTrace)]
+    return o >= 0 ? o : nil
+  }
+
+  /// Copies to this port (whose receive right `task` holds as `name`) go straight into
+  /// `traceLog` instead of its queue: the host drains it in batches, as the shell does for the
+  /// trace ports it holds (details.md §6: never queued, no back-pressure).
+  public mutating func setHostDrained(_ task: TaskIndex, _ name: PortName, _ drained: Bool = true) -> ReturnCode {
+    switch receiveRight(task, name) {
+    case .failure(let e): return e.code
+    case .success(let o):
+      objects[Int(o)].isHostDrained = drained
+      return KernReturn.success
+    }
+  }
+
+  /// Takes the copies that reached host-drained ports since the last call.
+  public mutating func takeTraceLog() -> TraceLog {
+    let log = traceLog
+    traceLog.removeAll()
+    return log
+  }
+
+  // MARK: - Budget
+
+  /// Takes a message buffer for a copy (D4). On shortage the copy is dropped and one line goes
+  /// to the console (T10); the traced operation is unaffected.
+  mutating func reserveTraceBuffer(task: TaskIndex, thread: ThreadIndex, msgid: Int32) -> Bool {
+    if let limit = kmsgLimit, budgetedMessages >= limit {
+      var from = tasks[Int(task)].name
+      if thread >= 0, let n = tasks[Int(task)].threads.firstIndex(of: thread) { from += ".\(n + 1)" }
+      printf("trace: dropped copy of msgid \(msgid) from \(from) (no buffer)")
+      return false
+    }
+    budgetedMessages += 1
+    return true
+  }
+
+  // MARK: - Taking and emitting copies
+
+  /// The send hook (right after `ipc_kmsg_get`): when the sender is traced, keeps the message
+  /// as the task sent it, before copy-in, with a buffer reserved for the copy.
+  mutating func takeSendCopy(_ t: ThreadIndex, _ message: [UInt8], length: Int) {
+    let task = threads[Int(t)].task
+    guard tracePort(of: task) != nil else { return }
+    let id = Int32(bitPattern: message.word(at: MsgHeader.idOffset))
+    guard id != TraceMessage.id, reserveTraceBuffer(task: task, thread: t, msgid: id) else { return }
+    threads[Int(t)].traceSnapshot.overwritePrefix(with: message, length: length)
+    threads[Int(t)].traceSnapshotLength = length
+    threads[Int(t)].sendCopyPending = true
+  }
+
+  /// Drops a send copy that will not be emitted (MACH_SEND_MSG_TOO_SMALL found in the body).
+  mutating func dropSendCopy(_ t: ThreadIndex) {
+    guard threads[Int(t)].sendCopyPending else { return }
+    threads[Int(t)].sendCopyPending = false
+    budgetedMessages -= 1
+  }
+
+  /// Queues copy bytes to `task`'s trace port (read now, D5) with the D2 header. A buffer must
+  /// already be reserved. A host-drained port takes it into `traceLog`; otherwise it is a
+  /// trace message (id 4600). With `waiter`, a full trace queue makes that thread wait until
+  /// the copy can be queued (T9), running `then` afterwards; returns true when it waits.
+  mutating func emitCopy(
+    task: TaskIndex, thread: ThreadIndex, direction: TraceMessage.Direction, kind: TraceMessage.Kind,
+    retval: ReturnCode, bytes: [UInt8], length: Int, waiter: ThreadIndex? = nil, then: TraceContinuation = .none
+  ) -> Bool {
+    guard let port = tracePort(of: task), objects[Int(port)].isActive else {
+      budgetedMessages -= 1  // a copy to a dead trace port is destroyed silently
+      return false
+    }
+    traceSeq += 1
+    if objects[Int(port)].isHostDrained {
+      budgetedMessages -= 1
+      traceLog.append(
+        TraceEntry(seq: traceSeq, time: now, task: task, thread: thread, direction: direction, kind: kind,
+                   retval: retval, port: port, offset: 0, length: 0),
+        bytes: bytes, length: length)
+      return false
+    }
+    let k = buildTraceMessage(port: port, task: task, thread: thread, direction: direction, kind: kind, retval: retval, bytes: bytes, length: length)
+    if case .kernel = objects[Int(port)].receiver {
+      deliverToKernel(k, port: port)
+      return false
+    }
+    if objects[Int(port)].messageCount < objects[Int(port)].qlimit || waiter == nil {
+      enqueue(k, on: port)
+      return false
+    }
+    let t = waiter!
+    threads[Int(t)].traceKmsg = k
+    threads[Int(t)].traceContinuation = then
+    threads[Int(t)].state = .blockedInTrace
+    threads[Int(t)].completesAsynchronously = true
+    threads[Int(t)].waitingOn = port
+    pushThread(t, on: .senders, of: port)
+    return true
+  }
+
+  /// A trace message (D2): id 4600, sent COPY_SEND to the trace port, complex, body task,
+  /// thread, direction, type, retval, and the message as an inline long-form BYTE array.
+  private mutating func buildTraceMessage(
+    port: ObjectIndex, task: TaskIndex, thread: ThreadIndex, direction: TraceMessage.Direction,
+    kind: TraceMessage.Kind, retval: ReturnCode, bytes: [UInt8], length: Int
+  ) -> Int32 {
+    let k = allocKMsg(budgeted: false)!
+    kmsgs[Int(k)].isBudgeted = true  // the buffer reserved for the copy
+    objects[Int(port)].sendRights += 1
+    let taskRight = copyKernelSendRight(tasks[Int(task)].specialPorts[Int(SpecialPort.taskKernel)])
+    let threadRight = thread >= 0 ? copyKernelSendRight(threads[Int(thread)].specialPorts[Int(SpecialPort.threadKernel)]) : -1
+    let padded = (length + 3) & ~3
+    let size = MsgHeader.size + 8 + 8 + 8 * 3 + 12 + padded
+    if kmsgs[Int(k)].bytes.count < size {
+      kmsgs[Int(k)].bytes.append(contentsOf: repeatElement(0, count: size - kmsgs[Int(k)].bytes.count))
+    }
+    kmsgs[Int(k)].bytes.setWords([
+      MsgHeader.bits(remote: MsgType.portSend, local: 0, complex: true), UInt32(size), Self.address(of: port),
+      MachPort.null, 0, UInt32(bitPattern: TraceMessage.id),
+      0x1001_2011, taskRight >= 0 ? Self.address(of: taskRight) : MachPort.null,
+      0x1001_2011, threadRight >= 0 ? Self.address(of: threadRight) : MachPort.null,
+      0x1001_2002, UInt32(direction.rawValue), 0x1001_2002, UInt32(kind.rawValue),
+      0x1001_2002, UInt32(bitPattern: retval),
+      0x3000_0000, 0x0008_0009, UInt32(length),
+    ], at: 0)
+    let dataOffset = size - padded
+    kmsgs[Int(k)].bytes.withUnsafeMutableBytes { dst in
+      bytes.withUnsafeBytes { src in
+        dst.baseAddress!.advanced(by: dataOffset).copyMemory(from: src.baseAddress!, byteCount: length)
+      }
+      for i in length..<padded { dst[dataOffset + i] = 0 }
+    }
+    return k
+  }
+
+  /// Emits the pending send copy of `t` with the send's return code (D3: once it is known),
+  /// then runs `then`. Returns the call's code so far, or MACH_SEND_IN_PROGRESS while the
+  /// thread waits for room on its trace port.
+  mutating func sendCopyThen(_ t: ThreadIndex, retval: ReturnCode, _ then: TraceContinuation) -> ReturnCode {
+    if threads[Int(t)].sendCopyPending {
+      threads[Int(t)].sendCopyPending = false
+      let waits = emitCopy(
+        task: threads[Int(t)].task, thread: t, direction: .send, kind: .normal, retval: retval,
+        bytes: threads[Int(t)].traceSnapshot, length: threads[Int(t)].traceSnapshotLength, waiter: t, then: then)
+      if waits { return MachMsgReturn.sendInProgress }
+    }
+    return runContinuation(t, then)
+  }
+
+  /// The receive hook (just before mach_msg returns): when a message was handed back (success,
+  /// MACH_RCV_TOO_LARGE), the receiver's view of it is copied, then the call ends.
+  mutating func receiveCopyThen(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
+    let task = threads[Int(t)].task
+    if code == MachMsgReturn.success || code == MachMsgReturn.rcvTooLarge, tracePort(of: task) != nil,
+      threads[Int(t)].messageLength >= MsgHeader.size
+    {
+      let id = Int32(bitPattern: threads[Int(t)].messageBuffer.word(at: MsgHeader.idOffset))
+      if id != TraceMessage.id || code != MachMsgReturn.success, reserveTraceBuffer(task: task, thread: t, msgid: id) {
+        let waits = emitCopy(
+          task: task, thread: t, direction: .receive, kind: .normal, retval: code,
+          bytes: threads[Int(t)].messageBuffer, length: threads[Int(t)].messageLength, waiter: t, then: .receiveDone(code))
+        if waits { return MachMsgReturn.rcvInProgress }
+      }
+    }
+    return finish(t, code)
+  }
+
+  /// What a thread does once its copy is queued.
+  @discardableResult
+  mutating func runContinuation(_ t: ThreadIndex, _ c: TraceContinuation) -> ReturnCode {
+    switch c {
+    case .none:
+      return MachMsgReturn.success
+    case .sendDone(let code):
+      return code == MachMsgReturn.success ? continueAfterSend(t) : finish(t, code)
+    case .serveHeld:
+      let k = threads[Int(t)].kmsg
+      threads[Int(t)].kmsg = -1
+      deliverToKernel(k, port: destination(of: k))
+      return continueAfterSend(t)
+    case .receiveDone(let code):
+      return finish(t, code)
+    case .exceptionSent:
+      threads[Int(t)].state = .blockedInException
+      if threads[Int(t)].pendingException?.replyArrived == true { makeRunnable(t) }
+      return MachMsgReturn.rcvInProgress
+    case .exceptionReplied:
+      actOnExceptionReply(t)
+      return MachMsgReturn.rcvInProgress
+    }
+  }
+
+  /// A thread waiting for room on its trace port runs again: it queues its copy (or waits
+  /// again), then goes on.
+  mutating func resumeTraceWait(_ t: ThreadIndex) {
+    let k = threads[Int(t)].traceKmsg
+    let o = destination(of: k)
+    if objects[Int(o)].isActive && objects[Int(o)].messageCount >= objects[Int(o)].qlimit {
+      threads[Int(t)].state = .blockedInTrace
+      threads[Int(t)].waitingOn = o
+      pushThread(t, on: .senders, of: o)
+      return
+    }
+    threads[Int(t)].traceKmsg = -1
+    if objects[Int(o)].isActive { enqueue(k, on: o) } else { discardForDeadDestination(k) }
+    let c = threads[Int(t)].traceContinuation
+    threads[Int(t)].traceContinuation = .none
+    threads[Int(t)].state = .idle
+    let code = runContinuation(t, c)
+    switch code {
+    case MachMsgReturn.sendInProgress where threads[Int(t)].state == .idle: threads[Int(t)].state = .blockedInSend
+    case MachMsgReturn.rcvInProgress where threads[Int(t)].state == .idle: threads[Int(t)].state = .blockedInReceive
+    default: break
+    }
+  }
+
+  /// A copy made by the kernel on its own account (T12 kernel-object requests and replies,
+  /// T13 exception messages): kernel form, never waiting unless a waiter is given.
+  mutating func kernelCopy(
+    task: TaskIndex, thread: ThreadIndex, direction: TraceMessage.Direction, kind: TraceMessage.Kind,
+    bytes: [UInt8], length: Int, waiter: ThreadIndex? = nil, then: TraceContinuation = .none
+  ) -> Bool {
+    guard tracePort(of: task) != nil else { return false }
+    let id = Int32(bitPattern: bytes.word(at: MsgHeader.idOffset))
+    guard id != TraceMessage.id, reserveTraceBuffer(task: task, thread: thread, msgid: id) else { return false }
+    return emitCopy(task: task, thread: thread, direction: direction, kind: kind, retval: MachMsgReturn.success,
+                    bytes: bytes, length: length, waiter: waiter, then: then)
+  }
+}

@@ -1,0 +1,413 @@
+import MachModel
+import Testing
+
+/// A decoded trace message (D2), read from a tracer's receive buffer.
+struct TraceCopy {
+  var task: PortName, thread: PortName, direction: UInt32, kind: UInt32, retval: ReturnCode, message: [UInt8]
+  init?(_ bytes: [UInt8]) {
+    guard let v = MessageView(bytes), v.id == TraceMessage.id, case .success(let items) = v.items(), items.count == 6 else { return nil }
+    task = items[0].words[0]
+    thread = items[1].words[0]
+    direction = items[2].words[0]
+    kind = items[3].words[0]
+    retval = ReturnCode(bitPattern: items[4].words[0])
+    message = items[5].data
+  }
+  var view: MessageView { MessageView(message)! }
+}
+
+extension System {
+  /// Gives `task` a trace port whose receive right the shell holds and drains into the log.
+  mutating func traceToLog(_ taskName: PortName) -> PortName {
+    let (_, port) = k.portAllocate(shell, right: PortRight.receive.rawValue)
+    #expect(k.setHostDrained(shell, port) == KernReturn.success)
+    #expect(call("task_set_special_port", taskName, [.int(SpecialPort.taskTrace), .port(port, disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
+    return port
+  }
+
+  /// A receive right in `a` and a send right to it in `b`: (a's name, b's name).
+  mutating func channel(from b: TaskIndex, to a: TaskIndex) -> (PortName, PortName) {
+    let (_, r) = k.portAllocate(a, right: PortRight.receive.rawValue)
+    let (_, o, type) = k.portExtractRight(a, r, disposition: MsgType.makeSend)
+    return (r, k.copyoutKernelRight(b, o, carriedType: type))
+  }
+
+  /// The log's entries with their message ids, as (kind, direction, msgid, retval).
+  mutating func logged() -> [(TraceMessage.Kind, TraceMessage.Direction, Int32, ReturnCode)] {
+    let log = k.takeTraceLog()
+    return log.entries.map { ($0.kind, $0.direction, MessageView(log.bytes(of: $0))?.id ?? -1, $0.retval) }
+  }
+}
+
+/// The trace facility, clause by clause (trace.md T1–T14, D1–D5).
+@Suite struct TraceFacilityTests {
+  @Test func T1_theTracePortIsTaskSpecialPortFive() {
+    var s = System()
+    #expect(SpecialPort.taskTrace == 5)
+    let (_, childName, _) = s.spawn("child")
+    let (_, port) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    #expect(s.call("task_get_special_port", childName, [.int(5)])?["special_port"] == .port(0, disposition: MsgType.portSend))
+    #expect(s.call("task_set_special_port", childName, [.int(5), .port(port, disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
+    #expect(s.call("task_get_special_port", childName, [.int(5)])?["special_port"] == .port(port, disposition: MsgType.portSend))
+    s.invariantsHold()
+  }
+
+  @Test func T2_childrenOfATracedTaskAreTraced() {
+    var s = System()
+    let (parent, parentName, pt) = s.spawn("parent")
+    _ = s.traceToLog(parentName)
+    // The parent creates a child through its own task port: the child inherits the trace port.
+    let reply = s.call("task_create", 1, [.int(0)], thread: pt)!
+    guard case .port(let childInParent, _) = reply["child_task"]! else { Issue.record(); return }
+    let child = s.k.taskOf(port: s.k.task(parent).space.lookup(childInParent)!.object)!
+    #expect(s.k.task(child).specialPorts[5] == s.k.task(parent).specialPorts[5])
+    let thread = s.k.createThread(in: child)
+    _ = s.k.giveTaskSelfName(child)
+    _ = s.logged()
+    let (r, _) = s.channel(from: child, to: child)
+    _ = s.k.machMsg(thread, .receive(r, options: .receiveTimeout))
+    // A receive that timed out hands nothing back: no copy (T7). A send is copied.
+    #expect(s.logged().isEmpty)
+    _ = s.k.machMsg(thread, .send(MessageBuilder(remote: r, remoteDisposition: MsgType.makeSend, id: 77).finish()))
+    #expect(s.logged().map(\.2) == [77])
+    s.invariantsHold()
+  }
+
+  @Test func T3_copiesAreTheMessageAsTheTracedTaskSeesIt() {
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    let (b, bName, bt) = s.spawn("b")
+    _ = s.traceToLog(aName)
+    _ = s.traceToLog(bName)
+    let (r, send) = s.channel(from: a, to: b)
+    let (_, reply) = s.k.portAllocate(a, right: PortRight.receive.rawValue)
+    var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 500)
+    m.int32([42])
+    let sent = m.finish()
+    _ = s.k.takeTraceLog()
+    #expect(s.k.machMsg(at, .send(sent)) == MachMsgReturn.success)
+    #expect(s.k.machMsg(bt, .receive(r)) == MachMsgReturn.success)
+    let log = s.k.takeTraceLog()
+    #expect(log.entries.count == 2)
+    // The send, before copy-in: the sender's names and dispositions, byte for byte.
+    #expect(log.bytes(of: log.entries[0]) == sent)
+    #expect(log.entries[0].task == a && log.entries[0].thread == at && log.entries[0].direction == .send)
+    // The receive, after copy-out: exactly what the receiver got.
+    #expect(log.bytes(of: log.entries[1]) == s.k.thread(bt).message)
+    let got = MessageView(log.bytes(of: log.entries[1]))!
+    #expect(got.localPort == r && got.remoteBits == MsgType.portSendOnce)
+    #expect(log.entries[1].task == b && log.entries[1].direction == .receive)
+    s.invariantsHold()
+  }
+
+  @Test func T4_T14_D2_aTraceMessageCarriesTaskThreadDirectionTypeRetvalAndTheBytes() {
+    var s = System()
+    let (_, tracerName, tt) = s.spawn("tracer")
+    let (traced, tracedName, xt) = s.spawn("traced")
+    let (tracer, _) = (s.k.taskOf(port: s.k.task(s.shell).space.lookup(tracerName)!.object)!, 0)
+    // The tracer task holds the trace port's receive right; the traced task's port goes to it.
+    let (_, port) = s.k.portAllocate(tracer, right: PortRight.receive.rawValue)
+    let (_, o, _) = s.k.portExtractRight(tracer, port, disposition: MsgType.makeSend)
+    #expect(s.k.taskSetSpecialPort(traced, slot: SpecialPort.taskTrace, right: o) == KernReturn.success)
+    _ = tracedName
+    let (r, send) = s.channel(from: traced, to: traced)
+    let m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 9).finish()
+    #expect(s.k.machMsg(xt, .send(m)) == MachMsgReturn.success)
+    #expect(s.k.machMsg(tt, .receive(port)) == MachMsgReturn.success)
+    let raw = MessageView(s.k.thread(tt).message)!
+    #expect(raw.id == 4600 && raw.isComplex && raw.size == UInt32(76 + m.count))
+    #expect(raw.localBits == MsgType.portSend)  // sent COPY_SEND to the trace port
+    let copy = TraceCopy(s.k.thread(tt).message)!
+    // T4/T14: send rights to the traced task's and thread's ports, in the tracer's space.
+    #expect(s.k.task(tracer).space.lookup(copy.task)?.object == s.k.task(traced).kernelPort)
+    #expect(s.k.task(tracer).space.lookup(copy.thread)?.object == s.k.thread(xt).kernelPort)
+    #expect(copy.direction == 0 && copy.kind == 0 && copy.retval == MachMsgReturn.success)
+    #expect(copy.message == m)
+    _ = r
+    s.invariantsHold()
+  }
+
+  @Test func T5_T12_kernelObjectRequestsFromAnotherTaskAreTracedAsTaskAndThread() {
+    var s = System()
+    let (_, childName, thread) = s.spawn("child")
+    _ = s.traceToLog(childName)
+    _ = s.logged()
+    #expect(s.call("task_suspend", childName, [])?.retCode == KernReturn.success)
+    var got = s.logged()
+    #expect(got.map(\.0) == [.task, .task])
+    #expect(got.map(\.1) == [.receive, .send])  // the request comes in, the reply goes out
+    #expect(got.map(\.2) == [2056, 2156])
+    // A thread port: type thread, with that thread in the header.
+    let inChild = s.k.giveThreadSelfName(thread)
+    let (_, o, type) = s.k.portExtractRight(s.k.thread(thread).task, inChild, disposition: MsgType.copySend)
+    let threadName = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
+    #expect(s.call("thread_get_special_port", threadName, [.int(SpecialPort.threadException)])?.retCode == KernReturn.success)
+    let log = s.k.takeTraceLog()
+    #expect(log.entries.map(\.kind) == [.thread, .thread])
+    #expect(log.entries.map(\.thread) == [thread, thread])
+    // The kernel's form: the destination is a kernel address, not a name.
+    #expect(log.entries.first.map { MessageView(log.bytes(of: $0))!.remotePort >= 0xc000_0000 } == true)
+    got = s.logged()
+    #expect(got.isEmpty)
+    s.invariantsHold()
+  }
+
+  @Test func T12_aTasksOwnRpcsAreTracedOnlyAsNormal() {
+    var s = System()
+    let (_, childName, thread) = s.spawn("child")
+    _ = s.traceToLog(childName)
+    _ = s.logged()
+    _ = s.k.rpc(thread, RoutineTable.routine(named: "mach_port_allocate")!, target: 1, arguments: [.int(1)])
+    let got = s.logged()
+    #expect(got.map(\.0) == [.normal, .normal])
+    #expect(got.map(\.2) == [3204, 3304])
+    s.invariantsHold()
+  }
+
+  @Test func D3_anRpcToATracedTasksPortIsTracedInOrder() {
+    var s = System()
+    let (_, aName, at) = s.spawn("a")
+    let (_, bName, _) = s.spawn("b")
+    _ = s.traceToLog(aName)
+    _ = s.traceToLog(bName)
+    // a holds b's task port and calls task_suspend on it.
+    let bInA = s.k.giveTaskSelfName(s.k.taskOf(port: s.k.task(s.shell).space.lookup(bName)!.object)!)
+    _ = bInA
+    let (_, o, type) = s.k.portExtractRight(s.shell, bName, disposition: MsgType.copySend)
+    let target = s.k.copyoutKernelRight(s.k.thread(at).task, o, carriedType: type)
+    _ = s.logged()
+    _ = s.k.rpc(at, RoutineTable.routine(named: "task_suspend")!, target: target, arguments: [])
+    let log = s.k.takeTraceLog()
+    let order = log.entries.map { "\(s.k.task($0.task).name) \($0.kind.name) \($0.direction == .send ? "send" : "receive")" }
+    // The sender's send copy, the target's request and reply copies, the sender's receive copy.
+    #expect(order.suffix(4) == ["a normal send", "b task receive", "b task send", "a normal receive"])
+    #expect(log.entries.map(\.seq) == log.entries.map(\.seq).sorted())
+    s.invariantsHold()
+  }
+
+  @Test func T6_outOfLineMemoryIsCopiedAsItsAddressOnly() {
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    let (b, bName, bt) = s.spawn("b")
+    _ = s.traceToLog(aName)
+    _ = s.traceToLog(bName)
+    let (r, send) = s.channel(from: a, to: b)
+    _ = s.k.vmAllocate(a, size: 8192)
+    _ = s.k.vmAllocate(b, size: 4096)
+    var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 1)
+    m.outOfLine(address: 0x10000, size: 8000)
+    _ = s.k.takeTraceLog()
+    _ = s.k.machMsg(at, .send(m.finish()))
+    _ = s.k.machMsg(bt, .receive(r))
+    let log = s.k.takeTraceLog()
+    let sent = MessageView(log.bytes(of: log.entries[0]))!
+    let received = MessageView(log.bytes(of: log.entries[1]))!
+    #expect(log.entries[0].length == 40 && log.entries[1].length == 40)  // no 8000 bytes of data
+    #expect(try! sent.items().get()[0].words == [0x10000])  // the sender's address
+    #expect(try! received.items().get()[0].words == [0x11000])  // the receiver's address
+    s.invariantsHold()
+  }
+
+  @Test func T7_errorsAreCopiedWhenAMessageExistedAtTheHook() {
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    _ = s.traceToLog(aName)
+    let (r, send) = s.channel(from: a, to: a)
+    _ = s.k.portSetQlimit(a, r, qlimit: 0)
+    _ = s.logged()
+    // A send that times out.
+    let m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 5).finish()
+    #expect(s.k.machMsg(at, .send(m, options: .sendTimeout, timeout: 0)) == MachMsgReturn.sendTimedOut)
+    #expect(s.logged().map(\.3) == [MachMsgReturn.sendTimedOut])
+    // A bad destination.
+    let bad = MessageBuilder(remote: 99, remoteDisposition: MsgType.copySend, id: 6).finish()
+    #expect(s.k.machMsg(at, .send(bad)) == MachMsgReturn.sendInvalidDest)
+    #expect(s.logged().map(\.3) == [MachMsgReturn.sendInvalidDest])
+    // No copy for MACH_SEND_MSG_TOO_SMALL, nor for a receive that hands nothing back.
+    #expect(s.k.machMsg(at, MachMsgCall(options: .send, message: m, sendSize: 20)) == MachMsgReturn.sendMsgTooSmall)
+    #expect(s.k.machMsg(at, .receive(r, options: .receiveTimeout)) == MachMsgReturn.rcvTimedOut)
+    #expect(s.k.machMsg(at, .receive(77)) == MachMsgReturn.rcvInvalidName)
+    #expect(s.logged().isEmpty)
+    s.invariantsHold()
+  }
+
+  @Test func T7_aTooLargeReceiveIsCopiedAsTheHeaderWithTheRealSize() {
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    _ = s.traceToLog(aName)
+    let (r, send) = s.channel(from: a, to: a)
+    var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 5)
+    m.int32([1, 2, 3])
+    _ = s.k.machMsg(at, .send(m.finish()))
+    _ = s.k.takeTraceLog()
+    #expect(s.k.machMsg(at, .receive(r, size: 24)) == MachMsgReturn.rcvTooLarge)
+    let log = s.k.takeTraceLog()
+    #expect(log.entries.count == 1 && log.entries[0].retval == MachMsgReturn.rcvTooLarge)
+    #expect(log.entries[0].length == 24)
+    #expect(MessageView(log.bytes(of: log.entries[0]))!.size == 40)
+    s.invariantsHold()
+  }
+
+  @Test func T8_tracingChangesNothingInTheTracedMessage() {
+    func run(traced: Bool) -> ([UInt8], [UInt8]) {
+      var s = System()
+      let (a, aName, at) = s.spawn("a")
+      let (b, bName, bt) = s.spawn("b")
+      if traced {
+        _ = s.traceToLog(aName)
+        _ = s.traceToLog(bName)
+      }
+      let (r, send) = s.channel(from: a, to: b)
+      let (_, reply) = s.k.portAllocate(a, right: PortRight.receive.rawValue)
+      var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 1)
+      m.ports([reply], disposition: MsgType.makeSend)
+      _ = s.k.machMsg(at, .send(m.finish()))
+      _ = s.k.machMsg(bt, .receive(r))
+      let names = s.k.task(b).space.names.map { UInt8(truncatingIfNeeded: $0) }
+      return (s.k.thread(bt).message, names)
+    }
+    let plain = run(traced: false)
+    let traced = run(traced: true)
+    #expect(plain.0 == traced.0)
+  }
+
+  @Test func T9_fullTraceQueueBlocksTheTracedThread() {
+    var s = System()
+    let (tracer, tracerName, tt) = s.spawn("tracer")
+    _ = tracerName
+    let (traced, _, xt) = s.spawn("traced")
+    let (_, port) = s.k.portAllocate(tracer, right: PortRight.receive.rawValue)
+    _ = s.k.portSetQlimit(tracer, port, qlimit: 1)
+    let (_, o, _) = s.k.portExtractRight(tracer, port, disposition: MsgType.makeSend)
+    _ = s.k.taskSetSpecialPort(traced, slot: SpecialPort.taskTrace, right: o)
+    let (r, send) = s.channel(from: traced, to: traced)
+    let m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 3).finish()
+    #expect(s.k.machMsg(xt, .send(m)) == MachMsgReturn.success)  // the first copy fits
+    #expect(s.k.machMsg(xt, .send(m)) == MachMsgReturn.sendInProgress)  // the second waits
+    #expect(s.k.thread(xt).state == .blockedInTrace)
+    #expect(s.k.portGetReceiveStatus(traced, r).1!.messageCount == 2)  // the message itself went
+    #expect(s.k.machMsg(tt, .receive(port)) == MachMsgReturn.success)
+    s.k.run()
+    #expect(s.k.takeCompletions() == [Completion(thread: xt, result: MachMsgReturn.success)])
+    s.invariantsHold()
+  }
+
+  @Test func T9_taskAndThreadCopiesNeverBlockTheSender() {
+    var s = System()
+    let (tracer, _, _) = s.spawn("tracer")
+    let (traced, tracedName, _) = s.spawn("traced")
+    let (_, port) = s.k.portAllocate(tracer, right: PortRight.receive.rawValue)
+    _ = s.k.portSetQlimit(tracer, port, qlimit: 0)
+    let (_, o, _) = s.k.portExtractRight(tracer, port, disposition: MsgType.makeSend)
+    _ = s.k.taskSetSpecialPort(traced, slot: SpecialPort.taskTrace, right: o)
+    #expect(s.call("task_suspend", tracedName, [])?.retCode == KernReturn.success)
+    #expect(s.k.portGetReceiveStatus(tracer, port).1!.messageCount == 2)
+    s.invariantsHold()
+  }
+
+  @Test func T10_D4_onShortageACopyIsDroppedWithAConsoleLine() {
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    _ = s.traceToLog(aName)
+    let (r, send) = s.channel(from: a, to: a)
+    _ = s.logged()
+    s.k.kmsgLimit = 1
+    let m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 8).finish()
+    // The message takes the only buffer; its copy finds none (a message is allocated first).
+    #expect(s.k.machMsg(at, .send(m)) == MachMsgReturn.success)
+    #expect(s.logged().isEmpty)
+    #expect(s.k.console == ["trace: dropped copy of msgid 8 from a.1 (no buffer)"])
+    #expect(s.k.portGetReceiveStatus(a, r).1!.messageCount == 1)
+    s.k.kmsgLimit = nil
+    s.invariantsHold()
+  }
+
+  @Test func T11_aTracedTasksShortcutTrapsFallBackOnTracedRpcs() {
+    var s = System()
+    let (_, childName, thread) = s.spawn("child")
+    _ = s.traceToLog(childName)
+    _ = s.logged()
+    #expect(s.k.trap(thread, .machPortAllocate, target: 1, arguments: [.int(1)]).0 == MachMsgReturn.sendInterrupted)
+    _ = s.k.call(thread, RoutineTable.routine(named: "mach_port_allocate")!, target: 1, arguments: [.int(1)])
+    #expect(s.logged().map(\.2) == [3204, 3304])
+  }
+
+  @Test func T13_exceptionsAreTracedOnePairPerHandlerTried() {
+    var s = System()
+    let (victim, victimName, vt) = s.spawn("victim")
+    _ = s.traceToLog(victimName)
+    let (h, _, ht) = s.spawn("handler")
+    var ports: [PortName] = []
+    for taskSlot in [false, true] {
+      let (_, port) = s.k.portAllocate(h, right: PortRight.receive.rawValue)
+      ports.append(port)
+      let (_, o, _) = s.k.portExtractRight(h, port, disposition: MsgType.makeSend)
+      if taskSlot { _ = s.k.taskSetSpecialPort(victim, slot: 3, right: o) } else { _ = s.k.threadSetSpecialPort(vt, slot: 3, right: o) }
+    }
+    _ = s.logged()
+    _ = s.k.raiseException(vt, exception: ExceptionType.breakpoint, code: 0, subcode: 0)
+    // The thread's handler refuses, the task's accepts.
+    for (port, code) in zip(ports, [KernReturn.failure, KernReturn.success]) {
+      #expect(s.k.machMsg(ht, .receive(port)) == MachMsgReturn.success)
+      let request = MessageView(s.k.thread(ht).message)!
+      var reply = MessageBuilder(remote: request.remotePort, remoteDisposition: MsgType.moveSendOnce, id: 2500)
+      reply.int32([code])
+      _ = s.k.machMsg(ht, .send(reply.finish()))
+      s.k.run()
+    }
+    let got = s.logged()
+    #expect(got.map(\.0) == [.threadException, .threadException, .taskException, .taskException])
+    #expect(got.map(\.1) == [.send, .receive, .send, .receive])
+    #expect(got.map(\.2) == [2400, 2500, 2400, 2500])
+    #expect(s.k.takeCompletions().last == Completion(thread: vt, result: KernReturn.success))
+    s.invariantsHold()
+  }
+
+  @Test func D1_traceMessagesAreNeverTraced() {
+    var s = System()
+    let (tracer, tracerName, tt) = s.spawn("tracer")
+    // The tracer traces itself into a port it receives from.
+    let (_, port) = s.k.portAllocate(tracer, right: PortRight.receive.rawValue)
+    let (_, o, _) = s.k.portExtractRight(tracer, port, disposition: MsgType.makeSend)
+    _ = s.k.taskSetSpecialPort(tracer, slot: SpecialPort.taskTrace, right: o)
+    _ = tracerName
+    let (r, send) = s.channel(from: tracer, to: tracer)
+    _ = s.k.machMsg(tt, .send(MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 1).finish()))
+    #expect(s.k.portGetReceiveStatus(tracer, port).1!.messageCount == 1)
+    #expect(s.k.machMsg(tt, .receive(port)) == MachMsgReturn.success)  // a trace message: not copied
+    #expect(s.k.portGetReceiveStatus(tracer, port).1!.messageCount == 0)
+    #expect(s.k.machMsg(tt, .receive(r)) == MachMsgReturn.success)  // an ordinary one: copied
+    #expect(s.k.portGetReceiveStatus(tracer, port).1!.messageCount == 1)
+    s.invariantsHold()
+  }
+
+  @Test func D5_theTracePortIsReadAsEachMessagePasses() {
+    var s = System()
+    let (_, childName, _) = s.spawn("child")
+    let port = s.traceToLog(childName)
+    // The reply to the request that set the trace port is traced there (type task); the
+    // request itself came before the port was set.
+    #expect(s.logged().map { "\($0.0.name) \($0.2)" } == ["task 2159"])
+    // Clearing it: the request is traced to the old port, the reply to none.
+    #expect(s.call("task_set_special_port", childName, [.int(SpecialPort.taskTrace), .port(0, disposition: MsgType.copySend)])?.retCode == KernReturn.success)
+    #expect(s.logged().map { "\($0.0.name) \($0.2)" } == ["task 2059"])
+    _ = port
+    s.invariantsHold()
+  }
+
+  @Test func D3_aBlockedSendIsCopiedWhenItsCodeIsKnown() {
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    _ = s.traceToLog(aName)
+    let (r, send) = s.channel(from: a, to: a)
+    _ = s.k.portSetQlimit(a, r, qlimit: 0)
+    _ = s.logged()
+    #expect(s.k.machMsg(at, .send(MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 4).finish(), options: .sendTimeout, timeout: 5)) == MachMsgReturn.sendInProgress)
+    #expect(s.logged().isEmpty)
+    s.k.advance(by: 5_000)
+    let log = s.k.takeTraceLog()
+    #expect(log.entries.map(\.retval) == [MachMsgReturn.sendTimedOut])
+    #expect(log.entries[0].time == 5_000)
+    s.invariantsHold()
+  }
+}
