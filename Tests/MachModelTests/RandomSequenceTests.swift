@@ -35,6 +35,7 @@ struct SeededGenerator: RandomNumberGenerator {
         _ = k.createThread(in: t)
         _ = k.createThread(in: t)
       }
+      for t in tasks.dropFirst() where chance(70) { _ = trace(t) }
     }
 
     mutating func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &rng)] }
@@ -80,6 +81,20 @@ struct SeededGenerator: RandomNumberGenerator {
       }
     }
 
+    /// Gives `victim` a trace port held by a random live task: drained by the host, or an
+    /// ordinary port with a small queue (so that back-pressure happens).
+    mutating func trace(_ victim: TaskIndex) -> String {
+      let holder = pick(tasks.filter { k.task($0).isActive })
+      let (kr, port) = k.portAllocate(holder, right: PortRight.receive.rawValue)
+      guard kr == KernReturn.success else { return "no trace port" }
+      if chance(50) { _ = k.setHostDrained(holder, port) } else { _ = k.portSetQlimit(holder, port, qlimit: UInt32.random(in: 0...2, using: &rng)) }
+      let (_, o, _) = k.portExtractRight(holder, port, disposition: MsgType.makeSend)
+      if k.taskSetSpecialPort(victim, slot: SpecialPort.taskTrace, right: o) != KernReturn.success {
+        k.releaseKernelRight(o, carriedType: MsgType.portSend)
+      }
+      return "trace \(victim) to \(holder):\(port)"
+    }
+
     mutating func step() -> String {
       // Keep three live tasks besides the shell: exceptions and task_terminate kill them.
       if tasks.filter({ k.task($0).isActive }).count < 4 {
@@ -87,6 +102,7 @@ struct SeededGenerator: RandomNumberGenerator {
         _ = k.giveTaskSelfName(t)
         _ = k.createThread(in: t)
         _ = k.createThread(in: t)
+        if chance(50) { _ = trace(t) }
         return "new task \(t)"
       }
       let task = pick(tasks.filter { k.task($0).isActive })
@@ -96,7 +112,7 @@ struct SeededGenerator: RandomNumberGenerator {
       let idle = k.thread(thread).state == .idle && k.task(task).isActive
       if chance(15) {
         guard idle else { return "busy" }
-        switch Int.random(in: 0..<6, using: &rng) {
+        switch Int.random(in: 0..<7, using: &rng) {
         case 0, 1, 2:
           // A kernel RPC (or its shortcut trap) with random arguments, to a random name.
           let routine = pick(RoutineTable.served.filter { $0.name != "task_terminate" || chance(10) })
@@ -118,6 +134,14 @@ struct SeededGenerator: RandomNumberGenerator {
             k.releaseKernelRight(o, carriedType: MsgType.portSend)
           }
           return "exception port \(n)"
+        case 5:
+          // A trace port: a receive right of some task (sometimes drained by the host), or none.
+          let victim = pick(tasks)
+          if chance(25) {
+            _ = k.taskSetSpecialPort(victim, slot: SpecialPort.taskTrace, right: -1)
+            return "untrace \(victim)"
+          }
+          return trace(victim)
         default:
           if chance(50) { _ = k.taskSuspend(pick(tasks)) } else { _ = k.taskResume(pick(tasks)) }
           return "suspend/resume"
@@ -207,6 +231,7 @@ struct SeededGenerator: RandomNumberGenerator {
       let what = w.step()
       if what.hasPrefix("rpc"), what.contains("completed") { served += 1 }
       if what.hasPrefix("raise") { raised += 1 }
+      if i % 50 == 0 { _ = w.k.takeTraceLog() }
       if Bool.random(using: &w.rng) { w.k.run() }
       let problems = w.k.checkInvariants()
       if !problems.isEmpty {
@@ -214,7 +239,8 @@ struct SeededGenerator: RandomNumberGenerator {
         return
       }
     }
-    #expect(served > 5 && raised > 5, "seed \(seed): the run must exercise RPCs and exceptions (\(served) served, \(raised) raised)")
+    #expect(w.k.traceSeq > 10, "seed \(seed): the run must make trace copies (\(w.k.traceSeq))")
+    #expect(served > 0 && raised > 0, "seed \(seed): the run must exercise RPCs and exceptions (\(served) served, \(raised) raised)")
     for t in w.tasks { w.k.terminateTask(t) }
     w.k.runAdvancingTime()
     #expect(w.k.tasks.allSatisfy { $0.state == "terminated" })
