@@ -97,6 +97,8 @@ public struct KThread: Sendable {
   var traceSnapshot: [UInt8] = []
   var traceSnapshotLength = 0
   var sendCopyPending = false
+  /// The pending send copy is the trace log's last entry, not in `traceSnapshot`.
+  var sendCopyInLog = false
   /// A trace message waiting for room on the trace port, and what to do once it is queued.
   var traceKmsg: Int32 = -1
   var traceContinuation: TraceContinuation = .none

@@ -44,7 +44,10 @@ extension Kernel {
   /// Where the send half stopped: blocked on a full queue, at a kernel port (served once the
   /// sender's copy is queued, D3), or done with a code. The send's trace copy goes out here.
   mutating func afterSendHalf(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
-    if code == MachMsgReturn.sendInProgress { return block(t, .blockedInSend) }
+    if code == MachMsgReturn.sendInProgress {
+      parkSendCopy(t)
+      return block(t, .blockedInSend)
+    }
     if code == Self.toKernel { return sendCopyThen(t, retval: MachMsgReturn.success, .serveHeld) }
     return sendCopyThen(t, retval: code, .sendDone(code))
   }

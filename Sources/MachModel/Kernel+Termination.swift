@@ -34,10 +34,7 @@ extension Kernel {
       threads[Int(t)].traceKmsg = -1
       destroyMessage(traceMessage, reason: .threadTerminated)
     }
-    if threads[Int(t)].sendCopyPending {
-      threads[Int(t)].sendCopyPending = false
-      budgetedMessages -= 1
-    }
+    dropSendCopy(t)
     threads[Int(t)].traceContinuation = .none
     threads[Int(t)].state = .terminated
     threads[Int(t)].call = CallParameters()

@@ -38,8 +38,8 @@ extension Kernel {
 
   /// Takes the copies that reached host-drained ports since the last call.
   public mutating func takeTraceLog() -> TraceLog {
-    let log = traceLog
-    traceLog.removeAll()
+    var log = TraceLog()
+    swap(&log, &traceLog)
     return log
   }
 
@@ -62,19 +62,42 @@ extension Kernel {
 
   /// The send hook (right after `ipc_kmsg_get`): when the sender is traced, keeps the message
   /// as the task sent it, before copy-in, with a buffer reserved for the copy.
+  ///
+  /// When the trace port is drained by the host, the copy goes straight into the log as its
+  /// last entry, completed once the send's code is known (nothing else can be copied within
+  /// the call, unless it blocks: then `parkSendCopy` takes it back out).
   mutating func takeSendCopy(_ t: ThreadIndex, _ message: [UInt8], length: Int) {
     let task = threads[Int(t)].task
-    guard tracePort(of: task) != nil else { return }
+    guard let port = tracePort(of: task) else { return }
     let id = Int32(bitPattern: message.word(at: MsgHeader.idOffset))
     guard id != TraceMessage.id, reserveTraceBuffer(task: task, thread: t, msgid: id) else { return }
-    threads[Int(t)].traceSnapshot.overwritePrefix(with: message, length: length)
-    threads[Int(t)].traceSnapshotLength = length
     threads[Int(t)].sendCopyPending = true
+    if objects[Int(port)].isActive && objects[Int(port)].isHostDrained {
+      traceLog.append(
+        TraceEntry(seq: 0, time: 0, task: task, thread: t, direction: .send, kind: .normal, retval: 0,
+                   port: port, offset: 0, length: 0),
+        bytes: message, length: length)
+      threads[Int(t)].sendCopyInLog = true
+    } else {
+      threads[Int(t)].traceSnapshot.overwritePrefix(with: message, length: length)
+      threads[Int(t)].traceSnapshotLength = length
+    }
+  }
+
+  /// A traced send blocks: its copy, if it sits in the log, waits in the thread instead, so
+  /// that it is queued when the send's code is known (D3).
+  mutating func parkSendCopy(_ t: ThreadIndex) {
+    guard threads[Int(t)].sendCopyInLog else { return }
+    threads[Int(t)].sendCopyInLog = false
+    let bytes = traceLog.removeLast()
+    threads[Int(t)].traceSnapshot.overwritePrefix(with: bytes, length: bytes.count)
+    threads[Int(t)].traceSnapshotLength = bytes.count
   }
 
   /// Drops a send copy that will not be emitted (MACH_SEND_MSG_TOO_SMALL found in the body).
   mutating func dropSendCopy(_ t: ThreadIndex) {
     guard threads[Int(t)].sendCopyPending else { return }
+    parkSendCopy(t)
     threads[Int(t)].sendCopyPending = false
     budgetedMessages -= 1
   }
@@ -158,7 +181,14 @@ extension Kernel {
   /// then runs `then`. Returns the call's code so far, or MACH_SEND_IN_PROGRESS while the
   /// thread waits for room on its trace port.
   mutating func sendCopyThen(_ t: ThreadIndex, retval: ReturnCode, _ then: TraceContinuation) -> ReturnCode {
-    if threads[Int(t)].sendCopyPending {
+    if threads[Int(t)].sendCopyInLog {
+      // Still the log's last entry, and the trace port has not changed within the call.
+      threads[Int(t)].sendCopyInLog = false
+      threads[Int(t)].sendCopyPending = false
+      budgetedMessages -= 1
+      traceSeq += 1
+      traceLog.completeLast(seq: traceSeq, time: now, retval: retval)
+    } else if threads[Int(t)].sendCopyPending {
       threads[Int(t)].sendCopyPending = false
       let waits = emitCopy(
         task: threads[Int(t)].task, thread: t, direction: .send, kind: .normal, retval: retval,

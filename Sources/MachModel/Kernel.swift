@@ -116,6 +116,13 @@ public struct Kernel: Sendable {
     return o
   }
 
+  /// Copies the message thread `t`'s last call left behind into `buffer`, reusing its storage.
+  public func copyMessage(of t: ThreadIndex, into buffer: inout [UInt8]) {
+    let length = threads[Int(t)].messageLength
+    if buffer.count > length { buffer.removeLast(buffer.count - length) }
+    buffer.overwritePrefix(with: threads[Int(t)].messageBuffer, length: length)
+  }
+
   public func task(_ t: TaskIndex) -> KTask { tasks[Int(t)] }
   public func thread(_ t: ThreadIndex) -> KThread { threads[Int(t)] }
   public func port(_ o: ObjectIndex) -> Port { objects[Int(o)] }

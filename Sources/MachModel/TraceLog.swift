@@ -50,11 +50,14 @@ public struct TraceEntry: Equatable, Sendable {
 }
 
 /// Copies that reached host-drained trace ports, in the order they were made. Message bytes
-/// live in one growing byte store, so that a copy costs a memcpy and no allocation; the host
-/// takes entries in batches (`Kernel.takeTraceLog`) instead of being woken per copy.
+/// live in one byte store that grows by doubling, so that a copy costs a memcpy and no
+/// allocation; the host takes entries in batches (`Kernel.takeTraceLog`) instead of being
+/// woken per copy.
 public struct TraceLog: Sendable {
-  public private(set) var entries: [TraceEntry] = []
+  public private(set) var entries: ContiguousArray<TraceEntry> = []
+  /// Zero-filled storage; the first `used` bytes hold messages.
   private var store: [UInt8] = []
+  private var used = 0
 
   public init() {}
 
@@ -63,16 +66,37 @@ public struct TraceLog: Sendable {
   /// The copied message of `entry` (user form for `normal` copies, kernel form otherwise).
   public func bytes(of entry: TraceEntry) -> [UInt8] { Array(store[entry.offset..<entry.offset + entry.length]) }
 
+  /// Appends an entry with `source[0..<length]` as its message.
   mutating func append(_ entry: TraceEntry, bytes source: [UInt8], length: Int) {
+    if store.count < used + length {
+      store.append(contentsOf: repeatElement(0, count: max(used + length, 2 * store.count, 4096) - store.count))
+    }
+    let start = used
+    store.withUnsafeMutableBytes { dst in
+      source.withUnsafeBytes { src in
+        dst.baseAddress!.advanced(by: start).copyMemory(from: src.baseAddress!, byteCount: length)
+      }
+    }
+    used += length
     var e = entry
-    e.offset = store.count
+    e.offset = start
     e.length = length
-    source.withUnsafeBufferPointer { store.append(contentsOf: $0[0..<length]) }
     entries.append(e)
   }
 
-  mutating func removeAll() {
-    entries.removeAll(keepingCapacity: true)
-    store.removeAll(keepingCapacity: true)
+  /// Completes the last entry, appended before its header was known (a send's copy at the
+  /// hook, D3).
+  mutating func completeLast(seq: UInt64, time: UInt64, retval: ReturnCode) {
+    let i = entries.count - 1
+    entries[i].seq = seq
+    entries[i].time = time
+    entries[i].retval = retval
+  }
+
+  /// Takes the last entry back out, returning its bytes.
+  mutating func removeLast() -> [UInt8] {
+    let e = entries.removeLast()
+    used = e.offset
+    return Array(store[e.offset..<e.offset + e.length])
   }
 }

@@ -44,6 +44,100 @@ func ipcRoundTrip() -> Double {
   return ns
 }
 
+/// The ipc_roundtrip workload, set up three ways for the tracing figures.
+struct RoundTrip {
+  var k = Kernel.booted()
+  var client: ThreadIndex = 0, server: ThreadIndex = 0, proxy: ThreadIndex = 0
+  var sendCall = MachMsgCall.send([])
+  var receiveCall = MachMsgCall.receive(0)
+  var proxyReceive = MachMsgCall.receive(0)
+  var forward: [UInt8] = []
+  var toServer: PortName = 0
+  let viaProxy: Bool
+
+  enum Setup { case plain, traced, proxied }
+
+  init(_ setup: Setup) {
+    viaProxy = setup == .proxied
+    let c = k.createTask(name: "client", parent: Kernel.shellTask)
+    let s = k.createTask(name: "server", parent: Kernel.shellTask)
+    client = k.createThread(in: c)
+    server = k.createThread(in: s)
+    let (_, port) = k.portAllocate(s, right: PortRight.receive.rawValue)
+    var dest = port
+    var destTask = s
+    if setup == .proxied {
+      // rpctrace's design: the client holds a send right to a wrapper port of the proxy,
+      // which receives every message and re-sends it to the real port.
+      let p = k.createTask(name: "proxy", parent: Kernel.shellTask)
+      proxy = k.createThread(in: p)
+      let (_, wrapper) = k.portAllocate(p, right: PortRight.receive.rawValue)
+      let (_, o, type) = k.portExtractRight(s, port, disposition: MsgType.makeSend)
+      toServer = k.copyoutKernelRight(p, o, carriedType: type)
+      proxyReceive = .receive(wrapper, size: 1024)
+      dest = wrapper
+      destTask = p
+    }
+    let (_, o, type) = k.portExtractRight(destTask, dest, disposition: MsgType.makeSend)
+    let send = k.copyoutKernelRight(c, o, carriedType: type)
+    if setup == .traced {
+      // Both tasks traced to a port a third task holds, drained by the host in batches.
+      let d = k.createTask(name: "drainer", parent: Kernel.shellTask)
+      let (_, trace) = k.portAllocate(d, right: PortRight.receive.rawValue)
+      _ = k.setHostDrained(d, trace)
+      for t in [c, s] {
+        let (_, right, _) = k.portExtractRight(d, trace, disposition: MsgType.makeSend)
+        _ = k.taskSetSpecialPort(t, slot: SpecialPort.taskTrace, right: right)
+      }
+    }
+    var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 100)
+    m.byteArray([UInt8](repeating: 0x5a, count: 64))
+    sendCall = .send(m.finish())
+    receiveCall = .receive(port, size: 1024)
+  }
+
+  /// `n` round trips; returns the number of calls that failed.
+  mutating func run(_ n: Int) -> Int {
+    var failures = 0
+    for i in 0..<n {
+      failures += k.machMsg(client, sendCall) == 0 ? 0 : 1
+      if viaProxy {
+        failures += k.machMsg(proxy, proxyReceive) == 0 ? 0 : 1
+        k.copyMessage(of: proxy, into: &forward)
+        forward.setHeaderPorts(
+          bits: MsgHeader.bits(remote: MsgType.copySend, local: 0) | (forward.word(at: 0) & MsgHeader.complexBit),
+          remote: toServer, local: MachPort.null)
+        failures += k.machMsg(proxy, .send(forward)) == 0 ? 0 : 1
+      }
+      failures += k.machMsg(server, receiveCall) == 0 ? 0 : 1
+      if i & 4095 == 4095 { _ = k.takeTraceLog() }
+    }
+    return failures
+  }
+}
+
+/// trace_overhead_ratio and proxy_overhead_ratio, measured in one run: the median over
+/// repetitions of (traced / untraced) and (proxied / untraced), each repetition timing the
+/// three setups back to back.
+func tracingRatios() -> (trace: Double, proxy: Double) {
+  var plain = RoundTrip(.plain), traced = RoundTrip(.traced), proxied = RoundTrip(.proxied)
+  var failures = plain.run(100_000) + traced.run(100_000) + proxied.run(100_000)
+  let clock = ContinuousClock()
+  func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+  var traceRatios: [Double] = [], proxyRatios: [Double] = []
+  for _ in 0..<7 {
+    let n = 500_000
+    let a = seconds(clock.measure { failures += plain.run(n) })
+    let b = seconds(clock.measure { failures += traced.run(n) })
+    let c = seconds(clock.measure { failures += proxied.run(n) })
+    traceRatios.append(b / a)
+    proxyRatios.append(c / a)
+  }
+  precondition(failures == 0, "tracing ratios: the model misbehaved")
+  precondition(traced.k.traceSeq > 0 && traced.k.checkInvariants().isEmpty && proxied.k.checkInvariants().isEmpty)
+  return (traceRatios.sorted()[3], proxyRatios.sorted()[3])
+}
+
 /// kernel_rpc_ns: a mach_port_allocate RPC plus a mach_port_destroy RPC from a task to its
 /// own task port (real messages through the kernel-object server, not the shortcut traps).
 func kernelRPCPair() -> Double {
@@ -76,5 +170,10 @@ let wanted = Set(CommandLine.arguments.dropFirst())
 for figure in figures where wanted.isEmpty || wanted.contains(figure.name) {
   let value = figure.measure()
   print("\(figure.name) \(String(format: "%.1f", value)) \(figure.unit)")
+}
+if wanted.isEmpty || wanted.contains("trace_overhead_ratio") || wanted.contains("proxy_overhead_ratio") {
+  let (trace, proxy) = tracingRatios()
+  print("trace_overhead_ratio \(String(format: "%.2f", trace)) x")
+  print("proxy_overhead_ratio \(String(format: "%.2f", proxy)) x")
 }
 
