@@ -11,7 +11,7 @@ public struct KTask: Sendable {
   /// Send rights the kernel holds for the special port slots, indexed by slot number
   /// (TASK_KERNEL_PORT 1 = `itk_sself`, TASK_EXCEPTION_PORT 3, TASK_BOOTSTRAP_PORT 4,
   /// TASK_TRACE_PORT 5); -1 for a null slot.
-  public var specialPorts: [ObjectIndex] = Array(repeating: -1, count: 6)
+  public var specialPorts = PortSlots()
   /// `mach_ports_register`'s slots (TASK_PORT_REGISTER_MAX = 4).
   public var registeredPorts: [ObjectIndex] = Array(repeating: -1, count: 4)
   public var suspendCount = 0

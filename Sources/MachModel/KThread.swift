@@ -85,7 +85,7 @@ public struct KThread: Sendable {
   public var kernelPort: ObjectIndex = -1
   /// Send rights the kernel holds for the thread's special ports, by slot
   /// (THREAD_KERNEL_PORT 1 = `ith_sself`, THREAD_EXCEPTION_PORT 3); -1 for null.
-  public var specialPorts: [ObjectIndex] = Array(repeating: -1, count: 4)
+  public var specialPorts = PortSlots()
   public var suspendCount = 0
   /// glibc's per-thread MIG reply port, a name in the task's space (0 until the first RPC).
   public internal(set) var migReplyName: PortName = 0

@@ -17,7 +17,7 @@ extension Kernel {
     else { return KernReturn.failure }
     threads[Int(t)].messageLength = 0
     threads[Int(t)].completesAsynchronously = false
-    if isSuspended(t) {
+    if suspensions > 0 && isSuspended(t) {
       threads[Int(t)].deferredCall = call
       threads[Int(t)].state = .runnable
       threads[Int(t)].resumeFrom = .idle
@@ -29,6 +29,7 @@ extension Kernel {
   }
 
   /// mach_msg proper, for a thread that is running.
+  @inline(__always)
   mutating func start(_ t: ThreadIndex, _ call: MachMsgCall) -> ReturnCode {
     if !call.options.contains(.send) && !call.options.contains(.receive) {
       return finish(t, MachMsgReturn.success)  // MACH_MSG_OPTION_NONE: the null trap
@@ -49,6 +50,9 @@ extension Kernel {
       return block(t, .blockedInSend)
     }
     if code == Self.toKernel { return sendCopyThen(t, retval: MachMsgReturn.success, .serveHeld) }
+    if !threads[Int(t)].sendCopyPending {  // the untraced common case
+      return code == MachMsgReturn.success ? continueAfterSend(t) : finish(t, code)
+    }
     return sendCopyThen(t, retval: code, .sendDone(code))
   }
 
@@ -61,6 +65,7 @@ extension Kernel {
     threads[Int(t)].receivePending = false
     let code = receiveHalf(t)
     if code == MachMsgReturn.rcvInProgress { return block(t, .blockedInReceive) }
+    if tasks[Int(threads[Int(t)].task)].specialPorts[Int(SpecialPort.taskTrace)] < 0 { return finish(t, code) }
     return receiveCopyThen(t, code)
   }
 
@@ -96,7 +101,7 @@ extension Kernel {
     kmsgs[Int(k)].bytes.overwritePrefix(with: message, length: size)
     kmsgs[Int(k)].bytes.setWord(UInt32(size), at: MsgHeader.sizeOffset)
     kmsgs[Int(k)].sender = task
-    takeSendCopy(t, message, length: size)
+    if tasks[Int(task)].specialPorts[Int(SpecialPort.taskTrace)] >= 0 { takeSendCopy(t, message, length: size) }
 
     let options = threads[Int(t)].call.options
     let notify = options.contains(.sendNotify) ? threads[Int(t)].call.notify : MachPort.null

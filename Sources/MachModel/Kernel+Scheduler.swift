@@ -25,7 +25,7 @@ extension Kernel {
       var q = runQueue
       guard let t = unlinkFirst(&q) else { return false }
       runQueue = q
-      if isSuspended(t) {
+      if suspensions > 0 && isSuspended(t) {
         parkedThreads.append(t)  // runs again when resumed
         continue
       }

@@ -55,6 +55,7 @@ extension Kernel {
   public mutating func taskSuspend(_ task: TaskIndex?) -> ReturnCode {
     guard let task, isValidTask(task) else { return KernReturn.invalidArgument }
     tasks[Int(task)].suspendCount += 1
+    if tasks[Int(task)].suspendCount == 1 { suspensions += 1 }
     return KernReturn.success
   }
 
@@ -64,6 +65,7 @@ extension Kernel {
     guard let task, isValidTask(task) else { return KernReturn.invalidArgument }
     guard tasks[Int(task)].suspendCount > 0 else { return KernReturn.failure }
     tasks[Int(task)].suspendCount -= 1
+    if tasks[Int(task)].suspendCount == 0 { suspensions -= 1 }
     unparkRunnableThreads()
     return KernReturn.success
   }
@@ -72,6 +74,7 @@ extension Kernel {
     guard let thread, thread >= 0, Int(thread) < threads.count, threads[Int(thread)].state != .terminated
     else { return KernReturn.invalidArgument }
     threads[Int(thread)].suspendCount += 1
+    if threads[Int(thread)].suspendCount == 1 { suspensions += 1 }
     return KernReturn.success
   }
 
@@ -81,6 +84,7 @@ extension Kernel {
     else { return KernReturn.invalidArgument }
     guard threads[Int(thread)].suspendCount > 0 else { return KernReturn.failure }
     threads[Int(thread)].suspendCount -= 1
+    if threads[Int(thread)].suspendCount == 0 { suspensions -= 1 }
     unparkRunnableThreads()
     return KernReturn.success
   }
@@ -105,7 +109,7 @@ extension Kernel {
   func kernelHeldSendRights() -> [Int: UInt32] {
     var held: [Int: UInt32] = [:]
     for task in tasks where task.isActive {
-      for o in task.specialPorts + task.registeredPorts where o >= 0 { held[Int(o), default: 0] += 1 }
+      for o in Array(task.specialPorts) + task.registeredPorts where o >= 0 { held[Int(o), default: 0] += 1 }
     }
     for thread in threads where thread.state != .terminated {
       for o in thread.specialPorts where o >= 0 { held[Int(o), default: 0] += 1 }

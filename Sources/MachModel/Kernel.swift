@@ -30,6 +30,9 @@ public struct Kernel: Sendable {
   var pendingDestruction: [Int32] = []
   var isDestroying = false
   var runQueue = ThreadQueue()
+  /// How many tasks and threads have been suspended (count above zero) at some point and not
+  /// resumed since; while it is 0 nothing needs checking for suspension.
+  var suspensions = 0
   /// Runnable threads set aside because they or their task are suspended.
   var parkedThreads: [ThreadIndex] = []
 
@@ -99,6 +102,7 @@ public struct Kernel: Sendable {
       threads[Int(t)].specialPorts[Int(SpecialPort.threadKernel)] = makeKernelSendRight(port)
     }
     threads[Int(t)].suspendCount = suspended ? 1 : 0
+    if suspended { suspensions += 1 }
     return t
   }
 
