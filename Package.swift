@@ -6,16 +6,21 @@ let package = Package(
   name: "machsh",
   products: [
     .library(name: "MachModel", targets: ["MachModel"]),
+    .library(name: "MachTrace", targets: ["MachTrace"]),
     .executable(name: "mach-demo", targets: ["mach-demo"]),
   ],
   targets: [
     // The kernel model: GNU Mach IPC as bytes, spaces, rights, ports, mach_msg, virtual time.
     // No I/O and no dependencies; it knows nothing of the shell.
     .target(name: "MachModel"),
+    // What a user sees of the trace: records decoded from trace copies, the msgids tables,
+    // request/reply pairing, and the output formats.
+    .target(name: "MachTrace", dependencies: ["MachModel"]),
     // A small narrated walk through the model (the README's first command until the shell lands).
     .executableTarget(name: "mach-demo", dependencies: ["MachModel"]),
     // The benchmark behind scripts/bench: prints `NAME VALUE UNIT` lines. Release builds only.
     .executableTarget(name: "machsh-bench", dependencies: ["MachModel"]),
     .testTarget(name: "MachModelTests", dependencies: ["MachModel"]),
+    .testTarget(name: "MachTraceTests", dependencies: ["MachTrace", "MachModel"]),
   ]
 )

@@ -1,0 +1,184 @@
+import MachModel
+
+/// The output formats of trace records (trace.md, "Output formats"; docs/trace.md shows each).
+public enum TraceFormat: String, CaseIterable, Sendable {
+  case rpctrace, verbose, json
+
+  /// The text of `record`: one line for rpctrace and json, several for verbose (no final
+  /// newline).
+  public func render(_ record: TraceRecord, names: TraceNames) -> String {
+    switch self {
+    case .rpctrace: return Self.rpctraceLine(record, names: names)
+    case .verbose: return Self.verboseText(record, names: names)
+    case .json: return Self.jsonLine(record, names: names)
+    }
+  }
+
+  // MARK: - rpctrace
+
+  /// `SEQ WHO ARROW PORT ROUTINE (ARGS) = CODE (reply to SEQ)`: who is the thread (`task.N`)
+  /// or the task, with the copy's type in brackets when it is not `normal`; `->` for a send,
+  /// `<-` for a receive; the port as the task names it (a kernel address in hex for kernel
+  /// copies); the arguments in rpctrace's style; `= NAME` for a mach_msg error or a MIG
+  /// reply's RetCode.
+  public static func rpctraceLine(_ r: TraceRecord, names: TraceNames) -> String {
+    var line = r.seq.map(String.init) ?? "-"
+    line += " " + who(r, names)
+    line += r.direction == .send ? " -> " : " <- "
+    line += port(r.dest, kernel: r.isKernelForm)
+    line += " " + (r.routine.isEmpty ? String(r.msgid) : r.routine)
+    let items = r.code != nil ? Array(r.body.dropFirst()) : r.body
+    line += " (" + items.map { argument($0, r) }.joined(separator: ", ") + ")"
+    if r.retval != MachMsgReturn.success {
+      line += " = " + ReturnCodeNames.name(of: r.retval, fromMachMsg: true)
+    } else if let code = r.code {
+      line += " = " + ReturnCodeNames.name(of: code)
+    }
+    if let answers = r.answers { line += " (reply to \(answers))" }
+    return line
+  }
+
+  static func who(_ r: TraceRecord, _ names: TraceNames) -> String {
+    var text = names.thread(r.thread) ?? names.task(r.task)
+    if r.kind != .normal { text += " [\(r.kind.name)]" }
+    return text
+  }
+
+  static func port(_ value: UInt32, kernel: Bool) -> String {
+    if value == MachPort.dead { return "DEAD" }
+    return kernel && value != 0 ? hex(value) : String(value)
+  }
+
+  static func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
+
+  /// One argument: integers in decimal, strings quoted and cut at 40 characters, arrays in
+  /// braces (cut after 16 elements), rights with their disposition, out-of-line regions as
+  /// `ool{ADDRESS SIZE}`.
+  static func argument(_ item: TraceItem, _ r: TraceRecord) -> String {
+    switch item.value {
+    case .ints(let v):
+      if item.number == 1 && item.type != "byte" && item.type != "char" { return String(v.first ?? 0) }
+      let shown = v.prefix(16).map(String.init).joined(separator: " ")
+      return "{" + shown + (v.count > 16 ? " ...}" : "}")
+    case .string(let s):
+      let cut = s.count > 40 ? String(s.prefix(40)) + "..." : s
+      return "\"" + cut.map { $0 == "\"" ? "\\\"" : String($0) }.joined() + "\""
+    case .ports(let names, _):
+      // A send copy shows the disposition the task asked for; others the right carried.
+      let word = r.direction == .send && r.kind == .normal
+        ? TraceItem.dispositionWord(item.msgtName) : item.value.rightWord
+      let each = names.map { port($0, kernel: r.isKernelForm) + "(\(word))" }
+      return each.count == 1 ? each[0] : "{" + each.joined(separator: " ") + "}"
+    case .ool(let address, let size):
+      return "ool{\(hex(address)) \(size)}"
+    }
+  }
+
+  // MARK: - verbose
+
+  /// The rpctrace line, then the decoded header, every typed item and a hex dump.
+  public static func verboseText(_ r: TraceRecord, names: TraceNames) -> String {
+    var lines = [rpctraceLine(r, names: names)]
+    lines.append("  copy: \(r.kind.name) \(r.direction == .send ? "send" : "receive"), retval \(ReturnCodeNames.name(of: r.retval, fromMachMsg: true)), time \(r.time) us")
+    if let v = MessageView(r.bytes) {
+      var bits = "remote \(dispositionOrType(v.remoteBits)), local \(dispositionOrType(v.localBits))"
+      if v.isComplex { bits += ", complex" }
+      lines.append("  header: bits \(hex(v.bits)) (\(bits)), size \(v.size), remote \(port(v.remotePort, kernel: r.isKernelForm)), local \(port(v.localPort, kernel: r.isKernelForm)), seqno \(v.seqno), id \(v.id)")
+      if case .success(let items) = v.items() {
+        for (i, item) in items.enumerated() {
+          let d = item.descriptor
+          let shape = "name \(d.name), size \(d.size), number \(d.number)\(d.isInline ? "" : ", out-of-line")\(d.isLongForm ? ", long" : "")\(d.deallocate ? ", deallocate" : "")"
+          lines.append("  item \(i + 1): \(TraceItem(item).type) \(argument(TraceItem(item), r)) [\(shape)]")
+        }
+      }
+    }
+    for offset in stride(from: 0, to: r.bytes.count, by: 16) {
+      let row = r.bytes[offset..<min(offset + 16, r.bytes.count)].map { byte in
+        let h = String(byte, radix: 16)
+        return h.count == 1 ? "0" + h : h
+      }
+      let label = String(offset, radix: 16)
+      lines.append("  " + String(repeating: "0", count: max(0, 4 - label.count)) + label + "  " + row.joined(separator: " "))
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  static func dispositionOrType(_ name: UInt32) -> String {
+    switch name {
+    case 0: return "none"
+    case 16...21: return TraceItem.dispositionWord(name)
+    default: return String(name)
+    }
+  }
+
+  // MARK: - json
+
+  /// One JSON object with the keys of details.md §8, in a fixed order.
+  public static func jsonLine(_ r: TraceRecord, names: TraceNames) -> String {
+    var fields: [(String, String)] = [
+      ("schema", "1"),
+      ("seq", r.seq.map(String.init) ?? "null"),
+      ("time", String(r.time)),
+      ("task", json(names.task(r.task))),
+      ("thread", names.thread(r.thread).map(json) ?? "null"),
+      ("type", json(r.kind.name)),
+      ("dir", json(r.direction == .send ? "send" : "receive")),
+      ("retval", String(r.retval)),
+      ("retval_name", json(ReturnCodeNames.name(of: r.retval, fromMachMsg: true))),
+      ("code", r.code.map { String($0) } ?? "null"),
+      ("code_name", r.code.map { json(ReturnCodeNames.name(of: $0)) } ?? "null"),
+      ("msgid", String(r.msgid)),
+      ("routine", json(r.routine)),
+      ("dest", String(r.dest)),
+      ("reply", String(r.reply)),
+      ("size", String(r.size)),
+      ("complex", r.complex ? "true" : "false"),
+      ("ool", String(r.ool)),
+      ("rights", String(r.rights)),
+      ("answers", r.answers.map(String.init) ?? "null"),
+    ]
+    fields.append(("body", "[" + r.body.map(jsonItem).joined(separator: ", ") + "]"))
+    fields.append(("bytes", json(r.bytes.map { b in let h = String(b, radix: 16); return h.count == 1 ? "0" + h : h }.joined())))
+    return "{" + fields.map { "\(json($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+  }
+
+  static func jsonItem(_ item: TraceItem) -> String {
+    var value: String
+    switch item.value {
+    case .ints(let v):
+      value = item.number == 1 && item.type != "byte" && item.type != "char" ? String(v.first ?? 0) : "[" + v.map(String.init).joined(separator: ", ") + "]"
+    case .string(let s): value = json(s)
+    case .ports(let names, let right):
+      let each = names.map { "{\"name\": \($0), \"right\": \(json(right))}" }
+      value = each.count == 1 ? each[0] : "[" + each.joined(separator: ", ") + "]"
+    case .ool(let address, let size): value = "{\"address\": \(address), \"size\": \(size)}"
+    }
+    return "{\"type\": \(json(item.type)), \"value\": \(value)}"
+  }
+
+  /// A JSON string literal.
+  public static func json(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _ where scalar.value < 0x20:
+        let h = String(scalar.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+}
+
+extension TraceValue {
+  var rightWord: String {
+    if case .ports(_, let right) = self { return right }
+    return ""
+  }
+}

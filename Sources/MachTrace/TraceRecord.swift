@@ -1,0 +1,136 @@
+import MachModel
+
+/// One trace copy as the user sees it: the fields of language.md §6 and details.md §8.
+/// Task and thread are indices into the model; `TraceNames` spells them.
+public struct TraceRecord: Equatable, Sendable {
+  /// Position in the trace stream, from 1; nil for a message decoded outside the buffer.
+  public var seq: UInt64?
+  /// Virtual time, µs, when the copy was queued.
+  public var time: UInt64
+  public var task: TaskIndex
+  /// The thread, or nil (a `task`-type copy).
+  public var thread: ThreadIndex?
+  public var direction: TraceMessage.Direction
+  public var kind: TraceMessage.Kind
+  /// mach_msg's return code for this message.
+  public var retval: ReturnCode
+  /// The RetCode of a MIG reply; nil for every other message.
+  public var code: ReturnCode?
+  public var msgid: Int32
+  public var routine: String
+  /// The port the message goes to or arrived on, and its reply port: names in the task's
+  /// space for `normal` copies, kernel addresses otherwise.
+  public var dest: UInt32
+  public var reply: UInt32
+  public var size: UInt32
+  public var complex: Bool
+  /// Out-of-line regions, and port rights carried (body rights plus the header reply right).
+  public var ool: Int
+  public var rights: Int
+  /// For a reply: the `seq` of the request it answers.
+  public var answers: UInt64?
+  /// The copied message.
+  public var bytes: [UInt8]
+
+  public var isKernelForm: Bool { kind != .normal }
+
+  /// The typed items of the body (a MIG reply's RetCode stays `body[0]`).
+  public var body: [TraceItem] {
+    guard let view = MessageView(bytes), case .success(let items) = view.items() else { return [] }
+    return items.map(TraceItem.init)
+  }
+}
+
+/// One typed item of a message body, decoded (details.md §11).
+public struct TraceItem: Equatable, Sendable {
+  /// "int32", "int64", "byte", "char", "string", "port", "port_name" or "ool".
+  public var type: String
+  public var number: Int
+  public var value: TraceValue
+  /// The item's `msgt_name` (a disposition in a send copy, a carried type after copy-in).
+  public var msgtName: UInt32
+
+  init(_ item: MessageItem) {
+    let d = item.descriptor
+    number = Int(d.number)
+    msgtName = d.name
+    if !d.isInline {
+      type = "ool"
+      value = .ool(address: item.words.first ?? 0, size: UInt32(clamping: d.inlineDataLength))
+      return
+    }
+    switch d.name {
+    case MsgType.integer64:
+      type = "int64"
+      var values: [Int64] = []
+      for i in stride(from: 0, to: item.data.count - 7, by: 8) {
+        values.append(Int64(item.data.word(at: i)) | Int64(item.data.word(at: i + 4)) << 32)
+      }
+      value = .ints(values)
+    case MsgType.byte, MsgType.char:
+      type = d.name == MsgType.byte ? "byte" : "char"
+      value = .ints(item.data.map { Int64($0) })
+    case MsgType.string:
+      type = "string"
+      value = .string(String(decoding: item.data.prefix { $0 != 0 }, as: UTF8.self))
+    case MsgType.portName:
+      type = "port_name"
+      value = .ints(item.words.map { Int64($0) })
+    case 16...21:
+      type = "port"
+      value = .ports(item.words, right: TraceItem.rightWord(d.name))
+    default:
+      type = "int32"
+      value = .ints(item.words.map { Int64(Int32(bitPattern: $0)) })
+    }
+  }
+
+  /// The right-kind word of a disposition or carried type (language.md §2).
+  public static func rightWord(_ name: UInt32) -> String {
+    switch name {
+    case MsgType.moveReceive: return "receive"
+    case MsgType.moveSendOnce, MsgType.makeSendOnce: return "send_once"
+    default: return "send"
+    }
+  }
+
+  /// The short disposition word of a `msgt_name` (language.md §2).
+  public static func dispositionWord(_ name: UInt32) -> String {
+    switch name {
+    case MsgType.moveReceive: return "move_receive"
+    case MsgType.moveSend: return "move_send"
+    case MsgType.moveSendOnce: return "move_send_once"
+    case MsgType.copySend: return "copy_send"
+    case MsgType.makeSend: return "make_send"
+    case MsgType.makeSendOnce: return "make_send_once"
+    default: return "type\(name)"
+    }
+  }
+}
+
+/// The value of an item: scalars come as one-element lists.
+public enum TraceValue: Equatable, Sendable {
+  case ints([Int64])
+  case string(String)
+  case ports([PortName], right: String)
+  case ool(address: UInt32, size: UInt32)
+}
+
+/// How tasks and threads are spelled: task names and `task.N` thread labels, read from the
+/// model once (names never change after a task is named).
+public struct TraceNames: Sendable {
+  public var tasks: [String]
+  public var threads: [String]
+
+  public init(_ kernel: Kernel) {
+    tasks = kernel.tasks.map(\.name)
+    var labels = [String](repeating: "?", count: kernel.threads.count)
+    for task in kernel.tasks {
+      for (i, t) in task.threads.enumerated() { labels[Int(t)] = "\(task.name).\(i + 1)" }
+    }
+    threads = labels
+  }
+
+  public func task(_ t: TaskIndex) -> String { t >= 0 && Int(t) < tasks.count ? tasks[Int(t)] : "?" }
+  public func thread(_ t: ThreadIndex?) -> String? { t.map { $0 >= 0 && Int($0) < threads.count ? threads[Int($0)] : "?" } }
+}
