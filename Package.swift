@@ -17,7 +17,7 @@ let package = Package(
     // request/reply pairing, and the output formats.
     .target(name: "MachTrace", dependencies: ["MachModel"]),
     // A small narrated walk through the model (the README's first command until the shell lands).
-    .executableTarget(name: "mach-demo", dependencies: ["MachModel"]),
+    .executableTarget(name: "mach-demo", dependencies: ["MachModel", "MachTrace"]),
     // The benchmark behind scripts/bench: prints `NAME VALUE UNIT` lines. Release builds only.
     .executableTarget(name: "machsh-bench", dependencies: ["MachModel"]),
     .testTarget(name: "MachModelTests", dependencies: ["MachModel"]),

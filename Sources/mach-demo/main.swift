@@ -1,9 +1,10 @@
 // A narrated walk through the kernel model: a first message, a round trip with a send-once
-// reply right, a full queue, and a port's death seen through a dead-name notification.
-// The output is the same on every run.
+// reply right, a full queue, a port's death seen through a dead-name notification, and the
+// kernel trace facility. The output is the same on every run.
 import MachModel
+import MachTrace
 
-var kernel = Kernel()
+var kernel = Kernel.booted()
 let server = kernel.createTask(name: "server")
 let client = kernel.createTask(name: "client")
 let serverThread = kernel.createThread(in: server)
@@ -63,4 +64,25 @@ print("  server destroys its receive right: \(name(kernel.portDestroy(server, se
 print("  client receives on its notify port: \(msgName(kernel.machMsg(clientThread, .receive(watcher))))")
 show("notification", clientThread)
 print("  client's name \(clientName) is now type 0x\(String(kernel.portType(client, clientName).1, radix: 16)) (MACH_PORT_TYPE_DEAD_NAME)")
+print("  invariants: \(kernel.checkInvariants().isEmpty ? "hold" : "broken")")
+
+print("5. The kernel trace facility")
+let traced = kernel.createTask(name: "traced", parent: Kernel.shellTask)
+let tracedThread = kernel.createThread(in: traced)
+_ = kernel.giveTaskSelfName(traced)
+let (_, tracePort) = kernel.portAllocate(Kernel.shellTask, right: PortRight.receive.rawValue)
+_ = kernel.setHostDrained(Kernel.shellTask, tracePort)
+let (_, traceRight, _) = kernel.portExtractRight(Kernel.shellTask, tracePort, disposition: MsgType.makeSend)
+print("  the shell sets traced's TASK_TRACE_PORT (5): \(name(kernel.taskSetSpecialPort(traced, slot: SpecialPort.taskTrace, right: traceRight)))")
+let allocate = RoutineTable.routine(named: "mach_port_allocate")!
+print("  traced calls mach_port_allocate; its shortcut trap answers MACH_SEND_INTERRUPTED, so the stub sends the RPC")
+_ = kernel.call(tracedThread, allocate, target: 1, arguments: [.int(1)])
+let bogus = MessageBuilder(remote: 42, remoteDisposition: MsgType.copySend, id: 1234).finish()
+print("  traced sends to a name it does not hold: \(msgName(kernel.machMsg(tracedThread, .send(bogus))))")
+var decoder = TraceDecoder()
+let names = TraceNames(kernel)
+print("  the trace, as rpctrace lines:")
+for record in decoder.records(kernel.takeTraceLog()) {
+  print("    " + TraceFormat.rpctrace.render(record, names: names))
+}
 print("  invariants: \(kernel.checkInvariants().isEmpty ? "hold" : "broken")")
