@@ -57,3 +57,15 @@ import Testing
     #expect(t.name(of: 3200) == "other_names")
   }
 }
+
+extension MsgIdTableTests {
+  /// The routine table (served routines, with their MIG signatures) and the msgids table
+  /// (names for every id) must agree wherever both speak.
+  @Test func everyServedRoutineHasTheSameNameAndReplyInTheMsgidsTable() {
+    for routine in RoutineTable.served {
+      #expect(table.name(of: routine.id, servedByKernel: true) == routine.name)
+      #expect(table.name(of: routine.replyID!, servedByKernel: true) == routine.name + "-reply")
+    }
+    #expect(table.name(of: RoutineTable.exceptionRaise.id) == RoutineTable.exceptionRaise.name)
+  }
+}
