@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .library(name: "MachModel", targets: ["MachModel"]),
     .library(name: "MachTrace", targets: ["MachTrace"]),
+    .library(name: "MachScript", targets: ["MachScript"]),
     .executable(name: "mach-demo", targets: ["mach-demo"]),
   ],
   targets: [
@@ -16,11 +17,15 @@ let package = Package(
     // What a user sees of the trace: records decoded from trace copies, the msgids tables,
     // request/reply pairing, and the output formats.
     .target(name: "MachTrace", dependencies: ["MachModel"]),
+    // The command language: lexer, parser and diagnostics (the evaluator joins it). Knows
+    // nothing of terminals.
+    .target(name: "MachScript", dependencies: ["MachModel", "MachTrace"]),
     // A small narrated walk through the model (the README's first command until the shell lands).
     .executableTarget(name: "mach-demo", dependencies: ["MachModel", "MachTrace"]),
     // The benchmark behind scripts/bench: prints `NAME VALUE UNIT` lines. Release builds only.
     .executableTarget(name: "machsh-bench", dependencies: ["MachModel"]),
     .testTarget(name: "MachModelTests", dependencies: ["MachModel"]),
     .testTarget(name: "MachTraceTests", dependencies: ["MachTrace", "MachModel"]),
+    .testTarget(name: "MachScriptTests", dependencies: ["MachScript"]),
   ]
 )

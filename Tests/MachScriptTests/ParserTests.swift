@@ -1,0 +1,163 @@
+@testable import MachScript
+import Testing
+
+@Suite struct ParserTests {
+  @Test(arguments: [
+    ("1 + 2 * 3", "(+ 1 (* 2 3))"),
+    ("(1 + 2) * 3", "(* (+ 1 2) 3)"),
+    ("not a and b or c", "(or (and (not a) b) c)"),
+    ("a || b && !c", "(or a (and b (not c)))"),
+    ("x in [1, 2, 3]", "(in x [1 2 3])"),
+    ("routine matches \"^mach_\"", "(matches routine \"^mach_\")"),
+    ("names contains \"a\"", "(contains names \"a\")"),
+    ("n-1", "(- n 1)"),
+    ("n - 1", "(- n 1)"),
+    ("-5 + 2", "(+ -5 2)"),
+    ("- x", "(- x)"),
+    ("7 % 3 / 2", "(/ (% 7 3) 2)"),
+    ("server:3", "(port server 3)"),
+    ("client:0x10", "(port client 16)"),
+    ("t:(n + 1)", "(port t (+ n 1))"),
+    ("client.1", "(thread client 1)"),
+    ("client.self", "(self client)"),
+    ("client.1.self", "(self (thread client 1))"),
+    ("m.body[0].value", "(. (at (. m body) 0) value)"),
+    ("len([1, [2]])", "(len [1 [2]])"),
+    ("hex(-1)", "(hex -1)"),
+    ("true == nil", "(== true nil)"),
+    ("(allocate server)", "{allocate server}"),
+  ])
+  func expressions(source: String, expected: String) {
+    #expect(parsed(source) == [expected])
+  }
+
+  @Test(arguments: [
+    ("let p = allocate server", "let p {allocate server}"),
+    ("x = x + 1", "set x (+ x 1)"),
+    ("if a { print 1 } else if b { print 2 } else { print 3 }", "if a <print 1> elif b <print 2> else <print 3>"),
+    ("while i < 3 {\n  i = i + 1\n}", "while (< i 3) <set i (+ i 1)>"),
+    ("repeat 100 { send p }", "repeat 100 <{send p}>"),
+    ("for r in records(dir == \"send\") { print r }", "for r (records (== dir \"send\")) <print r>"),
+    ("def f(a, b) { return a + b }", "def f(a b) <return (+ a b)>"),
+    ("print 1, \"two\", x", "print 1 \"two\" x"),
+    ("expect rc == MACH_SEND_TIMED_OUT, \"timed out\"", "expect (== rc MACH_SEND_TIMED_OUT) msg \"timed out\" 'rc == MACH_SEND_TIMED_OUT'"),
+    ("help trace", "help trace"),
+    ("explain last", "explain last"),
+    ("quit 3", "quit 3"),
+    ("source \"lib.msh\"", "source \"lib.msh\""),
+    ("greet \"bob\" 3", "{greet \"bob\" 3}"),
+    ("a; b", "a"),
+  ])
+  func statements(source: String, expected: String) {
+    #expect(parsed(source).first == expected)
+  }
+
+  @Test(arguments: [
+    ("send server:3 id 7 reply client:4 make_send body int32(1, 2) string(\"x\") timeout 10 thread 2",
+     "{send (port server 3) id=7 reply=(port client 4),make_send body=(int32 1 2),(string \"x\") timeout=10 thread=2}"),
+    ("send p body int32(-1) -2 id 3", "{send p body=(int32 -1),-2 id=3}"),
+    ("receive server:3 max 100 large timeout 5", "{receive (port server 3) max=100 large timeout=5}"),
+    ("rpc task_get_special_port(client.self, TASK_BOOTSTRAP_PORT) timeout 5",
+     "{rpc (task_get_special_port (self client) TASK_BOOTSTRAP_PORT) timeout=5}"),
+    ("rpc 2999(t.self)", "{rpc (2999 (self t))}"),
+    ("trace show where retval != 0 and task == client last 5 format json",
+     "{trace show where=(and (!= retval 0) (== task client)) last=5 format=json}"),
+    ("trace stats by routine", "{trace stats by=routine}"),
+    ("trace export \"out.json\" format chrome", "{trace export \"out.json\" format=chrome}"),
+    ("trace client to server:3", "{trace client to=(port server 3)}"),
+    ("trace clear", "{trace clear}"),
+    ("watch msgid == 2400 once ignore 2 do { print msg; stop }", "{watch (== msgid 2400) once ignore=2 do=<print msg; stop>}"),
+    ("serve server:3 thread 2 with echo", "{serve (port server 3) thread=2 with=echo}"),
+    ("serve p { reply body int32(1) code KERN_FAILURE }", "{serve p <{reply body=(int32 1) code=KERN_FAILURE}>}"),
+    ("info ports client", "{info ports client}"),
+    ("info tasks", "{info tasks}"),
+    ("insert client make_send server:3 name 7", "{insert client make_send (port server 3) name=7}"),
+    ("move p to none", "{move p to=none}"),
+    ("notify p dead_name to q sync 1", "{notify p dead_name to=q sync=1}"),
+    ("msgids load \"hurd.msgids\"", "{msgids load \"hurd.msgids\"}"),
+    ("set output json", "{set output json}"),
+    ("spawn client parent server", "{spawn client parent=server}"),
+    ("receive p &", "{receive p &}"),
+    ("raise client.1 EXC_BAD_ACCESS code 1", "{raise (thread client 1) EXC_BAD_ACCESS code=1}"),
+    ("filter dir == \"send\"", "{filter (== dir \"send\")}"),
+    ("unwatch all", "{unwatch all}"),
+    ("step", "{step}"),
+  ])
+  func commands(source: String, expected: String) {
+    #expect(parsed(source) == [expected])
+  }
+
+  @Test func commandsKeepTheirSourceText() {
+    let (statements, _) = Parser.parse("x = 1\nsend server:3 id 7   # comment\n", file: "t")
+    guard case .command(let c) = statements[1] else { Issue.record(); return }
+    #expect(c.source == "send server:3 id 7")
+  }
+
+  static let errorCases: [(String, [String])] = [
+    ("send", ["error 1:1 'send' needs 1 argument, found 0"]),
+    ("info bogus", ["error 1:6 info needs one of: port, ports, queue, task, tasks, threads; found bogus"]),
+    ("def send() { }", ["error 1:5 'send' is a command; a procedure cannot take its name"]),
+    ("let = 3", ["error 1:5 expected a variable name, found ="]),
+    ("a == b == c", ["error 1:8 comparisons do not chain; use 'and'"]),
+    ("receive p bogus", ["error 1:11 unexpected bogus in 'receive' (options: large, max, thread, timeout)"]),
+    ("send p id 1 id 2", ["error 1:13 option 'id' given twice"]),
+    ("print (1 + ", ["error 1:7 unclosed '('"]),
+    ("if x {\n  print 1\n", ["error 1:6 unclosed '{'"]),
+    ("x = [1, 2", ["error 1:5 unclosed '['"]),
+    ("}", ["error 1:1 unexpected '}'"]),
+    ("if x\n{ }", ["error 1:5 expected '{' on the same line, found end of line"]),
+    // Three mistakes, three diagnostics: the parser resynchronises at each statement.
+    ("let a = \nlet b = 2 +\nsend\n", [
+      "error 1:9 expected an expression, found end of line",
+      "error 2:12 expected an expression, found end of line",
+      "error 3:1 'send' needs 1 argument, found 0",
+    ]),
+  ]
+
+  @Test(arguments: errorCases)
+  func errorsHavePositions(source: String, expected: [String]) {
+    #expect(parsed(source) == expected)
+  }
+
+  @Test func anUnclosedBlockAsksForMoreInput() {
+    let (_, diagnostics) = Parser.parse("while x {\n  print 1", file: "<repl>")
+    #expect(diagnostics.count == 1 && diagnostics[0].isUnexpectedEnd)
+    let (_, complete) = Parser.parse("print (1 +\n 2)", file: "<repl>")
+    #expect(complete.isEmpty)
+  }
+
+  @Test func diagnosticsRenderTheLineAndACaret() {
+    let source = "x = 1\nsend p bogus\n"
+    let (_, diagnostics) = Parser.parse(source, file: "f.msh")
+    #expect(diagnostics.first?.rendered(source: source) == """
+      f.msh:2:8: error: unexpected bogus in 'send' (options: body, dest, id, reply, thread, timeout)
+      send p bogus
+             ^
+      """)
+  }
+
+  @Test func deepNestingIsRefusedNotCrashed() {
+    let deep = String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000)
+    let (_, diagnostics) = Parser.parse(deep, file: "t")
+    #expect(diagnostics.map(\.message) == ["nesting is deeper than 100 levels"])
+    let blocks = String(repeating: "if x { ", count: 5_000) + String(repeating: "}", count: 5_000)
+    #expect(!Parser.parse(blocks, file: "t").diagnostics.isEmpty)
+  }
+
+  @Test func randomInputNeverCrashes() {
+    var rng = SystemRandomNumberGenerator()
+    _ = rng
+    var state: UInt64 = 0x1234_5678
+    for _ in 0..<300 {
+      var bytes: [UInt8] = []
+      for _ in 0..<Int(state % 200) {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        bytes.append(UInt8(truncatingIfNeeded: state >> 33))
+      }
+      let text = String(decoding: bytes, as: UTF8.self)
+      _ = Parser.parse(text, file: "fuzz")
+    }
+    let longLine = String(repeating: "x + ", count: 50_000) + "1"
+    #expect(Parser.parse(longLine, file: "t").diagnostics.isEmpty)
+  }
+}
