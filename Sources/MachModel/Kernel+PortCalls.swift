@@ -262,13 +262,7 @@ extension Kernel {
         // The remaining send right turns into a dead name now: the port dies "first".
         objects[Int(o)].sendRights -= 1
         tasks[Int(task)].space.setName(nil, of: o)
-        e.type = PortType.deadName
-        e.object = -1
-        e.hasMsgAcceptedRequest = false
-        if e.hasDeadNameRequest {
-          e.hasDeadNameRequest = false
-          e.urefs += 1
-        }
+        Self.turnIntoDeadName(&e)
         setEntry(task, name, e)
       } else {
         deleted = cancelDeadNameRequest(task, name, &e)
@@ -330,34 +324,38 @@ extension Kernel {
   /// mach_port_set_qlimit: at most 16 (KERN_INVALID_VALUE past it); raising the limit wakes
   /// as many blocked senders as the limit grew (`ipc_port_set_qlimit`).
   public mutating func portSetQlimit(_ task: TaskIndex, _ name: PortName, qlimit: UInt32) -> ReturnCode {
-    switch receiveRight(task, name) {
-    case .failure(let e): return e.code
-    case .success(let o):
+    onReceiveRight(task, name) { k, o in
       guard qlimit <= MachPort.qlimitMax else { return KernReturn.invalidValue }
-      let old = objects[Int(o)].qlimit
+      let old = k.objects[Int(o)].qlimit
       if qlimit > old {
-        for _ in 0..<(qlimit - old) { wakeOneSender(o) }
+        for _ in 0..<(qlimit - old) { k.wakeOneSender(o) }
       }
-      objects[Int(o)].qlimit = qlimit
+      k.objects[Int(o)].qlimit = qlimit
       return KernReturn.success
     }
   }
 
   public mutating func portSetMscount(_ task: TaskIndex, _ name: PortName, mscount: UInt32) -> ReturnCode {
-    switch receiveRight(task, name) {
-    case .failure(let e): return e.code
-    case .success(let o):
-      objects[Int(o)].makeSendCount = mscount
+    onReceiveRight(task, name) { k, o in
+      k.objects[Int(o)].makeSendCount = mscount
       return KernReturn.success
     }
   }
 
   public mutating func portSetSeqno(_ task: TaskIndex, _ name: PortName, seqno: UInt32) -> ReturnCode {
+    onReceiveRight(task, name) { k, o in
+      k.objects[Int(o)].seqno = seqno
+      return KernReturn.success
+    }
+  }
+
+  /// Runs `body` on the live receive right under `name`, or answers GNU Mach's error for it.
+  private mutating func onReceiveRight(
+    _ task: TaskIndex, _ name: PortName, _ body: (inout Kernel, ObjectIndex) -> ReturnCode
+  ) -> ReturnCode {
     switch receiveRight(task, name) {
     case .failure(let e): return e.code
-    case .success(let o):
-      objects[Int(o)].seqno = seqno
-      return KernReturn.success
+    case .success(let o): return body(&self, o)
     }
   }
 

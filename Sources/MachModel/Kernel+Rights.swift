@@ -46,6 +46,15 @@ extension Kernel {
       objects[Int(o)].sendOnceRights -= 1
       e.urefs = 1
     }
+    Self.turnIntoDeadName(&e)
+    setEntry(task, name, e)
+    reclaimIfUnreferenced(o)
+    return true
+  }
+
+  /// The entry becomes a dead name keeping its urefs, plus one for a registered dead-name
+  /// request, whose notification the port's death sends (`ipc_right_check`).
+  static func turnIntoDeadName(_ e: inout Entry) {
     e.type = PortType.deadName
     e.object = -1
     e.hasMsgAcceptedRequest = false
@@ -53,9 +62,6 @@ extension Kernel {
       e.hasDeadNameRequest = false
       e.urefs += 1
     }
-    setEntry(task, name, e)
-    reclaimIfUnreferenced(o)
-    return true
   }
 
   // MARK: - Copy-in
