@@ -5,10 +5,14 @@ import PackageDescription
 let package = Package(
   name: "machsh",
   products: [
+    .executable(name: "machsh", targets: ["machsh"]),
     .library(name: "MachModel", targets: ["MachModel"]),
     .library(name: "MachTrace", targets: ["MachTrace"]),
     .library(name: "MachScript", targets: ["MachScript"]),
     .executable(name: "mach-demo", targets: ["mach-demo"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
   ],
   targets: [
     // The kernel model: GNU Mach IPC as bytes, spaces, rights, ports, mach_msg, virtual time.
@@ -20,6 +24,10 @@ let package = Package(
     // The command language: lexer, parser and diagnostics (the evaluator joins it). Knows
     // nothing of terminals.
     .target(name: "MachScript", dependencies: ["MachModel", "MachTrace"]),
+    // The shell: argument parsing, choosing the prompt or a script, exit status.
+    .executableTarget(
+      name: "machsh",
+      dependencies: ["MachScript", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     // A small narrated walk through the model (the README's first command until the shell lands).
     .executableTarget(name: "mach-demo", dependencies: ["MachModel", "MachTrace"]),
     // The benchmark behind scripts/bench: prints `NAME VALUE UNIT` lines. Release builds only.
@@ -27,5 +35,7 @@ let package = Package(
     .testTarget(name: "MachModelTests", dependencies: ["MachModel"]),
     .testTarget(name: "MachTraceTests", dependencies: ["MachTrace", "MachModel"]),
     .testTarget(name: "MachScriptTests", dependencies: ["MachScript"]),
+    // Scripts with their expected output and exit status, run through the built machsh.
+    .testTarget(name: "GoldenTests", dependencies: ["machsh"], exclude: ["scripts"]),
   ]
 )

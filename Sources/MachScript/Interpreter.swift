@@ -12,6 +12,14 @@ public protocol ScriptOutput: AnyObject {
 /// shell's session over the model. The interpreter itself runs the language.
 public protocol ScriptHost: AnyObject {
   func run(_ command: Command, in interpreter: Interpreter) throws -> Value
+  /// `TASK:NAME`, `TASK.N`, `X.self`.
+  func reference(_ e: Expr, in interpreter: Interpreter) throws -> Value
+  /// `value.name` for the host's kinds of value.
+  func field(_ value: Value, _ name: String, at: SourceLocation) throws -> Value
+  /// A function the host provides (`count`, `first`, `records`, `decode`), or nil.
+  func call(_ name: String, _ args: [Expr], in interpreter: Interpreter, at: SourceLocation) throws -> Value?
+  /// `source`, `help`, `explain`.
+  func statement(_ s: Stmt, in interpreter: Interpreter) throws
 }
 
 /// An error of the script itself (details.md §1: syntax and runtime errors), with where.
@@ -45,6 +53,10 @@ public final class Interpreter {
   private var callDepth = 0
   private var loopDepth = 0
   public static let maxCallDepth = 200
+  /// Variables the shell keeps (language.md §3).
+  public static let readOnly: Set<String> = ["rc", "last", "msg", "now"]
+  /// Read-only values the host keeps current.
+  public var readOnlyValues: [String: Value] = [:]
   /// Expectations that failed so far (exit status 1 when any did).
   public private(set) var failedExpectations = 0
   /// Source texts by file label, to render diagnostics with their lines.
@@ -92,6 +104,21 @@ public final class Interpreter {
     }
   }
 
+  /// Evaluates `e` with `names` in an innermost scope (a filter sees a record's fields as bare
+  /// names, shadowing variables).
+  public func evaluate(_ e: Expr, with names: [String: Value]) throws -> Value {
+    scopes.append(names)
+    defer { scopes.removeLast() }
+    return try evaluate(e)
+  }
+
+  /// Runs `block` in a new scope with `names` bound (a serve block's `msg` and `rc`).
+  public func runBlock(_ block: [Stmt], with names: [String: Value]) throws {
+    scopes.append(names)
+    defer { scopes.removeLast() }
+    _ = try execute(block)
+  }
+
   /// The value of a global variable, if set.
   public func global(_ name: String) -> Value? { scopes[0][name] }
 
@@ -116,7 +143,7 @@ public final class Interpreter {
   private func execute(_ s: Stmt) throws -> Flow {
     switch s {
     case .let(let name, let e, let at):
-      if ["rc", "last", "msg", "now"].contains(name) { throw ScriptError("'\(name)' is read-only", at: at) }
+      if Self.readOnly.contains(name) { throw ScriptError("'\(name)' is read-only", at: at) }
       scopes[scopes.count - 1][name] = try evaluate(e)
     case .assign(let name, let e, let at):
       let value = try evaluate(e)
@@ -189,7 +216,8 @@ public final class Interpreter {
     case .command(let c):
       _ = try run(c)
     case .source, .help, .explain:
-      throw ScriptError("this needs the machsh shell", at: location(of: s))
+      guard let host else { throw ScriptError("this needs the machsh shell", at: location(of: s)) }
+      try host.statement(s, in: self)
     case .expression(let e, _, _):
       _ = try evaluate(e)
     }
@@ -263,6 +291,7 @@ public final class Interpreter {
       }
     case .name(let n, let at):
       for scope in scopes.reversed() { if let v = scope[n] { return v } }
+      if let v = readOnlyValues[n] { return v }
       if let c = Constants.all[n] { return c }
       throw ScriptError("unknown name '\(n)'", at: at)
     case .list(let items, _):
@@ -295,12 +324,15 @@ public final class Interpreter {
       }
     case .field(let base, let name, let at):
       let b = try evaluate(base)
+      if let host { return try host.field(b, name, at: at) }
       throw ScriptError("\(b.kindWithArticle) has no field '\(name)'", at: at)
     case .call(let name, let args, let at):
       if let proc = procedures[name] { return try call(name, proc, args.map(evaluate), at: at) }
+      if let host, let v = try host.call(name, args, in: self, at: at) { return v }
       return try Builtins.call(name, args.map(evaluate), msgids: msgids, at: at)
     case .portRef(_, _, let at), .threadRef(_, _, let at), .selfRef(_, let at):
-      throw ScriptError("port and thread references need the machsh shell", at: at)
+      guard let host else { throw ScriptError("port and thread references need the machsh shell", at: at) }
+      return try host.reference(e, in: self)
     case .command(let c):
       return try run(c)
     }

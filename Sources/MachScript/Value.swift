@@ -1,4 +1,5 @@
 import MachModel
+import MachTrace
 
 /// A value of the language (language.md §2). Return codes are a kind of their own so that
 /// they print by name (details.md §10); they compare equal to ints of the same value.
@@ -10,6 +11,20 @@ public indirect enum Value: Sendable {
   case bool(Bool)
   case `nil`
   case list([Value])
+  /// A task, with its name (names never change once given).
+  case task(TaskIndex, String)
+  /// A thread, with its label `task.N`.
+  case thread(ThreadIndex, String)
+  /// A port reference `TASK:NAME`: a name in a task's space.
+  case port(task: TaskIndex, taskName: String, name: PortName)
+  /// A received message.
+  case message(MessageValue)
+  /// A trace record, printed as its rpctrace line.
+  case record(TraceRecord, line: String)
+  /// A record-like bag of fields (an out-of-line region, a port status...).
+  case fields([(String, Value)])
+  /// An operation still in progress (details.md §5): its handle number.
+  case pending(Int)
 
   /// The kind's name, as errors say it.
   public var kindName: String {
@@ -20,6 +35,13 @@ public indirect enum Value: Sendable {
     case .bool: return "bool"
     case .nil: return "nil"
     case .list: return "list"
+    case .task: return "task"
+    case .thread: return "thread"
+    case .port: return "port reference"
+    case .message: return "message"
+    case .record: return "record"
+    case .fields: return "record"
+    case .pending: return "pending operation"
     }
   }
 
@@ -53,6 +75,13 @@ public indirect enum Value: Sendable {
     case .bool(let b): return b ? "true" : "false"
     case .nil: return "nil"
     case .list(let items): return "[" + items.map(\.literal).joined(separator: ", ") + "]"
+    case .task(_, let name): return name
+    case .thread(_, let label): return label
+    case .port(_, let task, let name): return "\(task):\(name)"
+    case .message(let m): return m.description
+    case .record(_, let line): return line
+    case .fields(let fields): return "{" + fields.map { "\($0.0): \($0.1.literal)" }.joined(separator: ", ") + "}"
+    case .pending: return "pending"
     }
   }
 
@@ -83,6 +112,12 @@ public indirect enum Value: Sendable {
     case (.bool(let x), .bool(let y)): return x == y
     case (.nil, .nil): return true
     case (.list(let x), .list(let y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
+    case (.task(let x, _), .task(let y, _)): return x == y
+    case (.thread(let x, _), .thread(let y, _)): return x == y
+    case (.task(_, let n), .string(let s)), (.string(let s), .task(_, let n)): return n == s
+    case (.thread(_, let n), .string(let s)), (.string(let s), .thread(_, let n)): return n == s
+    case (.port(let t1, _, let n1), .port(let t2, _, let n2)): return t1 == t2 && n1 == n2
+    case (.pending(let x), .pending(let y)): return x == y
     default: return false
     }
   }
@@ -91,5 +126,27 @@ public indirect enum Value: Sendable {
   public var bool: Bool? {
     if case .bool(let b) = self { return b }
     return nil
+  }
+}
+
+/// A message a task received, with the fields of language.md §5: `id size seqno dest reply
+/// complex body retval`, plus the out-arguments of an `rpc` reply by name.
+public struct MessageValue: Sendable, CustomStringConvertible {
+  public var id: Int32
+  public var size: UInt32
+  public var seqno: UInt32
+  public var dest: Value
+  public var reply: Value
+  public var complex: Bool
+  public var body: [Value]
+  /// The RetCode of a MIG reply; nil otherwise.
+  public var retval: ReturnCode?
+  public var outputs: [(String, Value)] = []
+  public var bytes: [UInt8]
+
+  public var description: String {
+    var where_ = ""
+    if case .port(_, let task, let name) = dest { where_ = ", on \(task):\(name)" }
+    return "message(id \(id), size \(size)\(where_))"
   }
 }

@@ -50,7 +50,7 @@ public struct TraceItem: Equatable, Sendable {
   /// The item's `msgt_name` (a disposition in a send copy, a carried type after copy-in).
   public var msgtName: UInt32
 
-  init(_ item: MessageItem) {
+  public init(_ item: MessageItem) {
     let d = item.descriptor
     number = Int(d.number)
     msgtName = d.name

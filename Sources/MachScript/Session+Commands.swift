@@ -1,0 +1,332 @@
+import MachModel
+import MachTrace
+
+// The commands of language.md §5, carried out by the party kernel.md "Who does what" names,
+// with the sequences and return values of details.md §4 and §5.
+
+extension Session {
+  public func run(_ c: Command, in interpreter: Interpreter) throws -> Value {
+    let value = try dispatch(c)
+    if let e = blockError {
+      blockError = nil
+      throw e
+    }
+    return value
+  }
+
+  private func dispatch(_ c: Command) throws -> Value {
+    switch c.name {
+    case "spawn": return try spawn(c)
+    case "thread": return try threadCommand(c)
+    case "kill", "suspend", "resume": return try taskRPC(c)
+    case "setport", "trace": return try setport(c)
+    case "untrace": return try untrace(c)
+    case "getport": return try getport(c)
+    case "allocate": return try allocate(c)
+    case "insert": return try insert(c)
+    case "deallocate", "destroy", "modrefs", "qlimit", "move", "notify": return try portCommand(c)
+    case "send": return try send(c)
+    case "receive": return try receive(c)
+    case "rpc": return try rpc(c)
+    case "raise": return try raise(c)
+    case "serve": return try serveCommand(c)
+    case "reply": return try replyCommand(c)
+    case "trace show": return try traceShow(c)
+    case "trace clear":
+      records.removeAll()
+      interpreter.readOnlyValues["last"] = .nil
+      return .nil
+    case "filter":
+      if case .name("off", _) = c.arguments[0] { liveFilter = nil } else { liveFilter = c.arguments[0] }
+      return .nil
+    case "info tasks", "info task", "info threads", "info ports", "info port", "info queue": return try info(c)
+    case "console":
+      for line in kernel.console { output.write(line + "\n") }
+      return .list(kernel.console.map(Value.string))
+    case "set": return try set(c)
+    case "advance":
+      let ms = try integer(c.arguments[0], "a number of milliseconds")
+      guard ms >= 0 else { throw ScriptError("cannot go back in time", at: c.arguments[0].location) }
+      advance(by: UInt64(ms) * 1000)
+      return .nil
+    case "wait":
+      if let e = c.arguments.first, case .pending(let id) = try interpreter.evaluate(e) {
+        waitUntilQuiet { pendings[id]?.done == true }
+        return pendings[id]?.value ?? .nil
+      }
+      waitUntilQuiet()
+      return .nil
+    case "run":
+      pump()
+      return .nil
+    case "msgids load": return try loadMsgids(c)
+    default:
+      throw ScriptError("'\(c.name)' is not available in this version of machsh", at: c.location)
+    }
+  }
+
+  // MARK: - Tasks and threads (the shell's RPCs)
+
+  /// An RPC from the shell's thread, which always completes: kernel ports answer at once.
+  func shellRPC(_ name: String, _ target: PortName, _ args: [MigValue], at: SourceLocation) throws -> MigReply? {
+    let routine = RoutineTable.routine(named: name)!
+    switch kernel.rpc(shellThread, routine, target: target, arguments: args) {
+    case .completed(let reply):
+      setRC(reply.retCode, machMsg: false)
+      pump()
+      return reply
+    case .failed(let code):
+      setRC(code, machMsg: true)
+      pump()
+      return nil
+    case .inProgress:
+      throw ScriptError("the shell's \(name) did not complete", at: at)
+    }
+  }
+
+  func taskPort(_ t: TaskIndex) -> PortName { taskPorts[t] ?? MachPort.null }
+
+  private func spawn(_ c: Command) throws -> Value {
+    guard case .name(let name, let at) = c.arguments[0] else {
+      throw ScriptError("spawn needs a task name", at: c.arguments[0].location)
+    }
+    if name == "shell" || kernel.tasks.contains(where: { $0.name == name }) || interpreter.global(name) != nil
+      || Builtins.names.contains(name) || Interpreter.readOnly.contains(name) || Constants.all[name] != nil
+    {
+      throw ScriptError("'\(name)' is taken: a task needs a name of its own", at: at)
+    }
+    let parent = try c.option("parent").map { try task($0.values[0]) } ?? shell
+    guard let created = try shellRPC("task_create", taskPort(parent), [.int(0)], at: c.location), created.retCode == 0,
+      case .port(let childName, _)? = created["child_task"],
+      let child = kernel.taskOf(port: kernel.task(shell).space.lookup(childName)?.object ?? -1)
+    else { return .nil }
+    kernel.setTaskName(child, name)
+    taskPorts[child] = childName
+    interpreter.setGlobal(name, taskValue(child))
+    guard let made = try shellRPC("thread_create", childName, [], at: c.location), made.retCode == 0,
+      case .port(let threadName, _)? = made["child_thread"]
+    else { return .nil }
+    guard try shellRPC("thread_resume", threadName, [], at: c.location)?.retCode == 0 else { return .nil }
+    _ = kernel.portDeallocate(shell, threadName)
+    _ = kernel.giveTaskSelfName(child)  // glibc's start-up: name 1 is the task's own port
+    setRC(0, machMsg: false)
+    return taskValue(child)
+  }
+
+  private func threadCommand(_ c: Command) throws -> Value {
+    let t = try task(c.arguments[0])
+    guard let made = try shellRPC("thread_create", taskPort(t), [], at: c.location), made.retCode == 0,
+      case .port(let name, _)? = made["child_thread"],
+      let thread = kernel.threadOf(port: kernel.task(shell).space.lookup(name)?.object ?? -1)
+    else { return .nil }
+    guard try shellRPC("thread_resume", name, [], at: c.location)?.retCode == 0 else { return .nil }
+    _ = kernel.portDeallocate(shell, name)
+    setRC(0, machMsg: false)
+    return threadValue(thread)
+  }
+
+  private func taskRPC(_ c: Command) throws -> Value {
+    let t = try task(c.arguments[0])
+    if t == shell && c.name == "kill" { throw ScriptError("the shell cannot kill itself", at: c.location) }
+    let routine = ["kill": "task_terminate", "suspend": "task_suspend", "resume": "task_resume"][c.name]!
+    _ = try shellRPC(routine, taskPort(t), [], at: c.location)
+    return interpreter.readOnlyValues["rc"] ?? .nil
+  }
+
+  static let slots: [String: Int32] = ["kernel": 1, "exception": 3, "bootstrap": 4, "trace": 5]
+
+  private func slot(_ e: Expr) throws -> Int32 {
+    if case .name(let w, _) = e, let s = Self.slots[w] { return s }
+    return Int32(truncatingIfNeeded: try integer(e, "a special port slot"))
+  }
+
+  /// setport T SLOT PORTREF, trace T [to PORTREF], trace T (details.md §4).
+  private func setport(_ c: Command) throws -> Value {
+    let target = try interpreter.evaluate(c.arguments[0])
+    let slot: Int32
+    var source: (task: TaskIndex, name: PortName)
+    if c.name == "trace" {
+      slot = SpecialPort.taskTrace
+      if let to = c.option("to") {
+        source = try port(to.values[0])
+      } else {
+        // A new port in the shell, drained into the trace buffer.
+        guard case .task(let t, _) = target else { throw ScriptError("trace needs a task", at: c.arguments[0].location) }
+        if let old = shellTracePorts[t], kernel.task(t).specialPorts[Int(SpecialPort.taskTrace)] >= 0 {
+          _ = old  // replaced below; the old port is destroyed once unused (details.md §4)
+        }
+        let (_, name) = kernel.portAllocate(shell, right: PortRight.receive.rawValue)
+        _ = kernel.setHostDrained(shell, name)
+        let old = shellTracePorts[t]
+        shellTracePorts[t] = name
+        _ = try shellRPC("task_set_special_port", taskPort(t), [.int(slot), .port(name, disposition: MsgType.makeSend)], at: c.location)
+        if let old, !(shellTracePorts.values.contains(old)) { _ = kernel.portDestroy(shell, old) }
+        return interpreter.readOnlyValues["rc"] ?? .nil
+      }
+    } else {
+      slot = try self.slot(c.arguments[1])
+      source = try port(c.arguments[2])
+    }
+    let holdsSend = kernel.task(source.task).space.lookup(source.name)?.has(PortType.send) == true
+    guard let extracted = try shellRPC(
+      "mach_port_extract_right", taskPort(source.task),
+      [.name(source.name), .int(Int32(holdsSend ? MsgType.copySend : MsgType.makeSend))], at: c.location),
+      extracted.retCode == 0, case .port(let inShell, _)? = extracted["poly"]
+    else { return interpreter.readOnlyValues["rc"] ?? .nil }
+    let right = MigValue.port(inShell, disposition: MsgType.moveSend)
+    switch target {
+    case .task(let t, _):
+      _ = try shellRPC("task_set_special_port", taskPort(t), [.int(slot), right], at: c.location)
+    case .thread(let th, _):
+      let name = try threadPortInShell(th)
+      _ = try shellRPC("thread_set_special_port", name, [.int(slot), right], at: c.location)
+    default:
+      throw ScriptError("setport needs a task or a thread", at: c.arguments[0].location)
+    }
+    return interpreter.readOnlyValues["rc"] ?? .nil
+  }
+
+  /// The shell's send right to a thread's port (copied from the thread's task).
+  private func threadPortInShell(_ th: ThreadIndex) throws -> PortName {
+    let task = kernel.thread(th).task
+    let own = kernel.task(task).space.name(of: kernel.thread(th).kernelPort) ?? kernel.giveThreadSelfName(th)
+    let (_, o, type) = kernel.portExtractRight(task, own, disposition: MsgType.copySend)
+    return kernel.copyoutKernelRight(shell, o, carriedType: type)
+  }
+
+  private func untrace(_ c: Command) throws -> Value {
+    let t = try task(c.arguments[0])
+    _ = try shellRPC("task_set_special_port", taskPort(t), [.int(SpecialPort.taskTrace), .port(0, disposition: MsgType.copySend)], at: c.location)
+    return interpreter.readOnlyValues["rc"] ?? .nil
+  }
+
+  private func getport(_ c: Command) throws -> Value {
+    let target = try interpreter.evaluate(c.arguments[0])
+    let slot = try self.slot(c.arguments[1])
+    let reply: MigReply?
+    switch target {
+    case .task(let t, _): reply = try shellRPC("task_get_special_port", taskPort(t), [.int(slot)], at: c.location)
+    case .thread(let th, _): reply = try shellRPC("thread_get_special_port", try threadPortInShell(th), [.int(slot)], at: c.location)
+    default: throw ScriptError("getport needs a task or a thread", at: c.arguments[0].location)
+    }
+    guard let reply, reply.retCode == 0, case .port(let name, _)? = reply["special_port"], MachPort.isValid(name) else { return .nil }
+    return portValue(shell, name)
+  }
+
+  // MARK: - Ports (a thread of the task itself)
+
+  /// A task-performed call: the shortcut trap where GNU Mach has one, else the RPC to the
+  /// task's own port (details.md §5: a trap's fallback is invisible).
+  private func taskCall(_ task: TaskIndex, _ routine: String, _ args: [MigValue], at: SourceLocation) throws -> MigReply? {
+    let t = try actingThread(task, at: at)
+    let me = kernel.task(task).space.name(of: kernel.task(task).kernelPort) ?? MachPort.null
+    switch kernel.call(t, RoutineTable.routine(named: routine)!, target: me, arguments: args) {
+    case .completed(let reply):
+      setRC(reply.retCode, machMsg: false)
+      pump()
+      return reply
+    case .failed(let code):
+      setRC(code, machMsg: true)
+      pump()
+      return nil
+    case .inProgress:
+      pump()
+      throw ScriptError("\(kernel.task(task).name)'s \(routine) did not complete (is the task suspended?)", at: at)
+    }
+  }
+
+  static let rightKinds: [String: UInt32] = ["send": 0, "receive": 1, "send_once": 2, "portset": 3, "dead": 4]
+
+  private func rightKind(_ e: Expr) throws -> UInt32 {
+    if case .name(let w, _) = e, let r = Self.rightKinds[w] { return r }
+    return try uint32(e, "a right kind")
+  }
+
+  static let dispositions: [String: UInt32] = [
+    "move_receive": 16, "move_send": 17, "move_send_once": 18, "copy_send": 19, "make_send": 20, "make_send_once": 21,
+  ]
+
+  func disposition(_ e: Expr) throws -> UInt32 {
+    if case .name(let w, _) = e, let d = Self.dispositions[w] { return d }
+    let d = try uint32(e, "a disposition")
+    guard MsgType.isPort(d) else { throw ScriptError("\(d) is not a port disposition (16...21)", at: e.location) }
+    return d
+  }
+
+  private func allocate(_ c: Command) throws -> Value {
+    let t = try task(c.arguments[0])
+    let right = try c.arguments.count > 1 ? rightKind(c.arguments[1]) : PortRight.receive.rawValue
+    guard let reply = try taskCall(t, "mach_port_allocate", [.int(Int32(right))], at: c.location), reply.retCode == 0,
+      case .name(let name)? = reply["name"]
+    else { return .nil }
+    return portValue(t, name)
+  }
+
+  /// insert T RIGHT PORTREF [name N]: extract_right into the shell, insert_right into T
+  /// (details.md §3, §4).
+  private func insert(_ c: Command) throws -> Value {
+    let t = try task(c.arguments[0])
+    let right = try disposition(c.arguments[1])
+    let source = try port(c.arguments[2])
+    var name: PortName
+    if let n = c.option("name") {
+      name = try uint32(n.values[0], "a port name")
+    } else if right != MsgType.makeSendOnce && right != MsgType.moveSendOnce,
+      let o = kernel.task(source.task).space.lookup(source.name)?.object, o >= 0,
+      let existing = kernel.task(t).space.name(of: o)
+    {
+      name = existing
+    } else {
+      name = 1
+      while kernel.task(t).space.lookup(name) != nil { name += 1 }
+    }
+    guard let extracted = try shellRPC("mach_port_extract_right", taskPort(source.task), [.name(source.name), .int(Int32(right))], at: c.location),
+      extracted.retCode == 0, case .port(let inShell, let carried)? = extracted["poly"]
+    else { return .nil }
+    let moved: UInt32 = carried == MsgType.portReceive ? MsgType.moveReceive : carried == MsgType.portSendOnce ? MsgType.moveSendOnce : MsgType.moveSend
+    guard try shellRPC("mach_port_insert_right", taskPort(t), [.name(name), .port(inShell, disposition: moved)], at: c.location)?.retCode == 0
+    else { return .nil }
+    return portValue(t, name)
+  }
+
+  private func portCommand(_ c: Command) throws -> Value {
+    let p = try port(c.arguments[0])
+    var reply: MigReply?
+    switch c.name {
+    case "deallocate": reply = try taskCall(p.task, "mach_port_deallocate", [.name(p.name)], at: c.location)
+    case "destroy": reply = try taskCall(p.task, "mach_port_destroy", [.name(p.name)], at: c.location)
+    case "modrefs":
+      let right = try rightKind(c.arguments[1])
+      let delta = try integer(c.arguments[2], "a delta")
+      reply = try taskCall(p.task, "mach_port_mod_refs", [.name(p.name), .int(Int32(right)), .int(Int32(truncatingIfNeeded: delta))], at: c.location)
+    case "qlimit":
+      reply = try taskCall(p.task, "mach_port_set_qlimit", [.name(p.name), .int(Int32(truncatingIfNeeded: try integer(c.arguments[1], "a queue limit")))], at: c.location)
+    case "move":
+      guard let to = c.option("to") else { throw ScriptError("move needs 'to PORTSET' (or 'to none')", at: c.location) }
+      var after = MachPort.null
+      if case .name("none", _) = to.values[0] {} else {
+        let set = try port(to.values[0])
+        guard set.task == p.task else { throw ScriptError("the set must be in the same task", at: to.location) }
+        after = set.name
+      }
+      reply = try taskCall(p.task, "mach_port_move_member", [.name(p.name), .name(after)], at: c.location)
+    default:  // notify PORTREF KIND to PORTREF [sync N]
+      guard case .name(let kind, let at) = c.arguments[1],
+        let id = ["no_senders": NotifyID.noSenders, "dead_name": NotifyID.deadName, "port_destroyed": NotifyID.portDestroyed][kind]
+      else { throw ScriptError("notify needs no_senders, dead_name or port_destroyed", at: c.arguments[1].location) }
+      _ = at
+      guard let to = c.option("to") else { throw ScriptError("notify needs 'to PORTREF'", at: c.location) }
+      let target = try port(to.values[0])
+      guard target.task == p.task else { throw ScriptError("the notify port must be in the same task", at: to.location) }
+      let sync = try c.option("sync").map { try uint32($0.values[0], "sync") } ?? 0
+      reply = try taskCall(p.task, "mach_port_request_notification",
+                           [.name(p.name), .int(id), .int(Int32(sync)), .port(target.name, disposition: MsgType.makeSendOnce)], at: c.location)
+      // The previous send-once right GNU Mach returns is destroyed (details.md §13).
+      if let reply, case .port(let previous, _)? = reply["previous"], MachPort.isValid(previous) {
+        _ = kernel.portDeallocate(p.task, previous)
+        pump()
+      }
+    }
+    return interpreter.readOnlyValues["rc"] ?? .nil
+  }
+}

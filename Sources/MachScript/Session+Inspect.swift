@@ -1,0 +1,133 @@
+import MachModel
+import MachTrace
+
+// trace show, info …, set, msgids load (language.md §5).
+
+extension Session {
+  func traceShow(_ c: Command) throws -> Value {
+    var shown = records
+    if let w = c.option("where") { shown = try shown.filter { try matches($0, w.values[0]) } }
+    if let l = c.option("last") {
+      let n = try integer(l.values[0], "a count")
+      shown = Array(shown.suffix(max(0, Int(n))))
+    }
+    var f = format
+    if let fmt = c.option("format"), case .name(let w, let at) = fmt.values[0] {
+      guard let chosen = TraceFormat(rawValue: w) else { throw ScriptError("format is rpctrace, verbose or json", at: at) }
+      f = chosen
+    }
+    let names = TraceNames(kernel)
+    for r in shown { output.write(f.render(r, names: names) + "\n") }
+    return .nil
+  }
+
+  func info(_ c: Command) throws -> Value {
+    switch c.name {
+    case "info tasks":
+      output.write(pad(["TASK", "STATE", "THREADS", "NAMES"]) + "\n")
+      for (i, t) in kernel.tasks.enumerated() {
+        output.write(pad([t.name, t.state, String(t.threads.filter { kernel.thread($0).state != .terminated }.count), String(t.space.count)]) + "\n")
+        _ = i
+      }
+    case "info task":
+      let t = try task(c.arguments[0])
+      let k = kernel.task(t)
+      output.write("task \(k.name): \(k.state), port \(address(k.kernelPort))\n")
+      for (slot, name) in [(1, "kernel"), (3, "exception"), (4, "bootstrap"), (5, "trace")] {
+        output.write("  \(name): \(address(k.specialPorts[slot]))\n")
+      }
+      output.write("  threads: \(k.threads.map(label).joined(separator: " "))\n")
+    case "info threads":
+      let t = try task(c.arguments[0])
+      for th in kernel.task(t).threads {
+        output.write("\(label(th)) \(threadState(th)) exception \(address(kernel.thread(th).specialPorts[3]))\n")
+      }
+    case "info ports":
+      let t = try task(c.arguments[0])
+      output.write(pad(["NAME", "RIGHTS", "UREFS", "PORT", "QUEUE"]) + "\n")
+      for n in kernel.task(t).space.names { output.write(portLine(t, n) + "\n") }
+    case "info port":
+      let p = try port(c.arguments[0])
+      output.write(pad(["NAME", "RIGHTS", "UREFS", "PORT", "QUEUE"]) + "\n")
+      output.write(portLine(p.task, p.name) + "\n")
+    default:  // info queue
+      let p = try port(c.arguments[0])
+      guard let s = kernel.portGetReceiveStatus(p.task, p.name).1 else {
+        throw ScriptError("\(kernel.task(p.task).name):\(p.name) is not a receive right", at: c.location)
+      }
+      output.write("\(kernel.task(p.task).name):\(p.name) queue \(s.messageCount)/\(s.qlimit), seqno \(s.seqno), mscount \(s.makeSendCount), send rights \(s.sendRights), send-once rights \(s.sendOnceRights)\n")
+    }
+    return .nil
+  }
+
+  private func address(_ o: ObjectIndex) -> String {
+    o >= 0 ? "0x" + String(Kernel.address(of: o), radix: 16) : "null"
+  }
+
+  private func portLine(_ t: TaskIndex, _ n: PortName) -> String {
+    let e = kernel.task(t).space.lookup(n)!
+    var rights: [String] = []
+    for (bit, word) in [(PortType.send, "send"), (PortType.receive, "receive"), (PortType.sendOnce, "send_once"),
+                        (PortType.portSet, "portset"), (PortType.deadName, "dead")] where e.type & bit != 0 {
+      rights.append(word)
+    }
+    var queue = "-"
+    if let s = kernel.portGetReceiveStatus(t, n).1 { queue = "\(s.messageCount)/\(s.qlimit)" }
+    return pad([String(n), rights.joined(separator: "+"), String(e.urefs), address(e.object), queue])
+  }
+
+  private func pad(_ columns: [String]) -> String {
+    let widths = [10, 18, 6, 12, 6]
+    return columns.enumerated().map { i, c in
+      i == columns.count - 1 ? c : c + String(repeating: " ", count: max(1, widths[i] - c.count))
+    }.joined()
+  }
+
+  func set(_ c: Command) throws -> Value {
+    guard case .name(let setting, let at) = c.arguments[0] else { throw ScriptError("set needs a setting", at: c.location) }
+    let value = c.arguments[1]
+    func word() -> String? { if case .name(let w, _) = value { return w } else { return nil } }
+    switch setting {
+    case "output":
+      guard let w = word(), let f = TraceFormat(rawValue: w) else { throw ScriptError("set output rpctrace|verbose|json", at: value.location) }
+      format = f
+    case "echo", "color":
+      guard let w = word(), w == "on" || w == "off" else { throw ScriptError("set \(setting) on|off", at: value.location) }
+      if setting == "echo" { echo = w == "on" }
+    case "kmsg_limit":
+      if word() == "off" {
+        kernel.kmsgLimit = nil
+      } else {
+        let n = try integer(value, "a limit")
+        guard n >= 0 else { throw ScriptError("kmsg_limit must be 0 or more", at: value.location) }
+        kernel.kmsgLimit = Int(n)
+      }
+    case "trace_limit":
+      let n = try integer(value, "a limit")
+      guard n >= 1 else { throw ScriptError("trace_limit must be 1 or more", at: value.location) }
+      traceLimit = Int(n)
+    default:
+      throw ScriptError("unknown setting '\(setting)' (output, color, kmsg_limit, echo, trace_limit)", at: at)
+    }
+    return .nil
+  }
+
+  /// Loads a `.msgids` file's text into the tables the decoder and `routine()` use.
+  public func loadMsgids(_ text: String, file: String) -> Result<MsgIdTable.LoadReport, MsgIdTable.FormatError> {
+    let result = decoder.msgids.load(text, file: file)
+    if case .success(let report) = result {
+      interpreter.msgids = decoder.msgids
+      for line in report.collisions { output.write("msgids: \(file): id \(line)\n") }
+    }
+    return result
+  }
+
+  func loadMsgids(_ c: Command) throws -> Value {
+    guard case .string(let path) = try interpreter.evaluate(c.arguments[0]) else {
+      throw ScriptError("msgids load needs a file name", at: c.arguments[0].location)
+    }
+    guard let text = readFile(path) else { throw ScriptError("cannot read \(Value.quoted(path))", at: c.arguments[0].location) }
+    if case .failure(let e) = loadMsgids(text, file: path) { throw ScriptError(e.description, at: c.location) }
+    return .nil
+  }
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import MachScript
+import MachTrace
+
+/// Standard output and standard error, unbuffered enough for interleaving to read right.
+final class StandardOutput: ScriptOutput {
+  func write(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
+  func writeError(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+}
+
+@main
+struct Machsh: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "machsh",
+    abstract: "A debugging shell for Mach IPC tracing, on a model of GNU Mach with its kernel trace facility.",
+    discussion: """
+      With a FILE, runs it (ARGs are in the list variable `args`) and exits: 0 when all went well,
+      1 when an expectation failed, 2 when an error stopped the script. Without one, reads
+      commands at a prompt on a terminal, or a script from standard input.
+      """,
+    version: "machsh 0.1.0")
+
+  @Option(name: .customShort("c"), help: "Run COMMANDS, then exit.")
+  var commands: String?
+
+  @Flag(name: .customShort("i"), help: "Run FILE, then read commands at the prompt.")
+  var interactive = false
+
+  @Option(name: .customLong("msgids"), help: "Load routine names from a Hurd .msgids file (repeatable).")
+  var msgids: [String] = []
+
+  @Option(name: .customLong("format"), help: "Trace output format: rpctrace, verbose or json.")
+  var format: String = "rpctrace"
+
+  @Argument(help: "A script to run.")
+  var file: String?
+
+  @Argument(parsing: .captureForPassthrough, help: "Arguments for the script.")
+  var args: [String] = []
+
+  func run() throws {
+    let output = StandardOutput()
+    let session = Session(output: output)
+    session.readFile = { try? String(contentsOfFile: $0, encoding: .utf8) }
+    guard let chosen = TraceFormat(rawValue: format) else {
+      throw ValidationError("--format is rpctrace, verbose or json")
+    }
+    session.format = chosen
+    for path in msgids {
+      guard let text = session.readFile(path) else { throw ValidationError("cannot read \(path)") }
+      if case .failure(let e) = session.loadMsgids(text, file: path) {
+        output.writeError("\(e)\n")
+        throw ExitCode(2)
+      }
+    }
+    session.interpreter.setGlobal("args", .list(args.map { .string($0) }))
+
+    var outcome = RunOutcome.completed
+    if let commands {
+      outcome = session.run(source: commands, file: "<command-line>")
+    } else if let file {
+      guard let text = session.readFile(file) else {
+        output.writeError("machsh: cannot read \(file)\n")
+        throw ExitCode(2)
+      }
+      outcome = session.run(source: text, file: file)
+      if interactive, !isQuit(outcome) { outcome = Prompt(session: session).run() }
+    } else if isatty(0) != 0 {
+      outcome = Prompt(session: session).run()
+    } else {
+      let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+      outcome = session.run(source: text, file: "<stdin>")
+    }
+    for line in session.pendingLines { output.writeError("pending at exit: \(line)\n") }
+    throw ExitCode(status(outcome, failed: session.interpreter.failedExpectations))
+  }
+
+  private func isQuit(_ o: RunOutcome) -> Bool {
+    if case .quit = o { return true }
+    return false
+  }
+
+  /// details.md §1: 2 if an error stopped the script, else 1 if an expectation failed, else
+  /// 0; `quit N` overrides.
+  private func status(_ outcome: RunOutcome, failed: Int) -> Int32 {
+    switch outcome {
+    case .quit(let code?): return code
+    case .error: return 2
+    default: return failed > 0 ? 1 : 0
+    }
+  }
+}
+
+/// The prompt: reads a statement (asking for more lines while a bracket or block is open),
+/// runs it, and goes on after errors.
+struct Prompt {
+  let session: Session
+
+  func run() -> RunOutcome {
+    session.isInteractive = true
+    var pending = ""
+    var errors = false
+    while true {
+      FileHandle.standardOutput.write(Data((pending.isEmpty ? "machsh> " : "    ... ").utf8))
+      guard let line = readLine() else { break }
+      pending += pending.isEmpty ? line : "\n" + line
+      if needsMore(pending) { continue }
+      let source = pending
+      pending = ""
+      switch session.run(source: source, file: "<repl>") {
+      case .quit(let code): return .quit(code)
+      case .error: errors = true
+      case .completed: break
+      }
+    }
+    _ = errors
+    return .completed
+  }
+
+  /// The input so far ends inside a construct (details.md §2, the REPL's continuation).
+  private func needsMore(_ source: String) -> Bool {
+    let diagnostics = Parser.parse(source, file: "<repl>").diagnostics
+    return !diagnostics.isEmpty && diagnostics.allSatisfy(\.isUnexpectedEnd)
+  }
+}

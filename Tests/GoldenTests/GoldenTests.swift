@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// Golden script tests: every `.msh` in Examples/ and Tests/GoldenTests/scripts runs through the
+/// built `machsh`; its standard output, standard error and exit status must match the
+/// `.expected` file beside it, byte for byte:
+///
+///     STDOUT…
+///     --- stderr
+///     STDERR…
+///     --- exit N
+///
+/// `RECORD_GOLDEN=1 swift test` rewrites the expected files from what machsh does.
+@Suite struct GoldenTests {
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  static var scripts: [String] {
+    var found: [String] = []
+    for folder in ["Examples", "Tests/GoldenTests/scripts"] {
+      let dir = root.appendingPathComponent(folder)
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+      found += names.filter { $0.hasSuffix(".msh") }.sorted().map { "\(folder)/\($0)" }
+    }
+    return found
+  }
+
+  /// The machsh binary beside the test bundle.
+  static var machsh: URL {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("machsh").path) && dir.path != "/" {
+      dir = dir.deletingLastPathComponent()
+    }
+    return dir.appendingPathComponent("machsh")
+  }
+
+  static func run(_ script: String) throws -> String {
+    let process = Process()
+    process.executableURL = machsh
+    process.currentDirectoryURL = root
+    process.arguments = [script]
+    process.standardInput = FileHandle.nullDevice
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: stdout, as: UTF8.self) + "--- stderr\n" + String(decoding: stderr, as: UTF8.self)
+      + "--- exit \(process.terminationStatus)\n"
+  }
+
+  @Test func thereAreScripts() {
+    #expect(Self.scripts.count >= 2)
+    #expect(FileManager.default.isExecutableFile(atPath: Self.machsh.path))
+  }
+
+  @Test(arguments: scripts)
+  func script(_ path: String) throws {
+    let actual = try Self.run(path)
+    let expectedURL = Self.root.appendingPathComponent(String(path.dropLast(4)) + ".expected")
+    if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
+      try actual.write(to: expectedURL, atomically: true, encoding: .utf8)
+    }
+    let expected = try String(contentsOf: expectedURL, encoding: .utf8)
+    #expect(actual == expected, "\(path)")
+  }
+}
