@@ -24,10 +24,14 @@ let package = Package(
     // The command language: lexer, parser and diagnostics (the evaluator joins it). Knows
     // nothing of terminals.
     .target(name: "MachScript", dependencies: ["MachModel", "MachTrace"]),
+    // libedit through its native <histedit.h>, with non-variadic shims.
+    .systemLibrary(name: "CHistEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+    // The Swift face of libedit: prompt, history, completion, Ctrl-C.
+    .target(name: "LineEditor", dependencies: ["CHistEdit"]),
     // The shell: argument parsing, choosing the prompt or a script, exit status.
     .executableTarget(
       name: "machsh",
-      dependencies: ["MachScript", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["MachScript", "LineEditor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     // A small narrated walk through the model (the README's first command until the shell lands).
     .executableTarget(name: "mach-demo", dependencies: ["MachModel", "MachTrace"]),
     // The benchmark behind scripts/bench: prints `NAME VALUE UNIT` lines. Release builds only.

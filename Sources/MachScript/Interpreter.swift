@@ -61,6 +61,9 @@ public final class Interpreter {
   public private(set) var failedExpectations = 0
   /// Source texts by file label, to render diagnostics with their lines.
   public private(set) var sources: [String: String] = [:]
+  /// Called with the value and source text of each top-level expression or command statement
+  /// (the prompt prints values; `set echo on` prints `> SOURCE` and the value).
+  public var showValue: ((Value, String) -> Void)? = nil
   /// Polled at loop iterations and calls: true stops the run with "interrupted" (Ctrl-C).
   public var interruptRequested: () -> Bool = { false }
   /// The message ids the shell knows (built in, plus loaded files).
@@ -90,10 +93,19 @@ public final class Interpreter {
       return .error(first)
     }
     do {
-      switch try execute(statements) {
-      case .breakLoop(let at): throw ScriptError("'break' outside a loop", at: at)
-      default: return .completed
+      for s in statements {
+        switch s {
+        case .expression(let e, let text, _):
+          let v = try evaluate(e)
+          showValue?(v, text)
+        case .command(let c):
+          let v = try run(c)
+          showValue?(v, c.source)
+        default:
+          if case .breakLoop(let at) = try execute(s) { throw ScriptError("'break' outside a loop", at: at) }
+        }
       }
+      return .completed
     } catch let e as ScriptError {
       output.writeError(e.diagnostic.rendered(source: sources[e.location.file] ?? source) + "\n")
       return .error(e.diagnostic)
@@ -118,6 +130,9 @@ public final class Interpreter {
     defer { scopes.removeLast() }
     _ = try execute(block)
   }
+
+  /// The names of global variables and procedures.
+  public var globalNames: [String] { Array(scopes[0].keys) + Array(procedures.keys) }
 
   /// The value of a global variable, if set.
   public func global(_ name: String) -> Value? { scopes[0][name] }
@@ -146,6 +161,7 @@ public final class Interpreter {
       if Self.readOnly.contains(name) { throw ScriptError("'\(name)' is read-only", at: at) }
       scopes[scopes.count - 1][name] = try evaluate(e)
     case .assign(let name, let e, let at):
+      if Self.readOnly.contains(name) { throw ScriptError("'\(name)' is read-only", at: at) }
       let value = try evaluate(e)
       guard let i = scopes.lastIndex(where: { $0[name] != nil }) else {
         throw ScriptError("unknown variable '\(name)' (use 'let \(name) = ...' to make one)", at: at)

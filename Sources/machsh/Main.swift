@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LineEditor
 import MachScript
 import MachTrace
 
@@ -55,6 +56,13 @@ struct Machsh: ParsableCommand {
       }
     }
     session.interpreter.setGlobal("args", .list(args.map { .string($0) }))
+    Interrupt.install()
+    session.interpreter.interruptRequested = { Interrupt.consume() }
+    session.interpreter.showValue = { [unowned session] value, text in
+      if session.echo { output.write("> \(text)\n\(value.printed)\n") } else if session.isInteractive, !isNil(value) {
+        output.write(value.printed + "\n")
+      }
+    }
 
     var outcome = RunOutcome.completed
     if let commands {
@@ -76,6 +84,11 @@ struct Machsh: ParsableCommand {
     throw ExitCode(status(outcome, failed: session.interpreter.failedExpectations))
   }
 
+  private func isNil(_ v: Value) -> Bool {
+    if case .nil = v { return true }
+    return false
+  }
+
   private func isQuit(_ o: RunOutcome) -> Bool {
     if case .quit = o { return true }
     return false
@@ -93,29 +106,49 @@ struct Machsh: ParsableCommand {
 }
 
 /// The prompt: reads a statement (asking for more lines while a bracket or block is open),
-/// runs it, and goes on after errors.
+/// runs it, and goes on after errors. libedit edits the line on a terminal (history in
+/// ~/.machsh_history, Tab completion, Ctrl-C abandons the line); otherwise lines are read plainly.
 struct Prompt {
   let session: Session
 
   func run() -> RunOutcome {
     session.isInteractive = true
+    let terminal = isatty(0) != 0 && isatty(1) != 0
+    let home = ProcessInfo.processInfo.environment["HOME"]
+    let editor = terminal ? LineEditor(program: "machsh", historyPath: home.map { $0 + "/.machsh_history" }) : nil
+    editor?.complete = { [session] line, word in session.completions(line: line, word: word) }
     var pending = ""
-    var errors = false
     while true {
-      FileHandle.standardOutput.write(Data((pending.isEmpty ? "machsh> " : "    ... ").utf8))
-      guard let line = readLine() else { break }
-      pending += pending.isEmpty ? line : "\n" + line
+      let prompt = pending.isEmpty ? promptText() : "   ... "
+      let input: LineEditor.Input
+      if let editor {
+        editor.prompt = prompt
+        input = editor.read()
+      } else {
+        FileHandle.standardOutput.write(Data(prompt.utf8))
+        input = readLine().map { .line($0) } ?? .end
+      }
+      switch input {
+      case .end:
+        return .completed
+      case .interrupted:
+        pending = ""  // Ctrl-C abandons what was being typed
+        continue
+      case .line(let line):
+        pending += pending.isEmpty ? line : "\n" + line
+      }
       if needsMore(pending) { continue }
       let source = pending
       pending = ""
-      switch session.run(source: source, file: "<repl>") {
-      case .quit(let code): return .quit(code)
-      case .error: errors = true
-      case .completed: break
-      }
+      editor?.remember(source)
+      if case .quit(let code) = session.run(source: source, file: "<repl>") { return .quit(code) }
     }
-    _ = errors
-    return .completed
+  }
+
+  /// `machsh>`, with the number of operations still pending when there are some.
+  private func promptText() -> String {
+    let pending = session.pendingLines.count
+    return pending == 0 ? "machsh> " : "machsh [\(pending) pending]> "
   }
 
   /// The input so far ends inside a construct (details.md §2, the REPL's continuation).

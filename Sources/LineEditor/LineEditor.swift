@@ -1,0 +1,116 @@
+import CHistEdit
+import Glibc
+
+/// The Swift face of libedit (native histedit API): a prompt, persistent history, Tab
+/// completion through `complete`, and Ctrl-C that abandons the line being typed. Use it only
+/// when standard input and output are terminals.
+public final class LineEditor {
+  private let el: OpaquePointer
+  private let hist: OpaquePointer
+  private let historyPath: String?
+  private var promptPointer: UnsafeMutablePointer<CChar>? = nil
+  /// The prompt shown for the next line.
+  public var prompt = "> " {
+    didSet { setPromptString() }
+  }
+  /// Candidates for the word before the cursor, given the whole line up to it.
+  public var complete: (_ line: String, _ word: String) -> [String] = { _, _ in [] }
+
+  /// What one read gave.
+  public enum Input: Equatable {
+    case line(String)
+    /// Ctrl-C: the line was abandoned.
+    case interrupted
+    /// Ctrl-D on an empty line.
+    case end
+  }
+
+  public init?(program: String, historyPath: String?) {
+    shim_set_locale()  // without it libedit drops every non-ASCII byte
+    guard let el = shim_el_init(program), let hist = history_init() else { return nil }
+    self.el = el
+    self.hist = hist
+    self.historyPath = historyPath
+    shim_history_setsize(hist, 1000)
+    shim_history_setunique(hist, 1)
+    if let historyPath { shim_history_load(hist, historyPath) }
+    shim_el_set_editor(el, "emacs")
+    shim_el_set_signal(el, 1)
+    shim_el_set_history(el, hist)
+    shim_el_set_clientdata(el, Unmanaged.passUnretained(self).toOpaque())
+    shim_el_set_prompt(el) { el in LineEditor.from(el).promptPointer }
+    shim_el_addfn(el, "machsh-complete", "Complete the word before the cursor") { el, _ in
+      LineEditor.from(el).completeWord()
+    }
+    shim_el_bind(el, "^I", "machsh-complete")
+    setPromptString()
+  }
+
+  deinit {
+    el_end(el)
+    history_end(hist)
+    free(promptPointer)
+  }
+
+  private static func from(_ el: OpaquePointer?) -> LineEditor {
+    Unmanaged<LineEditor>.fromOpaque(shim_el_get_clientdata(el!)!).takeUnretainedValue()
+  }
+
+  private func setPromptString() {
+    free(promptPointer)
+    promptPointer = strdup(prompt)
+  }
+
+  /// Reads one line (without its newline).
+  public func read() -> Input {
+    var count: Int32 = 0
+    let raw = el_gets(el, &count)
+    if Interrupt.consume() {
+      print("")
+      return .interrupted
+    }
+    guard let raw, count > 0 else { return count == 0 ? .end : .interrupted }
+    var line = String(cString: raw)
+    if line.hasSuffix("\n") { line.removeLast() }
+    return .line(line)
+  }
+
+  /// Adds a finished statement (several lines, perhaps) to the history and saves it.
+  public func remember(_ statement: String) {
+    let trimmed = statement.trimmingTrailingSpaces
+    guard !trimmed.isEmpty else { return }
+    shim_history_enter(hist, trimmed)
+    if let historyPath { shim_history_save(hist, historyPath) }
+  }
+
+  private func completeWord() -> UInt8 {
+    guard let info = el_line(el)?.pointee, let buffer = info.buffer, let cursor = info.cursor else { return UInt8(CC_ERROR) }
+    let length = buffer.distance(to: cursor)
+    let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
+    let word = String(line.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }.reversed())
+    let matches = complete(line, word).filter { $0.hasPrefix(word) }.sorted()
+    guard !matches.isEmpty else { return UInt8(CC_ERROR) }
+    if matches.count == 1 {
+      el_insertstr(el, String(matches[0].dropFirst(word.count)) + " ")
+      return UInt8(CC_REFRESH)
+    }
+    var common = matches[0]
+    for m in matches.dropFirst() {
+      while !m.hasPrefix(common) { common.removeLast() }
+    }
+    if common.count > word.count {
+      el_insertstr(el, String(common.dropFirst(word.count)))
+      return UInt8(CC_REFRESH)
+    }
+    print("\n" + matches.joined(separator: "  "))
+    return UInt8(CC_REDISPLAY)
+  }
+}
+
+extension String {
+  var trimmingTrailingSpaces: String {
+    var s = self
+    while s.last == " " || s.last == "\t" { s.removeLast() }
+    return s
+  }
+}

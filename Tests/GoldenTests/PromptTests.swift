@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+/// The prompt on a real terminal, driven through tmux: Tab completion, history, continuation
+/// and Ctrl-C. Skipped (with a message) where tmux is missing.
+@Suite(.serialized) struct PromptTests {
+  static let hasTmux = FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
+
+  final class Terminal {
+    let session = "machsh-test-\(getpid())"
+    let home: String
+
+    init() throws {
+      home = NSTemporaryDirectory() + "machsh-home-\(getpid())"
+      try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+      try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", "HOME=\(home) \(GoldenTests.machsh.path)"])
+      pause()
+    }
+
+    deinit {
+      try? tmux(["kill-session", "-t", session])
+      try? FileManager.default.removeItem(atPath: home)
+    }
+
+    /// Runs tmux. Only `capture-pane` output is read: the server that `new-session` forks would
+    /// hold a captured pipe open forever.
+    @discardableResult
+    func tmux(_ args: [String]) throws -> String {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
+      p.arguments = args
+      p.standardInput = FileHandle.nullDevice
+      p.standardError = FileHandle.nullDevice
+      guard args.first == "capture-pane" else {
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return ""
+      }
+      let out = Pipe()
+      p.standardOutput = out
+      try p.run()
+      let data = out.fileHandleForReading.readDataToEndOfFile()
+      p.waitUntilExit()
+      return String(decoding: data, as: UTF8.self)
+    }
+
+    func keys(_ keys: String...) throws {
+      try tmux(["send-keys", "-t", session] + keys)
+      pause()
+    }
+
+    func screen() throws -> String { try tmux(["capture-pane", "-t", session, "-p"]) }
+
+    func pause() { usleep(400_000) }
+  }
+
+  @Test func tabCompletesHistoryRecallsAndCtrlCSurvives() throws {
+    guard Self.hasTmux else {
+      print("PromptTests skipped: tmux is not installed")
+      return
+    }
+    let t = try Terminal()
+    try t.keys("spa", "Tab")
+    let first = try t.screen()
+    #expect(first.contains("machsh> spawn"), "screen:\n\(first)")  // capture-pane trims trailing spaces
+    try t.keys("srv", "Enter")
+    try t.keys("if true {", "Enter")
+    #expect(try t.screen().contains("   ..."))
+    try t.keys("print srv.name", "Enter", "}", "Enter")
+    #expect(try t.screen().contains("\nsrv\n"))
+    try t.keys("while true { }", "Enter")
+    try t.keys("C-c")
+    let interrupted = try t.screen()
+    #expect(interrupted.contains("error: interrupted"), "screen:\n\(interrupted)")
+    try t.keys("abc", "C-c")
+    try t.keys("Up")
+    #expect(try t.screen().split(separator: "\n").last(where: { $0.hasPrefix("machsh>") }) == "machsh> while true { }")
+    try t.keys("C-u", "print 6 * 7", "Enter")
+    #expect(try t.screen().contains("\n42\n"))
+  }
+}
