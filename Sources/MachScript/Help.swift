@@ -112,7 +112,7 @@ enum Help {
 
   static func explain(_ v: Value, session: Session, at: SourceLocation) throws -> String {
     if case .record(let r, let line) = v {
-      let who = r.thread.map { session.label($0) } ?? session.kernel.task(r.task).name
+      let who = r.thread.map { session.label($0) } ?? session.kernel.tasks[Int(r.task)].name
       var s = "\(line)\n  \(who) \(r.direction == .send ? "sent" : "received") \(r.routine.isEmpty ? "message \(r.msgid)" : r.routine)"
       if r.kind != .normal { s += " (a \(r.kind.name) copy, in the kernel's form)" }
       s += "; mach_msg returned \(ReturnCodeNames.name(of: r.retval, fromMachMsg: true))"

@@ -55,8 +55,11 @@ public final class Interpreter {
   public static let maxCallDepth = 200
   /// Variables the shell keeps (language.md §3).
   public static let readOnly: Set<String> = ["rc", "last", "msg", "now"]
-  /// Read-only values the host keeps current.
-  public var readOnlyValues: [String: Value] = [:]
+  /// The read-only variables the host keeps current: `rc`, `last`, `now` (`msg` is bound in
+  /// blocks).
+  public var rc: Value = .code(0, fromMachMsg: false)
+  public var last: Value = .nil
+  public var now: Value = .int(0)
   /// Expectations that failed so far (exit status 1 when any did).
   public private(set) var failedExpectations = 0
   /// Source texts by file label, to render diagnostics with their lines.
@@ -307,7 +310,12 @@ public final class Interpreter {
       }
     case .name(let n, let at):
       for scope in scopes.reversed() { if let v = scope[n] { return v } }
-      if let v = readOnlyValues[n] { return v }
+      switch n {
+      case "rc": return rc
+      case "last": return last
+      case "now": return now
+      default: break
+      }
       if let c = Constants.all[n] { return c }
       throw ScriptError("unknown name '\(n)'", at: at)
     case .list(let items, _):

@@ -34,7 +34,7 @@ extension Session {
     case "trace show": return try traceShow(c)
     case "trace clear":
       records.removeAll()
-      interpreter.readOnlyValues["last"] = .nil
+      interpreter.last = .nil
       return .nil
     case "filter":
       if case .name("off", _) = c.arguments[0] { liveFilter = nil } else { liveFilter = c.arguments[0] }
@@ -98,7 +98,7 @@ extension Session {
     let parent = try c.option("parent").map { try task($0.values[0]) } ?? shell
     guard let created = try shellRPC("task_create", taskPort(parent), [.int(0)], at: c.location), created.retCode == 0,
       case .port(let childName, _)? = created["child_task"],
-      let child = kernel.taskOf(port: kernel.task(shell).space.lookup(childName)?.object ?? -1)
+      let child = kernel.taskOf(port: kernel.tasks[Int(shell)].space.lookup(childName)?.object ?? -1)
     else { return .nil }
     kernel.setTaskName(child, name)
     taskPorts[child] = childName
@@ -117,7 +117,7 @@ extension Session {
     let t = try task(c.arguments[0])
     guard let made = try shellRPC("thread_create", taskPort(t), [], at: c.location), made.retCode == 0,
       case .port(let name, _)? = made["child_thread"],
-      let thread = kernel.threadOf(port: kernel.task(shell).space.lookup(name)?.object ?? -1)
+      let thread = kernel.threadOf(port: kernel.tasks[Int(shell)].space.lookup(name)?.object ?? -1)
     else { return .nil }
     guard try shellRPC("thread_resume", name, [], at: c.location)?.retCode == 0 else { return .nil }
     _ = kernel.portDeallocate(shell, name)
@@ -130,7 +130,7 @@ extension Session {
     if t == shell && c.name == "kill" { throw ScriptError("the shell cannot kill itself", at: c.location) }
     let routine = ["kill": "task_terminate", "suspend": "task_suspend", "resume": "task_resume"][c.name]!
     _ = try shellRPC(routine, taskPort(t), [], at: c.location)
-    return interpreter.readOnlyValues["rc"] ?? .nil
+    return interpreter.rc
   }
 
   static let slots: [String: Int32] = ["kernel": 1, "exception": 3, "bootstrap": 4, "trace": 5]
@@ -152,7 +152,7 @@ extension Session {
       } else {
         // A new port in the shell, drained into the trace buffer.
         guard case .task(let t, _) = target else { throw ScriptError("trace needs a task", at: c.arguments[0].location) }
-        if let old = shellTracePorts[t], kernel.task(t).specialPorts[Int(SpecialPort.taskTrace)] >= 0 {
+        if let old = shellTracePorts[t], kernel.tasks[Int(t)].specialPorts[Int(SpecialPort.taskTrace)] >= 0 {
           _ = old  // replaced below; the old port is destroyed once unused (details.md §4)
         }
         let (_, name) = kernel.portAllocate(shell, right: PortRight.receive.rawValue)
@@ -161,18 +161,18 @@ extension Session {
         shellTracePorts[t] = name
         _ = try shellRPC("task_set_special_port", taskPort(t), [.int(slot), .port(name, disposition: MsgType.makeSend)], at: c.location)
         if let old, !(shellTracePorts.values.contains(old)) { _ = kernel.portDestroy(shell, old) }
-        return interpreter.readOnlyValues["rc"] ?? .nil
+        return interpreter.rc
       }
     } else {
       slot = try self.slot(c.arguments[1])
       source = try port(c.arguments[2])
     }
-    let holdsSend = kernel.task(source.task).space.lookup(source.name)?.has(PortType.send) == true
+    let holdsSend = kernel.tasks[Int(source.task)].space.lookup(source.name)?.has(PortType.send) == true
     guard let extracted = try shellRPC(
       "mach_port_extract_right", taskPort(source.task),
       [.name(source.name), .int(Int32(holdsSend ? MsgType.copySend : MsgType.makeSend))], at: c.location),
       extracted.retCode == 0, case .port(let inShell, _)? = extracted["poly"]
-    else { return interpreter.readOnlyValues["rc"] ?? .nil }
+    else { return interpreter.rc }
     let right = MigValue.port(inShell, disposition: MsgType.moveSend)
     switch target {
     case .task(let t, _):
@@ -183,13 +183,13 @@ extension Session {
     default:
       throw ScriptError("setport needs a task or a thread", at: c.arguments[0].location)
     }
-    return interpreter.readOnlyValues["rc"] ?? .nil
+    return interpreter.rc
   }
 
   /// The shell's send right to a thread's port (copied from the thread's task).
   private func threadPortInShell(_ th: ThreadIndex) throws -> PortName {
-    let task = kernel.thread(th).task
-    let own = kernel.task(task).space.name(of: kernel.thread(th).kernelPort) ?? kernel.giveThreadSelfName(th)
+    let task = kernel.threads[Int(th)].task
+    let own = kernel.tasks[Int(task)].space.name(of: kernel.threads[Int(th)].kernelPort) ?? kernel.giveThreadSelfName(th)
     let (_, o, type) = kernel.portExtractRight(task, own, disposition: MsgType.copySend)
     return kernel.copyoutKernelRight(shell, o, carriedType: type)
   }
@@ -197,7 +197,7 @@ extension Session {
   private func untrace(_ c: Command) throws -> Value {
     let t = try task(c.arguments[0])
     _ = try shellRPC("task_set_special_port", taskPort(t), [.int(SpecialPort.taskTrace), .port(0, disposition: MsgType.copySend)], at: c.location)
-    return interpreter.readOnlyValues["rc"] ?? .nil
+    return interpreter.rc
   }
 
   private func getport(_ c: Command) throws -> Value {
@@ -219,7 +219,7 @@ extension Session {
   /// task's own port (details.md §5: a trap's fallback is invisible).
   private func taskCall(_ task: TaskIndex, _ routine: String, _ args: [MigValue], at: SourceLocation) throws -> MigReply? {
     let t = try actingThread(task, at: at)
-    let me = kernel.task(task).space.name(of: kernel.task(task).kernelPort) ?? MachPort.null
+    let me = kernel.tasks[Int(task)].space.name(of: kernel.tasks[Int(task)].kernelPort) ?? MachPort.null
     switch kernel.call(t, RoutineTable.routine(named: routine)!, target: me, arguments: args) {
     case .completed(let reply):
       setRC(reply.retCode, machMsg: false)
@@ -231,7 +231,7 @@ extension Session {
       return nil
     case .inProgress:
       pump()
-      throw ScriptError("\(kernel.task(task).name)'s \(routine) did not complete (is the task suspended?)", at: at)
+      throw ScriptError("\(kernel.tasks[Int(task)].name)'s \(routine) did not complete (is the task suspended?)", at: at)
     }
   }
 
@@ -272,13 +272,13 @@ extension Session {
     if let n = c.option("name") {
       name = try uint32(n.values[0], "a port name")
     } else if right != MsgType.makeSendOnce && right != MsgType.moveSendOnce,
-      let o = kernel.task(source.task).space.lookup(source.name)?.object, o >= 0,
-      let existing = kernel.task(t).space.name(of: o)
+      let o = kernel.tasks[Int(source.task)].space.lookup(source.name)?.object, o >= 0,
+      let existing = kernel.tasks[Int(t)].space.name(of: o)
     {
       name = existing
     } else {
       name = 1
-      while kernel.task(t).space.lookup(name) != nil { name += 1 }
+      while kernel.tasks[Int(t)].space.lookup(name) != nil { name += 1 }
     }
     guard let extracted = try shellRPC("mach_port_extract_right", taskPort(source.task), [.name(source.name), .int(Int32(right))], at: c.location),
       extracted.retCode == 0, case .port(let inShell, let carried)? = extracted["poly"]
@@ -327,6 +327,6 @@ extension Session {
         pump()
       }
     }
-    return interpreter.readOnlyValues["rc"] ?? .nil
+    return interpreter.rc
   }
 }

@@ -26,12 +26,12 @@ extension Session {
     case "info tasks":
       output.write(pad(["TASK", "STATE", "THREADS", "NAMES"]) + "\n")
       for (i, t) in kernel.tasks.enumerated() {
-        output.write(pad([t.name, t.state, String(t.threads.filter { kernel.thread($0).state != .terminated }.count), String(t.space.count)]) + "\n")
+        output.write(pad([t.name, t.state, String(t.threads.filter { kernel.threads[Int($0)].state != .terminated }.count), String(t.space.count)]) + "\n")
         _ = i
       }
     case "info task":
       let t = try task(c.arguments[0])
-      let k = kernel.task(t)
+      let k = kernel.tasks[Int(t)]
       output.write("task \(k.name): \(k.state), port \(address(k.kernelPort))\n")
       for (slot, name) in [(1, "kernel"), (3, "exception"), (4, "bootstrap"), (5, "trace")] {
         output.write("  \(name): \(address(k.specialPorts[slot]))\n")
@@ -39,13 +39,13 @@ extension Session {
       output.write("  threads: \(k.threads.map(label).joined(separator: " "))\n")
     case "info threads":
       let t = try task(c.arguments[0])
-      for th in kernel.task(t).threads {
-        output.write("\(label(th)) \(threadState(th)) exception \(address(kernel.thread(th).specialPorts[3]))\n")
+      for th in kernel.tasks[Int(t)].threads {
+        output.write("\(label(th)) \(threadState(th)) exception \(address(kernel.threads[Int(th)].specialPorts[3]))\n")
       }
     case "info ports":
       let t = try task(c.arguments[0])
       output.write(pad(["NAME", "RIGHTS", "UREFS", "PORT", "QUEUE"]) + "\n")
-      for n in kernel.task(t).space.names { output.write(portLine(t, n) + "\n") }
+      for n in kernel.tasks[Int(t)].space.names { output.write(portLine(t, n) + "\n") }
     case "info port":
       let p = try port(c.arguments[0])
       output.write(pad(["NAME", "RIGHTS", "UREFS", "PORT", "QUEUE"]) + "\n")
@@ -53,9 +53,9 @@ extension Session {
     default:  // info queue
       let p = try port(c.arguments[0])
       guard let s = kernel.portGetReceiveStatus(p.task, p.name).1 else {
-        throw ScriptError("\(kernel.task(p.task).name):\(p.name) is not a receive right", at: c.location)
+        throw ScriptError("\(kernel.tasks[Int(p.task)].name):\(p.name) is not a receive right", at: c.location)
       }
-      output.write("\(kernel.task(p.task).name):\(p.name) queue \(s.messageCount)/\(s.qlimit), seqno \(s.seqno), mscount \(s.makeSendCount), send rights \(s.sendRights), send-once rights \(s.sendOnceRights)\n")
+      output.write("\(kernel.tasks[Int(p.task)].name):\(p.name) queue \(s.messageCount)/\(s.qlimit), seqno \(s.seqno), mscount \(s.makeSendCount), send rights \(s.sendRights), send-once rights \(s.sendOnceRights)\n")
     }
     return .nil
   }
@@ -65,7 +65,7 @@ extension Session {
   }
 
   private func portLine(_ t: TaskIndex, _ n: PortName) -> String {
-    let e = kernel.task(t).space.lookup(n)!
+    let e = kernel.tasks[Int(t)].space.lookup(n)!
     var rights: [String] = []
     for (bit, word) in [(PortType.send, "send"), (PortType.receive, "receive"), (PortType.sendOnce, "send_once"),
                         (PortType.portSet, "portset"), (PortType.deadName, "dead")] where e.type & bit != 0 {

@@ -34,14 +34,14 @@ extension Session {
       case "port":
         guard args.count == 2 else { throw ScriptError("port takes a port reference and a right", at: at) }
         let p = try port(args[0])
-        guard p.task == task else { throw ScriptError("the port must be a name in the sender's space (\(kernel.task(task).name))", at: args[0].location) }
+        guard p.task == task else { throw ScriptError("the port must be a name in the sender's space (\(kernel.tasks[Int(task)].name))", at: args[0].location) }
         m.ports([p.name], disposition: try disposition(args[1]))
       case "ool":
         guard args.count == 1 else { throw ScriptError("ool takes a size", at: at) }
         let size = try uint32(args[0], "an out-of-line size")
         // ool(SIZE) first vm_allocates SIZE bytes in the sender (details.md §11).
         let (kr, address) = kernel.vmAllocate(task, size: size)
-        guard kr == KernReturn.success else { throw ScriptError("no room for \(size) bytes in \(kernel.task(task).name)", at: at) }
+        guard kr == KernReturn.success else { throw ScriptError("no room for \(size) bytes in \(kernel.tasks[Int(task)].name)", at: at) }
         m.outOfLine(address: address, size: size)
       default:
         throw ScriptError("unknown body item '\(kind)'", at: at)
@@ -62,7 +62,7 @@ extension Session {
     let t = try actingThread(dest.task, number: c.option("thread")?.values[0], at: c.location)
     let id = try c.option("id").map { Int32(truncatingIfNeeded: try integer($0.values[0], "an id")) } ?? 0
     var destDisposition = MsgType.copySend
-    if kernel.task(dest.task).space.lookup(dest.name)?.has(PortType.sendOnce) == true { destDisposition = MsgType.moveSendOnce }
+    if kernel.tasks[Int(dest.task)].space.lookup(dest.name)?.has(PortType.sendOnce) == true { destDisposition = MsgType.moveSendOnce }
     if let d = c.option("dest") { destDisposition = try disposition(d.values[0]) }
     var reply = MachPort.null, replyDisposition: UInt32 = 0
     if let r = c.option("reply") {
@@ -90,9 +90,9 @@ extension Session {
   /// A failed send's message handed back to its sender is destroyed as mach_msg_destroy
   /// would: the rights in it are released, with their notifications (details.md §4).
   func destroyHandedBack(_ t: ThreadIndex) {
-    let bytes = kernel.thread(t).message
+    let bytes = kernel.threads[Int(t)].message
     guard let view = MessageView(bytes) else { return }
-    destroyUserMessage(view, in: kernel.thread(t).task)
+    destroyUserMessage(view, in: kernel.threads[Int(t)].task)
   }
 
   /// mach_msg_destroy in user space: deallocates every right the message names in `task`'s
@@ -137,27 +137,30 @@ extension Session {
     }, finish: { s, code in
       s.setRC(code, machMsg: true)
       guard code == MachMsgReturn.success || code == MachMsgReturn.rcvTooLarge else { return .nil }
-      return .message(s.messageValue(s.kernel.thread(t).message, in: p.task))
+      return .message(s.messageValue(s.kernel.threads[Int(t)].message, in: p.task))
     })
   }
 
-  /// A received message as a value: names become port refs in the receiver's space.
+  /// A received message as a value: names become port refs in the receiver's space. The
+  /// body's items are made only when `.body` is read.
   func messageValue(_ bytes: [UInt8], in task: TaskIndex, retval: ReturnCode? = nil) -> MessageValue {
     let v = MessageView(bytes)!
-    var body: [Value] = []
-    if v.size > UInt32(MsgHeader.size), case .success(let items) = v.items() {
-      body = items.map { itemValue(TraceItem($0), in: task) }
-    }
-    let isReply = decoder.msgids.isReplyID(v.id)
     var code = retval
-    if code == nil, isReply, case .fields(let f)? = body.first, case .string("int32")? = f.first?.1, case .int(let c)? = f.dropFirst().first?.1 {
-      code = ReturnCode(truncatingIfNeeded: c)
+    // A MIG reply: an id 100 above a request id, and one inline INTEGER_32 first.
+    if code == nil, decoder.msgids.isReplyID(v.id), bytes.count >= 32, v.size >= 32, bytes.word(at: 24) == 0x1001_2002 {
+      code = ReturnCode(bitPattern: bytes.word(at: 28))
     }
     return MessageValue(
       id: v.id, size: v.size, seqno: v.seqno,
       dest: MachPort.isValid(v.localPort) ? portValue(task, v.localPort) : .nil,
       reply: MachPort.isValid(v.remotePort) ? portValue(task, v.remotePort) : .nil,
-      complex: v.isComplex, body: body, retval: code, bytes: bytes)
+      complex: v.isComplex, task: task, retval: code, bytes: bytes)
+  }
+
+  /// The typed items of a received message, as values.
+  func bodyValues(_ m: MessageValue) -> [Value] {
+    guard let v = MessageView(m.bytes), v.size > UInt32(MsgHeader.size), case .success(let items) = v.items() else { return [] }
+    return items.map { itemValue(TraceItem($0), in: m.task) }
   }
 
   /// An item as a value: `type`, `number`, `value` (details.md §11).
@@ -203,10 +206,10 @@ extension Session {
       let v = try interpreter.evaluate(e)
       switch (arg.type, v) {
       case (.port(let d), .port(let t, _, let n)):
-        guard t == target.task else { throw ScriptError("\(arg.name) must be a name in \(kernel.task(target.task).name)'s space", at: e.location) }
+        guard t == target.task else { throw ScriptError("\(arg.name) must be a name in \(kernel.tasks[Int(target.task)].name)'s space", at: e.location) }
         values.append(.port(n, disposition: d))
       case (.polyPort, .port(let t, _, let n)):
-        guard t == target.task else { throw ScriptError("\(arg.name) must be a name in \(kernel.task(target.task).name)'s space", at: e.location) }
+        guard t == target.task else { throw ScriptError("\(arg.name) must be a name in \(kernel.tasks[Int(target.task)].name)'s space", at: e.location) }
         values.append(.port(n, disposition: MsgType.copySend))
       case (.portName, .port(_, _, let n)): values.append(.name(n))
       case (.portName, _): values.append(.name(try uint32(e, arg.name)))
@@ -220,7 +223,7 @@ extension Session {
     switch outcome {
     case .completed(let reply):
       setRC(reply.retCode, machMsg: false)
-      var m = messageValue(kernel.thread(t).message, in: target.task, retval: reply.retCode)
+      var m = messageValue(kernel.threads[Int(t)].message, in: target.task, retval: reply.retCode)
       m.outputs = reply.outputs.map { out in
         (out.name, migValue(out.value, in: target.task, type: routine.outputs.first { $0.name == out.name }?.type))
       }
@@ -245,7 +248,7 @@ extension Session {
       setRC(code, machMsg: true)
       return .nil
     }
-    let value = messageValue(kernel.thread(t).message, in: target.task)
+    let value = messageValue(kernel.threads[Int(t)].message, in: target.task)
     setRC(value.retval ?? MigReturn.replyMismatch, machMsg: false)
     return .message(value)
   }
@@ -267,7 +270,7 @@ extension Session {
     guard case .thread(let t, _) = try interpreter.evaluate(c.arguments[0]) else {
       throw ScriptError("raise needs a thread", at: c.arguments[0].location)
     }
-    guard kernel.thread(t).state == .idle else { throw ScriptError("\(label(t)) is busy", at: c.location) }
+    guard kernel.threads[Int(t)].state == .idle else { throw ScriptError("\(label(t)) is busy", at: c.location) }
     let exception = Int32(truncatingIfNeeded: try integer(c.arguments[1], "an exception"))
     let code = try c.option("code").map { Int32(truncatingIfNeeded: try integer($0.values[0], "a code")) } ?? 0
     let subcode = try c.option("subcode").map { Int32(truncatingIfNeeded: try integer($0.values[0], "a subcode")) } ?? 0

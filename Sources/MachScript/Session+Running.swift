@@ -23,14 +23,14 @@ extension Session {
     }
     if !background {
       pump()
-      while kernel.thread(t).state != .idle && kernel.thread(t).state != .terminated {
+      while kernel.threads[Int(t)].state != .idle && kernel.threads[Int(t)].state != .terminated {
         guard let due = deadline, let next = kernel.nextDeadline(), next <= due else { break }
         kernel.fireNextTimer()
         pump()
       }
-      if kernel.thread(t).state == .idle {
-        setRC(kernel.thread(t).result, machMsg: true)
-        return finish(self, kernel.thread(t).result)
+      if kernel.threads[Int(t)].state == .idle {
+        setRC(kernel.threads[Int(t)].result, machMsg: true)
+        return finish(self, kernel.threads[Int(t)].result)
       }
     }
     let id = nextPending
@@ -58,9 +58,9 @@ extension Session {
       }
     }
     drainTrace()
-    interpreter.readOnlyValues["now"] = .int(Int64(kernel.now))
+    interpreter.now = .int(Int64(kernel.now))
     // A pending operation whose thread died is done, with nil (details.md §5).
-    for (id, p) in pendings where !p.done && kernel.thread(p.thread).state == .terminated {
+    for (id, p) in pendings where !p.done && kernel.threads[Int(p.thread)].state == .terminated {
       pendings[id]!.done = true
       pendings[id]!.value = .nil
     }
@@ -110,7 +110,7 @@ extension Session {
         records.removeFirst(records.count - traceLimit)
         droppedRecords += 1
       }
-      interpreter.readOnlyValues["last"] = recordValue(record, names: names)
+      interpreter.last = recordValue(record, names: names)
       if let filter = liveFilter, (try? matches(record, filter)) == true {
         output.write(format.render(record, names: names) + "\n")
       }

@@ -25,7 +25,7 @@ extension Session {
       // details.md §4: thread_create(P's task), thread_resume; the new thread runs the loop.
       guard let made = try shellRPC("thread_create", taskPort(p.task), [], at: c.location), made.retCode == 0,
         case .port(let name, _)? = made["child_thread"],
-        let thread = kernel.threadOf(port: kernel.task(shell).space.lookup(name)?.object ?? -1)
+        let thread = kernel.threadOf(port: kernel.tasks[Int(shell)].space.lookup(name)?.object ?? -1)
       else { return .nil }
       _ = try shellRPC("thread_resume", name, [], at: c.location)
       _ = kernel.portDeallocate(shell, name)
@@ -39,7 +39,7 @@ extension Session {
 
   /// Receives until the thread blocks; handles each message it gets.
   func serveLoop(_ t: ThreadIndex) {
-    while let server = servers[t], kernel.thread(t).state == .idle {
+    while let server = servers[t], kernel.threads[Int(t)].state == .idle {
       let code = kernel.machMsg(t, .receive(server.port, size: 1 << 20))
       if code == MachMsgReturn.rcvInProgress { return }
       handle(t, code)
@@ -60,8 +60,8 @@ extension Session {
       }
       return
     }
-    let task = kernel.thread(t).task
-    let bytes = kernel.thread(t).message
+    let task = kernel.threads[Int(t)].task
+    let bytes = kernel.threads[Int(t)].message
     let view = MessageView(bytes)!
     switch server.kind {
     case "echo":
@@ -113,7 +113,7 @@ extension Session {
     if replied { throw ScriptError("this message was already answered", at: c.location) }
     let code = try c.option("code").map { Int32(truncatingIfNeeded: try integer($0.values[0], "a code")) } ?? KernReturn.success
     var m = MessageBuilder(remote: 0, remoteDisposition: 0, id: 0)
-    try appendItems(c.option("body")?.values ?? [], to: &m, task: kernel.thread(t).task)
+    try appendItems(c.option("body")?.values ?? [], to: &m, task: kernel.threads[Int(t)].task)
     let built = m.finish()
     let items = Array(built[MsgHeader.size...])
     currentServe = (t, request, true)

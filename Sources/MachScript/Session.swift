@@ -14,7 +14,7 @@ public final class Session: ScriptHost {
   public var isInteractive = false
 
   let shell = Kernel.shellTask
-  var shellThread: ThreadIndex { kernel.task(shell).threads[0] }
+  var shellThread: ThreadIndex { kernel.tasks[Int(shell)].threads[0] }
   /// The shell's name for each task's port: it holds a send right to every task it creates.
   var taskPorts: [TaskIndex: PortName] = [Kernel.shellTask: 1]
   /// Trace ports the shell holds and drains, by traced task.
@@ -59,8 +59,8 @@ public final class Session: ScriptHost {
     interpreter.setGlobal("shell", .task(shell, "shell"))
     interpreter.setGlobal("args", .list([]))
     setRC(0, machMsg: false)
-    interpreter.readOnlyValues["last"] = .nil
-    interpreter.readOnlyValues["now"] = .int(0)
+    interpreter.last = .nil
+    interpreter.now = .int(0)
   }
 
   /// Runs a whole script; afterwards lists operations still pending on standard error.
@@ -78,23 +78,23 @@ public final class Session: ScriptHost {
   }
 
   func setRC(_ code: ReturnCode, machMsg: Bool) {
-    interpreter.readOnlyValues["rc"] = .code(code, fromMachMsg: machMsg)
+    interpreter.rc = .code(code, fromMachMsg: machMsg)
   }
 
   // MARK: - Names
 
-  func taskValue(_ t: TaskIndex) -> Value { .task(t, kernel.task(t).name) }
+  func taskValue(_ t: TaskIndex) -> Value { .task(t, kernel.tasks[Int(t)].name) }
 
   func label(_ t: ThreadIndex) -> String {
-    let task = kernel.thread(t).task
-    let n = (kernel.task(task).threads.firstIndex(of: t) ?? 0) + 1
-    return "\(kernel.task(task).name).\(n)"
+    let task = kernel.threads[Int(t)].task
+    let n = (kernel.tasks[Int(task)].threads.firstIndex(of: t) ?? 0) + 1
+    return "\(kernel.tasks[Int(task)].name).\(n)"
   }
 
   func threadValue(_ t: ThreadIndex) -> Value { .thread(t, label(t)) }
 
   func portValue(_ task: TaskIndex, _ name: PortName) -> Value {
-    .port(task: task, taskName: kernel.task(task).name, name: name)
+    .port(task: task, taskName: kernel.tasks[Int(task)].name, name: name)
   }
 
   // MARK: - Arguments
@@ -130,20 +130,20 @@ public final class Session: ScriptHost {
 
   /// The lowest-numbered idle thread of `task` (or thread N), for task-performed commands.
   func actingThread(_ task: TaskIndex, number: Expr? = nil, at: SourceLocation) throws -> ThreadIndex {
-    let threads = kernel.task(task).threads
+    let threads = kernel.tasks[Int(task)].threads
     if let number {
       let n = try integer(number, "a thread number")
-      guard n >= 1, n <= threads.count else { throw ScriptError("\(kernel.task(task).name) has no thread \(n)", at: number.location) }
+      guard n >= 1, n <= threads.count else { throw ScriptError("\(kernel.tasks[Int(task)].name) has no thread \(n)", at: number.location) }
       let t = threads[Int(n - 1)]
-      guard kernel.thread(t).state == .idle, servers[t] == nil else {
+      guard kernel.threads[Int(t)].state == .idle, servers[t] == nil else {
         throw ScriptError("\(label(t)) is busy", at: number.location)
       }
       return t
     }
-    guard kernel.task(task).isActive else { throw ScriptError("\(kernel.task(task).name) is terminated", at: at) }
-    if let t = threads.first(where: { kernel.thread($0).state == .idle && servers[$0] == nil }) { return t }
-    let busy = threads.filter { kernel.thread($0).state != .terminated }.map(label)
-    throw ScriptError("\(kernel.task(task).name) has no idle thread (busy: \(busy.joined(separator: ", ")))", at: at)
+    guard kernel.tasks[Int(task)].isActive else { throw ScriptError("\(kernel.tasks[Int(task)].name) is terminated", at: at) }
+    if let t = threads.first(where: { kernel.threads[Int($0)].state == .idle && servers[$0] == nil }) { return t }
+    let busy = threads.filter { kernel.threads[Int($0)].state != .terminated }.map(label)
+    throw ScriptError("\(kernel.tasks[Int(task)].name) has no idle thread (busy: \(busy.joined(separator: ", ")))", at: at)
   }
 
   // MARK: - References and fields
@@ -155,8 +155,8 @@ public final class Session: ScriptHost {
       return portValue(task, try uint32(n, "a port name"))
     case .threadRef(let t, let n, let at):
       let task = try self.task(t)
-      let threads = kernel.task(task).threads
-      guard n >= 1, n <= threads.count else { throw ScriptError("\(kernel.task(task).name) has no thread \(n)", at: at) }
+      let threads = kernel.tasks[Int(task)].threads
+      guard n >= 1, n <= threads.count else { throw ScriptError("\(kernel.tasks[Int(task)].name) has no thread \(n)", at: at) }
       return threadValue(threads[Int(n - 1)])
     case .selfRef(let x, let at):
       return try selfReference(of: try interpreter.evaluate(x), at: at)
@@ -171,14 +171,14 @@ public final class Session: ScriptHost {
     case .task(let t, let n):
       switch name {
       case "name": return .string(n)
-      case "state": return .string(kernel.task(t).state)
-      case "threads": return .list(kernel.task(t).threads.map(threadValue))
+      case "state": return .string(kernel.tasks[Int(t)].state)
+      case "threads": return .list(kernel.tasks[Int(t)].threads.map(threadValue))
       case "self": return try selfReference(of: value, at: at)
       default: throw missing()
       }
     case .thread(let t, _):
       switch name {
-      case "task": return taskValue(kernel.thread(t).task)
+      case "task": return taskValue(kernel.threads[Int(t)].task)
       case "state": return .string(threadState(t))
       case "self": return try selfReference(of: value, at: at)
       default: throw missing()
@@ -193,7 +193,7 @@ public final class Session: ScriptHost {
       case "dest": return m.dest
       case "reply": return m.reply
       case "complex": return .bool(m.complex)
-      case "body": return .list(m.body)
+      case "body": return .list(bodyValues(m))
       case "retval": return m.retval.map { .code($0, fromMachMsg: false) } ?? .nil
       default:
         if let v = m.outputs.first(where: { $0.0 == name })?.1 { return v }
@@ -225,13 +225,13 @@ public final class Session: ScriptHost {
   func selfReference(of value: Value, at: SourceLocation) throws -> Value {
     switch value {
     case .task(let t, _):
-      guard let name = kernel.task(t).space.name(of: kernel.task(t).kernelPort) else {
-        throw ScriptError("\(kernel.task(t).name) holds no send right to its own task port", at: at)
+      guard let name = kernel.tasks[Int(t)].space.name(of: kernel.tasks[Int(t)].kernelPort) else {
+        throw ScriptError("\(kernel.tasks[Int(t)].name) holds no send right to its own task port", at: at)
       }
       return portValue(t, name)
     case .thread(let th, _):
-      let task = kernel.thread(th).task
-      if let name = kernel.task(task).space.name(of: kernel.thread(th).kernelPort) { return portValue(task, name) }
+      let task = kernel.threads[Int(th)].task
+      if let name = kernel.tasks[Int(task)].space.name(of: kernel.threads[Int(th)].kernelPort) { return portValue(task, name) }
       return portValue(task, kernel.giveThreadSelfName(th))
     default:
       throw ScriptError("'self' needs a task or a thread, found \(value.kindWithArticle)", at: at)
@@ -239,9 +239,9 @@ public final class Session: ScriptHost {
   }
 
   func threadState(_ t: ThreadIndex) -> String {
-    let th = kernel.thread(t)
+    let th = kernel.threads[Int(t)]
     if th.state == .terminated { return "terminated" }
-    if th.suspendCount > 0 || kernel.task(th.task).suspendCount > 0 { return "suspended" }
+    if th.suspendCount > 0 || kernel.tasks[Int(th.task)].suspendCount > 0 { return "suspended" }
     return th.state == .idle && servers[t] == nil ? "idle" : "blocked"
   }
 
@@ -250,17 +250,17 @@ public final class Session: ScriptHost {
     case "task": return taskValue(t)
     case "name": return .int(Int64(n))
     case "port":
-      guard let o = kernel.task(t).space.lookup(n)?.object, o >= 0 else { return .nil }
+      guard let o = kernel.tasks[Int(t)].space.lookup(n)?.object, o >= 0 else { return .nil }
       return .string("0x" + String(Kernel.address(of: o), radix: 16))
     case "rights":
-      let type = kernel.task(t).space.lookup(n)?.type ?? 0
+      let type = kernel.tasks[Int(t)].space.lookup(n)?.type ?? 0
       var rights: [Value] = []
       for (bit, word) in [(PortType.send, "send"), (PortType.receive, "receive"), (PortType.sendOnce, "send_once"),
                           (PortType.portSet, "portset"), (PortType.deadName, "dead")] where type & bit != 0 {
         rights.append(.string(word))
       }
       return .list(rights)
-    case "urefs": return .int(Int64(kernel.task(t).space.lookup(n)?.urefs ?? 0))
+    case "urefs": return .int(Int64(kernel.tasks[Int(t)].space.lookup(n)?.urefs ?? 0))
     case "queued", "qlimit", "seqno":
       guard let s = kernel.portGetReceiveStatus(t, n).1 else { return .nil }
       return .int(Int64(name == "queued" ? s.messageCount : name == "qlimit" ? s.qlimit : s.seqno))
@@ -297,7 +297,7 @@ public final class Session: ScriptHost {
     case .help(let topic, _):
       output.write(Help.text(topic) + "\n")
     case .explain(let e, let at):
-      let v: Value = try e.map { try interpreter.evaluate($0) } ?? (interpreter.readOnlyValues["rc"] ?? .nil)
+      let v: Value = try e.map { try interpreter.evaluate($0) } ?? (interpreter.rc)
       output.write(try Help.explain(v, session: self, at: at) + "\n")
     default:
       break

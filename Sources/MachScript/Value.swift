@@ -138,7 +138,8 @@ public struct MessageValue: Sendable, CustomStringConvertible {
   public var dest: Value
   public var reply: Value
   public var complex: Bool
-  public var body: [Value]
+  /// The task that received it (its items name rights in that task's space).
+  public var task: TaskIndex
   /// The RetCode of a MIG reply; nil otherwise.
   public var retval: ReturnCode?
   public var outputs: [(String, Value)] = []

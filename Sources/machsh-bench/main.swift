@@ -177,3 +177,51 @@ if wanted.isEmpty || wanted.contains("trace_overhead_ratio") || wanted.contains(
   print("proxy_overhead_ratio \(String(format: "%.2f", proxy)) x")
 }
 
+
+/// Whole-process figures of the shell: `script_roundtrip_ns` (a script doing 100,000 send +
+/// receive round trips in a repeat loop, per round trip) and `startup_ms` (`machsh -c 'spawn
+/// a'`), medians of 5 runs of the release binary beside this one.
+func shellFigures(_ wanted: Set<String>) {
+  let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  let machsh = dir.appendingPathComponent("machsh")
+  guard FileManager.default.isExecutableFile(atPath: machsh.path) else {
+    FileHandle.standardError.write(Data("machsh-bench: build machsh first (release) for the shell figures\n".utf8))
+    return
+  }
+  func time(_ args: [String]) -> Double {
+    var samples: [Double] = []
+    for _ in 0..<5 {
+      let p = Process()
+      p.executableURL = machsh
+      p.arguments = args
+      p.standardOutput = FileHandle.nullDevice
+      let start = ContinuousClock.now
+      try? p.run()
+      p.waitUntilExit()
+      let d = ContinuousClock.now - start
+      precondition(p.terminationStatus == 0, "machsh \(args) failed")
+      samples.append(Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9)
+    }
+    return samples.sorted()[2]
+  }
+  if wanted.isEmpty || wanted.contains("script_roundtrip_ns") {
+    let script = """
+      spawn server
+      spawn client
+      let p = allocate server
+      let s = insert client make_send p
+      repeat 100000 {
+        send s id 1 body bytes(64)
+        receive p
+      }
+      expect p.queued == 0
+      """
+    let total = time(["-c", script])
+    print("script_roundtrip_ns \(String(format: "%.1f", total / 100_000)) ns")
+  }
+  if wanted.isEmpty || wanted.contains("startup_ms") {
+    print("startup_ms \(String(format: "%.1f", time(["-c", "spawn a"]) / 1e6)) ms")
+  }
+}
+
+shellFigures(wanted)
