@@ -32,6 +32,7 @@ public enum Constants {
       ("MACH_PORT_QLIMIT_DEFAULT", 5), ("MACH_PORT_QLIMIT_MAX", 16),
     ]
     for (name, v) in ints { table[name] = .int(v) }
+    table["pending"] = .pending(nil)
     return table
   }()
 }

@@ -50,9 +50,9 @@ extension Session {
       advance(by: UInt64(ms) * 1000)
       return .nil
     case "wait":
-      if let e = c.arguments.first, case .pending(let id) = try interpreter.evaluate(e) {
-        waitUntilQuiet { pendings[id]?.done == true }
-        return pendings[id]?.value ?? .nil
+      if let e = c.arguments.first, case .pending(let handle?) = try interpreter.evaluate(e) {
+        waitUntilQuiet { handle.isDone }
+        return handle.value
       }
       waitUntilQuiet()
       return .nil

@@ -71,6 +71,7 @@ extension Session {
       reply = p.name
       replyDisposition = r.values.count > 1 ? try disposition(r.values[1]) : MsgType.makeSendOnce
     }
+    if MachPort.isValid(reply) { expectedReplies.insert(ExpectedReply(task: dest.task, port: reply, id: id &+ 100)) }
     var m = MessageBuilder(remote: dest.name, remoteDisposition: destDisposition, local: reply, localDisposition: replyDisposition, id: id)
     try appendItems(c.option("body")?.values ?? [], to: &m, task: dest.task)
     let message = m.finish()
@@ -147,7 +148,8 @@ extension Session {
     let v = MessageView(bytes)!
     var code = retval
     // A MIG reply: an id 100 above a request id, and one inline INTEGER_32 first.
-    if code == nil, decoder.msgids.isReplyID(v.id), bytes.count >= 32, v.size >= 32, bytes.word(at: 24) == 0x1001_2002 {
+    let expected = expectedReplies.remove(ExpectedReply(task: task, port: v.localPort, id: v.id)) != nil
+    if code == nil, expected || decoder.msgids.isReplyID(v.id), bytes.count >= 32, v.size >= 32, bytes.word(at: 24) == 0x1001_2002 {
       code = ReturnCode(bitPattern: bytes.word(at: 28))
     }
     return MessageValue(

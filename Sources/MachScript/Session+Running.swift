@@ -33,11 +33,10 @@ extension Session {
         return finish(self, kernel.threads[Int(t)].result)
       }
     }
-    let id = nextPending
-    nextPending += 1
-    pendings[id] = Pending(thread: t, command: command, finish: finish)
+    let handle = PendingHandle(thread: t, command: command, finish: finish)
+    pendings.append(handle)
     setRC(code, machMsg: true)
-    return .pending(id)
+    return .pending(handle)
   }
 
   /// Runs the model until no thread can run without time passing: completions of pending
@@ -52,26 +51,25 @@ extension Session {
       for c in completions {
         if servers[c.thread] != nil {
           serve(c.thread, received: c.result)
-        } else if let id = pendings.first(where: { !$0.value.done && $0.value.thread == c.thread })?.key {
-          complete(id, c.result)
+        } else if let handle = pendings.first(where: { !$0.isDone && $0.thread == c.thread }) {
+          complete(handle, c.result)
         }
       }
     }
     drainTrace()
     interpreter.now = .int(Int64(kernel.now))
     // A pending operation whose thread died is done, with nil (details.md §5).
-    for (id, p) in pendings where !p.done && kernel.threads[Int(p.thread)].state == .terminated {
-      pendings[id]!.done = true
-      pendings[id]!.value = .nil
+    for p in pendings where !p.isDone && kernel.threads[Int(p.thread)].state == .terminated {
+      p.isDone = true
+      p.value = .nil
     }
+    pendings.removeAll { $0.isDone }
   }
 
-  private func complete(_ id: Int, _ code: ReturnCode) {
-    var p = pendings[id]!
-    p.done = true
+  private func complete(_ p: PendingHandle, _ code: ReturnCode) {
+    p.isDone = true
     p.rc = code
     p.value = p.finish(self, code)
-    pendings[id] = p
     output.write("[\(label(p.thread))] \(p.command) -> \(p.value.literal)\n")
   }
 

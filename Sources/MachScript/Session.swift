@@ -29,17 +29,16 @@ public final class Session: ScriptHost {
   public var format: TraceFormat = .rpctrace
   public var echo = false
 
-  // Operations in progress.
-  struct Pending {
-    var thread: ThreadIndex
-    var command: String
-    var finish: (Session, ReturnCode) -> Value
-    var done = false
-    var value: Value = .nil
-    var rc: ReturnCode = 0
+  /// Replies the shell has seen requested: (task, its reply port's name, the reply's id). A
+  /// message arriving there with that id is a MIG reply (details.md §8).
+  struct ExpectedReply: Hashable {
+    var task: TaskIndex
+    var port: PortName
+    var id: Int32
   }
-  var pendings: [Int: Pending] = [:]
-  var nextPending = 1
+  var expectedReplies: Set<ExpectedReply> = []
+  /// Operations in progress, in the order they were issued.
+  var pendings: [PendingHandle] = []
 
   /// Threads serving a port (`serve`).
   struct Server {
@@ -71,10 +70,7 @@ public final class Session: ScriptHost {
 
   /// The operations still pending, as `[TASK.N] COMMAND` lines (shown at exit).
   public var pendingLines: [String] {
-    pendings.keys.sorted().compactMap { id in
-      let p = pendings[id]!
-      return p.done ? nil : "[\(label(p.thread))] \(p.command)"
-    }
+    pendings.filter { !$0.isDone }.map { "[\(label($0.thread))] \($0.command)" }
   }
 
   func setRC(_ code: ReturnCode, machMsg: Bool) {
@@ -205,12 +201,12 @@ public final class Session: ScriptHost {
     case .fields(let fields):
       guard let v = fields.first(where: { $0.0 == name })?.1 else { throw missing() }
       return v
-    case .pending(let id):
-      guard let p = pendings[id] else { throw missing() }
+    case .pending(let handle):
+      guard let p = handle else { throw missing() }
       switch name {
-      case "done": return .bool(p.done)
+      case "done": return .bool(p.isDone)
       case "value": return p.value
-      case "rc": return p.done ? .code(p.rc, fromMachMsg: true) : .nil
+      case "rc": return p.isDone ? .code(p.rc, fromMachMsg: true) : .nil
       case "thread": return threadValue(p.thread)
       case "command": return .string(p.command)
       default: throw missing()

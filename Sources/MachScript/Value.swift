@@ -23,8 +23,9 @@ public indirect enum Value: Sendable {
   case record(TraceRecord, line: String)
   /// A record-like bag of fields (an out-of-line region, a port status...).
   case fields([(String, Value)])
-  /// An operation still in progress (details.md §5): its handle number.
-  case pending(Int)
+  /// An operation in progress (details.md §5); nil is the constant `pending`, which a handle
+  /// equals while it is not done.
+  case pending(PendingHandle?)
 
   /// The kind's name, as errors say it.
   public var kindName: String {
@@ -81,7 +82,9 @@ public indirect enum Value: Sendable {
     case .message(let m): return m.description
     case .record(_, let line): return line
     case .fields(let fields): return "{" + fields.map { "\($0.0): \($0.1.literal)" }.joined(separator: ", ") + "}"
-    case .pending: return "pending"
+    case .pending(let h):
+      if let h, h.isDone { return h.value.literal }
+      return "pending"
     }
   }
 
@@ -117,7 +120,11 @@ public indirect enum Value: Sendable {
     case (.task(_, let n), .string(let s)), (.string(let s), .task(_, let n)): return n == s
     case (.thread(_, let n), .string(let s)), (.string(let s), .thread(_, let n)): return n == s
     case (.port(let t1, _, let n1), .port(let t2, _, let n2)): return t1 == t2 && n1 == n2
-    case (.pending(let x), .pending(let y)): return x == y
+    case (.pending(let x?), .pending(nil)), (.pending(nil), .pending(let x?)): return !x.isDone
+    case (.pending(let x?), .pending(let y?)): return x === y
+    case (.pending(nil), .pending(nil)): return true
+    case (.pending(let h?), _) where h.isDone: return equal(h.value, b)
+    case (_, .pending(let h?)) where h.isDone: return equal(a, h.value)
     default: return false
     }
   }
@@ -149,5 +156,22 @@ public struct MessageValue: Sendable, CustomStringConvertible {
     var where_ = ""
     if case .port(_, let task, let name) = dest { where_ = ", on \(task):\(name)" }
     return "message(id \(id), size \(size)\(where_))"
+  }
+}
+
+/// An operation that did not complete when its command returned (details.md §5): `done`,
+/// `value`, `rc`, `thread`, `command`. Shared, so that every copy of the value sees it finish.
+public final class PendingHandle: @unchecked Sendable {
+  public let thread: ThreadIndex
+  public let command: String
+  public internal(set) var isDone = false
+  public internal(set) var value: Value = .nil
+  public internal(set) var rc: ReturnCode = 0
+  let finish: (Session, ReturnCode) -> Value
+
+  init(thread: ThreadIndex, command: String, finish: @escaping (Session, ReturnCode) -> Value) {
+    self.thread = thread
+    self.command = command
+    self.finish = finish
   }
 }
