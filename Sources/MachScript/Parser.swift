@@ -328,7 +328,13 @@ public struct Parser {
     stopWords = Set(spec.options.keys)
     defer { stopWords = savedStops }
     while !atStatementEnd && !token.isSymbol("&") && !token.isSymbol(")") {
-      if let w = token.word, let kind = spec.options[w] {
+      if args.count < spec.arguments.lowerBound, !spec.filterArgument || spec.options[token.word ?? ""] == nil {
+        // A required argument comes first: `spawn parent` names a task "parent".
+        let optionWords = stopWords
+        stopWords = []
+        defer { stopWords = optionWords }
+        args.append(spec.filterArgument ? try expression() : try commandArgument(fullName))
+      } else if let w = token.word, let kind = spec.options[w] {
         if options.contains(where: { $0.name == w }) { throw error("option '\(w)' given twice") }
         options.append(try option(w, kind))
       } else if spec.takesBlock && token.isSymbol("{") {
@@ -370,7 +376,12 @@ public struct Parser {
     var option = CommandOption(name: name, values: [], block: nil, location: at)
     switch kind {
     case .flag: break
-    case .atom: option.values = [try atom()]
+    case .atom:
+      // A single value cannot run into the next option, so `parent parent` names a task.
+      let optionWords = stopWords
+      stopWords = []
+      defer { stopWords = optionWords }
+      option.values = [try atom()]
     case .atoms:
       while !atStatementEnd && !token.isSymbol("&") && !(token.word.map(stopWords.contains) ?? false) {
         option.values.append(try atom())

@@ -231,7 +231,7 @@ extension Session {
       return nil
     case .inProgress:
       pump()
-      throw ScriptError("\(kernel.tasks[Int(task)].name)'s \(routine) did not complete (is the task suspended?)", at: at)
+      throw ScriptError("\(kernel.tasks[Int(task)].name)'s \(routine) is blocked (the task is suspended, or waits for room on its trace port)", at: at)
     }
   }
 

@@ -243,6 +243,7 @@ extension Session {
     let target = try port(args[0])
     let t = try actingThread(target.task, at: c.location)
     let reply = kernel.migReplyPort(t)
+    expectedReplies.insert(ExpectedReply(task: target.task, port: reply, id: id &+ 100))
     let m = MessageBuilder(remote: target.name, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: id).finish()
     let code = kernel.machMsg(t, MachMsgCall(options: [.send, .receive], message: m, receiveSize: 8192, receiveName: reply))
     pump()

@@ -238,7 +238,14 @@ public final class Session: ScriptHost {
     let th = kernel.threads[Int(t)]
     if th.state == .terminated { return "terminated" }
     if th.suspendCount > 0 || kernel.tasks[Int(th.task)].suspendCount > 0 { return "suspended" }
-    return th.state == .idle && servers[t] == nil ? "idle" : "blocked"
+    switch th.state {
+    case .idle: return servers[t] == nil ? "idle" : "serving"
+    case .blockedInSend: return "blocked in send"
+    case .blockedInReceive: return servers[t] == nil ? "blocked in receive" : "serving"
+    case .blockedInException: return "blocked in exception"
+    case .blockedInTrace: return "blocked on trace port"
+    default: return "blocked"
+    }
   }
 
   func portField(_ t: TaskIndex, _ n: PortName, _ name: String, at: SourceLocation) throws -> Value {
