@@ -377,17 +377,13 @@ public struct Parser {
     switch kind {
     case .flag: break
     case .atom:
-      // A single value cannot run into the next option, so `parent parent` names a task.
-      let optionWords = stopWords
-      stopWords = []
-      defer { stopWords = optionWords }
-      option.values = [try atom()]
+      option.values = [try singleValue()]
     case .atoms:
       while !atStatementEnd && !token.isSymbol("&") && !(token.word.map(stopWords.contains) ?? false) {
         option.values.append(try atom())
       }
     case .reply:
-      option.values = [try atom()]
+      option.values = [try singleValue()]
       if let w = token.word, CommandTable.rights.contains(w) || w.hasPrefix("MACH_MSG_TYPE_") {
         option.values.append(.name(w, token.location))
         advance()
@@ -400,6 +396,15 @@ public struct Parser {
       advance()
     }
     return option
+  }
+
+  /// The one value of an option: it cannot run into the next option, so any word may name it
+  /// (`spawn child parent parent`).
+  private mutating func singleValue() throws -> Expr {
+    let optionWords = stopWords
+    stopWords = []
+    defer { stopWords = optionWords }
+    return try atom()
   }
 
   // MARK: - Expressions

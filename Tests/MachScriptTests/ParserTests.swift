@@ -77,6 +77,10 @@ import Testing
     ("msgids load \"hurd.msgids\"", "{msgids load \"hurd.msgids\"}"),
     ("set output json", "{set output json}"),
     ("spawn client parent server", "{spawn client parent=server}"),
+    // A required argument comes before options, and a single option value may be any word.
+    ("spawn parent", "{spawn parent}"),
+    ("spawn child parent parent", "{spawn child parent=parent}"),
+    ("send s id 1 reply reply", "{send s id=1 reply=reply}"),
     ("receive p &", "{receive p &}"),
     ("raise client.1 EXC_BAD_ACCESS code 1", "{raise (thread client 1) EXC_BAD_ACCESS code=1}"),
     ("filter dir == \"send\"", "{filter (== dir \"send\")}"),
