@@ -17,7 +17,7 @@ extension Session {
       f = chosen
     }
     let names = TraceNames(kernel)
-    for r in shown { output.write(f.render(r, names: names) + "\n") }
+    for r in shown { output.write(f.render(r, names: names, colors: colors) + "\n") }
     return .nil
   }
 
@@ -93,7 +93,7 @@ extension Session {
       format = f
     case "echo", "color":
       guard let w = word(), w == "on" || w == "off" else { throw ScriptError("set \(setting) on|off", at: value.location) }
-      if setting == "echo" { echo = w == "on" }
+      if setting == "echo" { echo = w == "on" } else { colors.enabled = w == "on" }
     case "kmsg_limit":
       if word() == "off" {
         kernel.kmsgLimit = nil

@@ -70,7 +70,9 @@ extension Session {
     p.isDone = true
     p.rc = code
     p.value = p.finish(self, code)
-    output.write("[\(label(p.thread))] \(p.command) -> \(p.value.literal)\n")
+    var result = p.value.literal
+    if case .code(let c, _) = p.value { result = colors.code(result, success: c == 0) }
+    output.write("[\(colors.who(label(p.thread)))] \(p.command) -> \(result)\n")
   }
 
   /// Lets `microseconds` pass, firing timers in order and running the model after each.
@@ -110,7 +112,7 @@ extension Session {
       }
       interpreter.last = recordValue(record, names: names)
       if let filter = liveFilter, (try? matches(record, filter)) == true {
-        output.write(format.render(record, names: names) + "\n")
+        output.write(format.render(record, names: names, colors: colors) + "\n")
       }
     }
   }

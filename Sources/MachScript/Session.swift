@@ -28,6 +28,8 @@ public final class Session: ScriptHost {
   var liveFilter: Expr? = nil
   public var format: TraceFormat = .rpctrace
   public var echo = false
+  /// Colour for trace lines and completions (`set color`, `--color`); off by default.
+  public var colors = TraceColors.none
 
   /// Replies the shell has seen requested: (task, its reply port's name, the reply's id). A
   /// message arriving there with that id is a MIG reply (details.md §8).

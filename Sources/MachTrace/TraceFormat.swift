@@ -6,9 +6,10 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 
   /// The text of `record`: one line for rpctrace and json, several for verbose (no final
   /// newline).
-  public func render(_ record: TraceRecord, names: TraceNames) -> String {
+  /// `colors` apply to the rpctrace format only; verbose and json stay plain.
+  public func render(_ record: TraceRecord, names: TraceNames, colors: TraceColors = .none) -> String {
     switch self {
-    case .rpctrace: return Self.rpctraceLine(record, names: names)
+    case .rpctrace: return Self.rpctraceLine(record, names: names, colors: colors)
     case .verbose: return Self.verboseText(record, names: names)
     case .json: return Self.jsonLine(record, names: names)
     }
@@ -21,18 +22,18 @@ public enum TraceFormat: String, CaseIterable, Sendable {
   /// `<-` for a receive; the port as the task names it (a kernel address in hex for kernel
   /// copies); the arguments in rpctrace's style; `= NAME` for a mach_msg error or a MIG
   /// reply's RetCode.
-  public static func rpctraceLine(_ r: TraceRecord, names: TraceNames) -> String {
+  public static func rpctraceLine(_ r: TraceRecord, names: TraceNames, colors: TraceColors = .none) -> String {
     var line = r.seq.map(String.init) ?? "-"
-    line += " " + who(r, names)
-    line += r.direction == .send ? " -> " : " <- "
+    line += " " + colors.who(who(r, names))
+    line += " " + colors.arrow(r.direction) + " "
     line += port(r.dest, kernel: r.isKernelForm)
     line += " " + (r.routine.isEmpty ? String(r.msgid) : r.routine)
     let items = r.code != nil ? Array(r.body.dropFirst()) : r.body
     line += " (" + items.map { argument($0, r) }.joined(separator: ", ") + ")"
     if r.retval != MachMsgReturn.success {
-      line += " = " + ReturnCodeNames.name(of: r.retval, fromMachMsg: true)
+      line += " = " + colors.code(ReturnCodeNames.name(of: r.retval, fromMachMsg: true), success: false)
     } else if let code = r.code {
-      line += " = " + ReturnCodeNames.name(of: code)
+      line += " = " + colors.code(ReturnCodeNames.name(of: code), success: code == 0)
     }
     if let answers = r.answers { line += " (reply to \(answers))" }
     return line

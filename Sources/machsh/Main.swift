@@ -22,6 +22,21 @@ struct Machsh: ParsableCommand {
       """,
     version: "machsh 0.1.0")
 
+  /// As ParsableCommand's, except that a bad command line exits 2 like any error that stops a
+  /// script (language.md §8 has no other status), not EX_USAGE.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      if exitCode(for: error) == .validationFailure {
+        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        Foundation.exit(2)
+      }
+      exit(withError: error)
+    }
+  }
+
   @Option(name: .customShort("c"), help: "Run COMMANDS, then exit.")
   var commands: String?
 
@@ -33,6 +48,9 @@ struct Machsh: ParsableCommand {
 
   @Option(name: .customLong("format"), help: "Trace output format: rpctrace, verbose or json.")
   var format: String = "rpctrace"
+
+  @Option(name: .customLong("color"), help: "Colour trace lines: auto (on a terminal, unless NO_COLOR is set), always or never.")
+  var color: String = "auto"
 
   @Argument(help: "A script to run.")
   var file: String?
@@ -48,6 +66,14 @@ struct Machsh: ParsableCommand {
       throw ValidationError("--format is rpctrace, verbose or json")
     }
     session.format = chosen
+    switch color {
+    case "auto":
+      let noColor = ProcessInfo.processInfo.environment["NO_COLOR"]
+      session.colors.enabled = TraceColors.suits(isTerminal: isatty(1) != 0, noColor: noColor)
+    case "always": session.colors.enabled = true
+    case "never": session.colors.enabled = false
+    default: throw ValidationError("--color is auto, always or never")
+    }
     for path in msgids {
       guard let text = session.readFile(path) else { throw ValidationError("cannot read \(path)") }
       if case .failure(let e) = session.loadMsgids(text, file: path) {

@@ -33,11 +33,16 @@ import Testing
     return dir.appendingPathComponent("machsh")
   }
 
-  static func run(_ script: String) throws -> String {
+  static func run(_ script: String) throws -> String { try run(arguments: [script]) }
+
+  static func run(arguments: [String], environment: [String: String]? = nil) throws -> String {
     let process = Process()
     process.executableURL = machsh
     process.currentDirectoryURL = root
-    process.arguments = [script]
+    process.arguments = arguments
+    if let environment {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardInput = FileHandle.nullDevice
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
@@ -64,5 +69,25 @@ import Testing
     }
     let expected = try String(contentsOf: expectedURL, encoding: .utf8)
     #expect(actual == expected, "\(path)")
+  }
+
+  /// The command line (language.md §7, §8): a bad option stops machsh with status 2, like any
+  /// error; `--color always` colours trace lines even in a pipe, `never` and the default
+  /// (not a terminal here) do not, and `set color` switches it within a script.
+  @Test func commandLineColourAndUsageErrors() throws {
+    let bad = try Self.run(arguments: ["--color", "sometimes", "-c", "x = 1"])
+    #expect(bad.hasPrefix("--- stderr\nError: --color is auto, always or never\n"))
+    #expect(bad.hasSuffix("--- exit 2\n"))
+    #expect(try Self.run(arguments: ["--no-such-option"]).hasSuffix("--- exit 2\n"))
+
+    let script = "spawn a\nlet p = allocate a\ntrace a\nsend (insert a make_send p) id 9\ntrace show last 1"
+    let plain = "6 a.1 -> 2 9 ()\n--- stderr\n--- exit 0\n"
+    let esc = "\u{1B}["
+    #expect(try Self.run(arguments: ["-c", script]) == plain)
+    #expect(try Self.run(arguments: ["--color", "never", "-c", script]) == plain)
+    #expect(try Self.run(arguments: ["--color", "always", "-c", script])
+      == "6 \(esc)36ma.1\(esc)0m \(esc)33m->\(esc)0m 2 9 ()\n--- stderr\n--- exit 0\n")
+    #expect(try Self.run(arguments: ["--color", "always", "-c", "set color off\n" + script]) == plain)
+    #expect(try Self.run(arguments: ["-c", "set color on\n" + script], environment: ["NO_COLOR": "1"]).contains(esc))
   }
 }

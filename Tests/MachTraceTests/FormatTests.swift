@@ -31,6 +31,30 @@ import Testing
     ])
   }
 
+  /// Colour (issue 5): names cyan, `->` yellow and `<-` magenta, codes green on success and
+  /// red on error; the text between the escapes is the plain line's.
+  @Test func rpctraceColours() {
+    let (records, names) = Self.scenario()
+    let on = TraceColors(enabled: true)
+    let esc = "\u{1B}["
+    #expect(TraceFormat.rpctrace.render(records[1], names: names, colors: on)
+      == "2 \(esc)36mclient.1\(esc)0m \(esc)35m<-\(esc)0m 2 mach_port_allocate-reply (3) = \(esc)32mKERN_SUCCESS\(esc)0m (reply to 1)")
+    #expect(TraceFormat.rpctrace.render(records[3], names: names, colors: on)
+      == "4 \(esc)36mclient.1\(esc)0m \(esc)33m->\(esc)0m 99 501 () = \(esc)31mMACH_SEND_INVALID_DEST\(esc)0m")
+    for r in records {
+      #expect(TraceFormat.rpctrace.render(r, names: names, colors: .none) == TraceFormat.rpctrace.render(r, names: names))
+      #expect(!TraceFormat.json.render(r, names: names, colors: on).contains(esc))
+    }
+  }
+
+  /// Colour only on a terminal, and never when NO_COLOR is set to a non-empty value.
+  @Test(arguments: [
+    (true, nil, true), (true, "", true), (true, "1", false), (false, nil, false), (false, "", false),
+  ] as [(Bool, String?, Bool)])
+  func colourSuitsTerminalsWithoutNoColor(isTerminal: Bool, noColor: String?, expected: Bool) {
+    #expect(TraceColors.suits(isTerminal: isTerminal, noColor: noColor) == expected)
+  }
+
   @Test func verboseText() {
     let (records, names) = Self.scenario()
     #expect(TraceFormat.verbose.render(records[1], names: names) == """
