@@ -4,15 +4,20 @@
 import Foundation
 import MachModel
 
-/// Times `body` over `repetitions` runs of `iterations` and returns the median ns per iteration.
-func medianNanoseconds(repetitions: Int = 5, iterations: Int, _ body: (Int) -> Void) -> Double {
+/// Times `body` over `repetitions` runs of `iterations` and returns the median ns per iteration:
+/// wall time, or with `cpu` this thread's CPU time (steady on a loaded machine).
+func medianNanoseconds(repetitions: Int = 5, iterations: Int, cpu: Bool = false, _ body: (Int) -> Void) -> Double {
   var samples: [Double] = []
-  let clock = ContinuousClock()
+  func now() -> Double {
+    var t = timespec()
+    clock_gettime(cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) * 1e9 + Double(t.tv_nsec)
+  }
   body(iterations / 10)  // warm-up
   for _ in 0..<repetitions {
-    let elapsed = clock.measure { body(iterations) }
-    let ns = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
-    samples.append(ns / Double(iterations))
+    let start = now()
+    body(iterations)
+    samples.append((now() - start) / Double(iterations))
   }
   samples.sort()
   return samples[samples.count / 2]
@@ -20,7 +25,7 @@ func medianNanoseconds(repetitions: Int = 5, iterations: Int, _ body: (Int) -> V
 
 /// ipc_roundtrip_ns: one send plus one receive of a message with 64 bytes of inline data
 /// between two tasks through one port, with the model's full semantics.
-func ipcRoundTrip() -> Double {
+func ipcRoundTrip(cpu: Bool) -> Double {
   var k = Kernel()
   let client = k.createTask(name: "client")
   let server = k.createTask(name: "server")
@@ -34,7 +39,7 @@ func ipcRoundTrip() -> Double {
   let sendCall = MachMsgCall.send(m.finish())
   let receiveCall = MachMsgCall.receive(port, size: 1024)
   var failures = 0
-  let ns = medianNanoseconds(iterations: 1_000_000) { n in
+  let ns = medianNanoseconds(iterations: 1_000_000, cpu: cpu) { n in
     for _ in 0..<n {
       failures += Int(k.machMsg(ct, sendCall) != 0 ? 1 : 0)
       failures += Int(k.machMsg(st, receiveCall) != 0 ? 1 : 0)
@@ -162,7 +167,8 @@ func kernelRPCPair() -> Double {
 }
 
 let figures: [(name: String, unit: String, measure: () -> Double)] = [
-  ("ipc_roundtrip_ns", "ns", ipcRoundTrip),
+  ("ipc_roundtrip_ns", "ns", { ipcRoundTrip(cpu: false) }),
+  ("ipc_roundtrip_cpu_ns", "ns", { ipcRoundTrip(cpu: true) }),
   ("kernel_rpc_ns", "ns", kernelRPCPair),
 ]
 
@@ -180,7 +186,8 @@ if wanted.isEmpty || wanted.contains("trace_overhead_ratio") || wanted.contains(
 
 /// Whole-process figures of the shell: `script_roundtrip_ns` (a script doing 100,000 send +
 /// receive round trips in a repeat loop, per round trip) and `startup_ms` (`machsh -c 'spawn
-/// a'`), medians of 5 runs of the release binary beside this one.
+/// a'`), medians of 5 runs of the release binary beside this one, each in wall and CPU time;
+/// `script_to_ipc_ratio` is the issue's goal (at most 20), CPU against CPU.
 func shellFigures(_ wanted: Set<String>) {
   let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
   let machsh = dir.appendingPathComponent("machsh")
@@ -188,9 +195,18 @@ func shellFigures(_ wanted: Set<String>) {
     FileHandle.standardError.write(Data("machsh-bench: build machsh first (release) for the shell figures\n".utf8))
     return
   }
-  func time(_ args: [String]) -> Double {
+  /// Median whole-process wall time and CPU time (user + system, from the children's rusage),
+  /// in ns. The CPU figure is the one to trust on a loaded machine.
+  func measure(_ args: [String]) -> (wall: Double, cpu: Double) {
     var samples: [Double] = []
+    var cpu: [Double] = []
+    func childrenCPU() -> Double {
+      var u = rusage()
+      getrusage(RUSAGE_CHILDREN.rawValue, &u)
+      return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e9 + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e3
+    }
     for _ in 0..<5 {
+      let cpuBefore = childrenCPU()
       let p = Process()
       p.executableURL = machsh
       p.arguments = args
@@ -201,8 +217,9 @@ func shellFigures(_ wanted: Set<String>) {
       let d = ContinuousClock.now - start
       precondition(p.terminationStatus == 0, "machsh \(args) failed")
       samples.append(Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9)
+      cpu.append(childrenCPU() - cpuBefore)
     }
-    return samples.sorted()[2]
+    return (samples.sorted()[2], cpu.sorted()[2])
   }
   if wanted.isEmpty || wanted.contains("script_roundtrip_ns") {
     let script = """
@@ -216,11 +233,16 @@ func shellFigures(_ wanted: Set<String>) {
       }
       expect p.queued == 0
       """
-    let total = time(["-c", script])
-    print("script_roundtrip_ns \(String(format: "%.1f", total / 100_000)) ns")
+    let total = measure(["-c", script])
+    print("script_roundtrip_ns \(String(format: "%.1f", total.wall / 100_000)) ns")
+    print("script_roundtrip_cpu_ns \(String(format: "%.1f", total.cpu / 100_000)) ns")
+    // The issue's goal (at most 20) compares CPU with CPU, so that load does not skew it.
+    print("script_to_ipc_ratio \(String(format: "%.1f", total.cpu / 100_000 / ipcRoundTrip(cpu: true))) x")
   }
   if wanted.isEmpty || wanted.contains("startup_ms") {
-    print("startup_ms \(String(format: "%.1f", time(["-c", "spawn a"]) / 1e6)) ms")
+    let startup = measure(["-c", "spawn a"])
+    print("startup_ms \(String(format: "%.1f", startup.wall / 1e6)) ms")
+    print("startup_cpu_ms \(String(format: "%.1f", startup.cpu / 1e6)) ms")
   }
 }
 

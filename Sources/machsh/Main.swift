@@ -1,13 +1,13 @@
 import ArgumentParser
-import Foundation
+import Glibc
 import LineEditor
 import MachScript
 import MachTrace
 
 /// Standard output and standard error, unbuffered enough for interleaving to read right.
 final class StandardOutput: ScriptOutput {
-  func write(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
-  func writeError(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+  func write(_ text: String) { SystemIO.write(text, to: 1) }
+  func writeError(_ text: String) { SystemIO.write(text, to: 2) }
 }
 
 @main
@@ -30,8 +30,8 @@ struct Machsh: ParsableCommand {
       try command.run()
     } catch {
       if exitCode(for: error) == .validationFailure {
-        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-        Foundation.exit(2)
+        SystemIO.write(fullMessage(for: error) + "\n", to: 2)
+        Glibc.exit(2)
       }
       exit(withError: error)
     }
@@ -61,14 +61,14 @@ struct Machsh: ParsableCommand {
   func run() throws {
     let output = StandardOutput()
     let session = Session(output: output)
-    session.readFile = { try? String(contentsOfFile: $0, encoding: .utf8) }
+    session.readFile = { SystemIO.readFile($0) }
     guard let chosen = TraceFormat(rawValue: format) else {
       throw ValidationError("--format is rpctrace, verbose or json")
     }
     session.format = chosen
     switch color {
     case "auto":
-      let noColor = ProcessInfo.processInfo.environment["NO_COLOR"]
+      let noColor = SystemIO.environment("NO_COLOR")
       session.colors.enabled = TraceColors.suits(isTerminal: isatty(1) != 0, noColor: noColor)
     case "always": session.colors.enabled = true
     case "never": session.colors.enabled = false
@@ -103,7 +103,7 @@ struct Machsh: ParsableCommand {
     } else if isatty(0) != 0 {
       outcome = Prompt(session: session).run()
     } else {
-      let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+      let text = SystemIO.readAll(0)
       outcome = session.run(source: text, file: "<stdin>")
     }
     for line in session.pendingLines { output.writeError("pending at exit: \(line)\n") }
@@ -140,7 +140,7 @@ struct Prompt {
   func run() -> RunOutcome {
     session.isInteractive = true
     let terminal = isatty(0) != 0 && isatty(1) != 0
-    let home = ProcessInfo.processInfo.environment["HOME"]
+    let home = SystemIO.environment("HOME")
     let editor = terminal ? LineEditor(program: "machsh", historyPath: home.map { $0 + "/.machsh_history" }) : nil
     editor?.complete = { [session] line, word in session.completions(line: line, word: word) }
     var pending = ""
@@ -151,7 +151,7 @@ struct Prompt {
         editor.prompt = prompt
         input = editor.read()
       } else {
-        FileHandle.standardOutput.write(Data(prompt.utf8))
+        SystemIO.write(prompt, to: 1)
         input = readLine().map { .line($0) } ?? .end
       }
       switch input {

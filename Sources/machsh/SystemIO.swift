@@ -1,0 +1,53 @@
+import Glibc
+
+/// The few operating-system calls machsh needs, on Glibc directly: importing Foundation would
+/// load its ICU data at every start (about 15 ms here), for nothing machsh uses.
+enum SystemIO {
+  /// Writes all of `text` to `fd`, retrying short writes and EINTR; gives up silently on other
+  /// errors (a closed pipe must not stop the session).
+  static func write(_ text: String, to fd: Int32) {
+    var text = text
+    text.withUTF8 { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+        if n > 0 {
+          offset += n
+        } else if n < 0 && errno == EINTR {
+          continue
+        } else {
+          return
+        }
+      }
+    }
+  }
+
+  /// The bytes readable from `fd` until end of file, as UTF-8 text (invalid bytes replaced).
+  static func readAll(_ fd: Int32) -> String {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+      if n > 0 {
+        bytes.append(contentsOf: chunk[0..<n])
+      } else if n < 0 && errno == EINTR {
+        continue
+      } else {
+        break
+      }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// The text of the file at `path`, or nil when it cannot be opened or is a directory.
+  static func readFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else { return nil }
+    return readAll(fd)
+  }
+
+  static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+}
