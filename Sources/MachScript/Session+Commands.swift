@@ -69,19 +69,8 @@ extension Session {
 
   /// An RPC from the shell's thread, which always completes: kernel ports answer at once.
   func shellRPC(_ name: String, _ target: PortName, _ args: [MigValue], at: SourceLocation) throws -> MigReply? {
-    let routine = RoutineTable.routine(named: name)!
-    switch kernel.rpc(shellThread, routine, target: target, arguments: args) {
-    case .completed(let reply):
-      setRC(reply.retCode, machMsg: false)
-      pump()
-      return reply
-    case .failed(let code):
-      setRC(code, machMsg: true)
-      pump()
-      return nil
-    case .inProgress:
-      throw ScriptError("the shell's \(name) did not complete", at: at)
-    }
+    let outcome = kernel.rpc(shellThread, RoutineTable.routine(named: name)!, target: target, arguments: args)
+    return try settle(outcome, blocked: ScriptError("the shell's \(name) did not complete", at: at))
   }
 
   func taskPort(_ t: TaskIndex) -> PortName { taskPorts[t] ?? MachPort.null }
@@ -220,18 +209,25 @@ extension Session {
   private func taskCall(_ task: TaskIndex, _ routine: String, _ args: [MigValue], at: SourceLocation) throws -> MigReply? {
     let t = try actingThread(task, at: at)
     let me = kernel.tasks[Int(task)].space.name(of: kernel.tasks[Int(task)].kernelPort) ?? MachPort.null
-    switch kernel.call(t, RoutineTable.routine(named: routine)!, target: me, arguments: args) {
+    let outcome = kernel.call(t, RoutineTable.routine(named: routine)!, target: me, arguments: args)
+    let name = kernel.tasks[Int(task)].name
+    return try settle(outcome, blocked: ScriptError(
+      "\(name)'s \(routine) is blocked (the task is suspended, or waits for room on its trace port)", at: at))
+  }
+
+  /// Sets `rc` from a call's outcome and runs the model on: the reply, nil when mach_msg
+  /// failed, or `blocked` thrown when the call could not complete.
+  private func settle(_ outcome: RPCOutcome, blocked: ScriptError) throws -> MigReply? {
+    defer { pump() }
+    switch outcome {
     case .completed(let reply):
       setRC(reply.retCode, machMsg: false)
-      pump()
       return reply
     case .failed(let code):
       setRC(code, machMsg: true)
-      pump()
       return nil
     case .inProgress:
-      pump()
-      throw ScriptError("\(kernel.tasks[Int(task)].name)'s \(routine) is blocked (the task is suspended, or waits for room on its trace port)", at: at)
+      throw blocked
     }
   }
 
