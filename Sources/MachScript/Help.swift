@@ -55,6 +55,9 @@ enum Help {
       """,
   ]
 
+  /// Other words users try for a topic.
+  static let aliases = ["tracing": "trace", "right": "rights", "message": "messages", "filter": "filters"]
+
   static func text(_ topic: [String]) -> String {
     if topic.isEmpty {
       let width = 48
@@ -64,7 +67,7 @@ enum Help {
         }.joined(separator: "\n")
     }
     let word = topic.joined(separator: " ")
-    if let text = topics[word] { return text }
+    if let text = topics[aliases[word] ?? word] { return text }
     let matching = commands.filter { $0.0.hasPrefix(word + " ") || $0.0 == word || $0.0.contains("| " + word + " ") }
     if !matching.isEmpty { return matching.map { "\($0.0)\n  \($0.1)" }.joined(separator: "\n") }
     return "no help for '\(word)'; try 'help'"

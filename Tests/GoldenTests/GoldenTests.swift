@@ -35,7 +35,7 @@ import Testing
 
   static func run(_ script: String) throws -> String { try run(arguments: [script]) }
 
-  static func run(arguments: [String], environment: [String: String]? = nil) throws -> String {
+  static func run(arguments: [String], environment: [String: String]? = nil, input: String? = nil) throws -> String {
     let process = Process()
     process.executableURL = machsh
     process.currentDirectoryURL = root
@@ -43,11 +43,16 @@ import Testing
     if let environment {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }
-    process.standardInput = FileHandle.nullDevice
+    let stdin = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    if let input {
+      stdin.fileHandleForWriting.write(Data(input.utf8))
+      try stdin.fileHandleForWriting.close()
+    }
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
@@ -89,5 +94,26 @@ import Testing
       == "6 \(esc)36ma.1\(esc)0m \(esc)33m->\(esc)0m 2 9 ()\n--- stderr\n--- exit 0\n")
     #expect(try Self.run(arguments: ["--color", "always", "-c", "set color off\n" + script]) == plain)
     #expect(try Self.run(arguments: ["-c", "set color on\n" + script], environment: ["NO_COLOR": "1"]).contains(esc))
+  }
+
+  /// The README's tour is a real session: its `machsh>` lines, typed at the prompt (plain,
+  /// since standard input is a pipe), give back exactly the output shown after each.
+  @Test func readmeTourIsCurrent() throws {
+    let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+    let block = readme.components(separatedBy: "\n").drop { !$0.hasPrefix("    machsh> ") }
+      .prefix { $0.hasPrefix("    ") }.map { String($0.dropFirst(4)) }
+    #expect(block.count > 10)
+    let commands = block.filter { $0.hasPrefix("machsh> ") }.map { String($0.dropFirst(8)) }
+    let actual = try Self.run(arguments: ["-i", "/dev/null"], input: commands.joined(separator: "\n") + "\n")
+    // The prompt is written before each line is read; put each typed line back after it.
+    var chunks = actual.components(separatedBy: "machsh> ")
+    let tail = chunks.removeLast()
+    var transcript: [String] = []
+    for (i, chunk) in chunks.dropFirst().enumerated() {
+      transcript.append("machsh> " + commands[i])
+      if !chunk.isEmpty { transcript.append(String(chunk.dropLast())) }
+    }
+    #expect(tail == "--- stderr\n--- exit 0\n")
+    #expect(transcript.joined(separator: "\n") == block.joined(separator: "\n"))
   }
 }
