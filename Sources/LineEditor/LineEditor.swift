@@ -21,7 +21,7 @@ public final class LineEditor {
     case line(String)
     /// Ctrl-C: the line was abandoned.
     case interrupted
-    /// Ctrl-D on an empty line.
+    /// Ctrl-D on an empty line, or a read error (the terminal is gone).
     case end
   }
 
@@ -69,7 +69,11 @@ public final class LineEditor {
       print("")
       return .interrupted
     }
-    guard let raw, count > 0 else { return count == 0 ? .end : .interrupted }
+    guard let raw, count > 0 else {
+      // A signal other than SIGINT retries the read; a read error (the terminal is gone) ends
+      // the session, as end of input does, instead of failing again at once forever.
+      return count < 0 && errno == EINTR ? .interrupted : .end
+    }
     var line = String(cString: raw)
     if line.hasSuffix("\n") { line.removeLast() }
     return .line(line)
