@@ -22,8 +22,11 @@ import Testing
       try? FileManager.default.removeItem(atPath: home)
     }
 
-    /// Runs tmux. Only `capture-pane` output is read: the server that `new-session` forks would
-    /// hold a captured pipe open forever.
+    struct TmuxTimedOut: Error { let args: [String] }
+
+    /// Runs tmux, giving up after 30 s (a wedged tmux server must fail the test, not hang it).
+    /// Only `capture-pane` output is read, once tmux has exited: the server that `new-session`
+    /// forks would hold a captured pipe open forever, and a screen fits in the pipe's buffer.
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
       let p = Process()
@@ -31,18 +34,20 @@ import Testing
       p.arguments = args
       p.standardInput = FileHandle.nullDevice
       p.standardError = FileHandle.nullDevice
-      guard args.first == "capture-pane" else {
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return ""
-      }
       let out = Pipe()
-      p.standardOutput = out
+      p.standardOutput = args.first == "capture-pane" ? out : FileHandle.nullDevice
       try p.run()
-      let data = out.fileHandleForReading.readDataToEndOfFile()
-      p.waitUntilExit()
-      return String(decoding: data, as: UTF8.self)
+      var waited = 0
+      while p.isRunning && waited < 1500 {
+        usleep(20_000)
+        waited += 1
+      }
+      if p.isRunning {
+        p.terminate()
+        throw TmuxTimedOut(args: args)
+      }
+      guard args.first == "capture-pane" else { return "" }
+      return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 
     func keys(_ keys: String...) throws {
