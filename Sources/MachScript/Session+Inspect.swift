@@ -40,7 +40,7 @@ extension Session {
     case "info threads":
       let t = try task(c.arguments[0])
       for th in kernel.tasks[Int(t)].threads {
-        output.write("\(label(th)) \(threadState(th)) exception \(address(kernel.threads[Int(th)].specialPorts[3]))\n")
+        output.write("\(label(th)) \(threadStateDetail(th)) exception \(address(kernel.threads[Int(th)].specialPorts[3]))\n")
       }
     case "info ports":
       let t = try task(c.arguments[0])

@@ -240,13 +240,21 @@ public final class Session: ScriptHost {
     let th = kernel.threads[Int(t)]
     if th.state == .terminated { return "terminated" }
     if th.suspendCount > 0 || kernel.tasks[Int(th.task)].suspendCount > 0 { return "suspended" }
-    switch th.state {
-    case .idle: return servers[t] == nil ? "idle" : "serving"
-    case .blockedInSend: return "blocked in send"
-    case .blockedInReceive: return servers[t] == nil ? "blocked in receive" : "serving"
-    case .blockedInException: return "blocked in exception"
-    case .blockedInTrace: return "blocked on trace port"
-    default: return "blocked"
+    return th.state == .idle && servers[t] == nil ? "idle" : "blocked"
+  }
+
+  /// `threadState` (the `state` field's contract, language.md §2) with, for `info threads`,
+  /// what a blocked thread waits in.
+  func threadStateDetail(_ t: ThreadIndex) -> String {
+    let state = threadState(t)
+    guard state == "blocked" else { return state }
+    if servers[t] != nil { return "blocked (serving)" }
+    switch kernel.threads[Int(t)].state {
+    case .blockedInSend: return "blocked (in send)"
+    case .blockedInReceive: return "blocked (in receive)"
+    case .blockedInException: return "blocked (in exception)"
+    case .blockedInTrace: return "blocked (on its trace port)"
+    default: return state
     }
   }
 
