@@ -34,29 +34,47 @@ import Testing
     struct TmuxTimedOut: Error { let args: [String] }
 
     /// Runs tmux, giving up after 30 s (a wedged tmux server must fail the test, not hang it).
-    /// Only `capture-pane` output is read, once tmux has exited: the server that `new-session`
-    /// forks would hold a captured pipe open forever, and a screen fits in the pipe's buffer.
+    /// tmux is started with posix_spawn, an empty signal mask and default signal actions:
+    /// Foundation's `Process` leaves the child a mask under which the tmux server that
+    /// `new-session` starts never answers its client. Only `capture-pane` output is read,
+    /// from a file, once tmux has exited.
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-      p.arguments = ["-S", socket] + args
-      p.standardInput = FileHandle.nullDevice
-      p.standardError = FileHandle.nullDevice
-      let out = Pipe()
-      p.standardOutput = args.first == "capture-pane" ? out : FileHandle.nullDevice
-      try p.run()
+      let outPath = home + "/tmux.out"
+      var actions = posix_spawn_file_actions_t()
+      posix_spawn_file_actions_init(&actions)
+      defer { posix_spawn_file_actions_destroy(&actions) }
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      posix_spawn_file_actions_addopen(&actions, 1, args.first == "capture-pane" ? outPath : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+      posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+      var attributes = posix_spawnattr_t()
+      posix_spawnattr_init(&attributes)
+      defer { posix_spawnattr_destroy(&attributes) }
+      var none = sigset_t(), all = sigset_t()
+      sigemptyset(&none)
+      sigfillset(&all)
+      posix_spawnattr_setsigmask(&attributes, &none)
+      posix_spawnattr_setsigdefault(&attributes, &all)
+      posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+      let argv = (["/usr/bin/tmux", "-S", socket] + args).map { strdup($0) } + [nil]
+      defer { argv.forEach { free($0) } }
+      var pid: pid_t = 0
+      guard posix_spawn(&pid, "/usr/bin/tmux", &actions, &attributes, argv, environ) == 0 else {
+        throw TmuxTimedOut(args: args)
+      }
+      var status: Int32 = 0
       var waited = 0
-      while p.isRunning && waited < 1500 {
+      while waitpid(pid, &status, WNOHANG) == 0 {
+        if waited == 1500 {
+          kill(pid, SIGKILL)
+          waitpid(pid, &status, 0)
+          throw TmuxTimedOut(args: args)
+        }
         usleep(20_000)
         waited += 1
       }
-      if p.isRunning {
-        p.terminate()
-        throw TmuxTimedOut(args: args)
-      }
       guard args.first == "capture-pane" else { return "" }
-      return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      return (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
     }
 
     func keys(_ keys: String...) throws {
