@@ -147,6 +147,12 @@ extension Kernel {
   }
 
   /// Takes the completions recorded so far.
+  /// Forgets the completions of thread `t` not yet taken: its caller learnt the result by
+  /// other means (it looked at the thread once the call ended).
+  public mutating func discardCompletions(of t: ThreadIndex) {
+    completions.removeAll { $0.thread == t }
+  }
+
   public mutating func takeCompletions() -> [Completion] {
     let c = completions
     completions.removeAll()

@@ -60,6 +60,19 @@ extension Kernel {
 
   // MARK: - Taking and emitting copies
 
+  /// Who holds the receive right of the destination `message` names in `task`'s space, for a
+  /// host-drained send copy (`TraceEntry.peer`).
+  func peer(of task: TaskIndex, _ message: [UInt8]) -> TaskIndex {
+    guard message.count >= MsgHeader.size, let e = entry(task, message.word(at: MsgHeader.remoteOffset)), e.object >= 0 else {
+      return TraceEntry.noPeer
+    }
+    switch objects[Int(e.object)].receiver {
+    case .task(let t, _): return t
+    case .kernel: return TraceEntry.kernelPeer
+    case .inTransit: return TraceEntry.noPeer
+    }
+  }
+
   /// The send hook (right after `ipc_kmsg_get`): when the sender is traced, keeps the message
   /// as the task sent it, before copy-in, with a buffer reserved for the copy.
   ///
@@ -75,7 +88,7 @@ extension Kernel {
     if objects[Int(port)].isActive && objects[Int(port)].isHostDrained {
       traceLog.append(
         TraceEntry(seq: 0, time: 0, task: task, thread: t, direction: .send, kind: .normal, retval: 0,
-                   port: port, offset: 0, length: 0),
+                   port: port, peer: peer(of: task, message), offset: 0, length: 0),
         bytes: message, length: length)
       threads[Int(t)].sendCopyInLog = true
     } else {
@@ -119,7 +132,8 @@ extension Kernel {
       budgetedMessages -= 1
       traceLog.append(
         TraceEntry(seq: traceSeq, time: now, task: task, thread: thread, direction: direction, kind: kind,
-                   retval: retval, port: port, offset: 0, length: 0),
+                   retval: retval, port: port, peer: direction == .send && kind == .normal ? peer(of: task, bytes) : TraceEntry.noPeer,
+                   offset: 0, length: 0),
         bytes: bytes, length: length)
       return false
     }

@@ -45,6 +45,13 @@ public struct TraceEntry: Equatable, Sendable {
   public var retval: ReturnCode
   /// The trace port the copy went to.
   public var port: ObjectIndex
+  /// For a `send` copy of a `normal` message: the task holding the receive right of its
+  /// destination when the copy was taken (`kernelPeer` for a kernel object, `noPeer` when
+  /// unknown). Not part of the trace message (D2): a note for the host, which reads the log
+  /// after the sender's name for the port may be gone.
+  public var peer: TaskIndex
+  public static let noPeer: TaskIndex = -1
+  public static let kernelPeer: TaskIndex = -2
   var offset: Int
   public var length: Int
 }

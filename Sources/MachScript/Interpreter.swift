@@ -67,6 +67,14 @@ public final class Interpreter {
   /// Called with the value and source text of each top-level expression or command statement
   /// (the prompt prints values; `set echo on` prints `> SOURCE` and the value).
   public var showValue: ((Value, String) -> Void)? = nil
+  /// Set inside a watch's do block: `stop` is allowed there, and sets `stopRequested`.
+  public var stopAllowed = false
+  public var stopRequested = false
+  /// Set by the host when a watch stops the model at the prompt: the rest of the input line
+  /// is abandoned (details.md §7). Cleared when the next line starts.
+  public var abandonLine = false
+  private var runDepth = 0
+  private struct Abandon: Error {}
   /// Polled at loop iterations and calls: true stops the run with "interrupted" (Ctrl-C).
   public var interruptRequested: () -> Bool = { false }
   /// The message ids the shell knows (built in, plus loaded files).
@@ -90,6 +98,9 @@ public final class Interpreter {
   /// Parses all of `source` first; with syntax errors, reports every one and runs nothing.
   public func run(source: String, file: String) -> RunOutcome {
     sources[file] = source
+    if runDepth == 0 { abandonLine = false }
+    runDepth += 1
+    defer { runDepth -= 1 }
     let (statements, diagnostics) = Parser.parse(source, file: file)
     if let first = diagnostics.first {
       for d in diagnostics { output.writeError(d.rendered(source: source) + "\n") }
@@ -107,6 +118,7 @@ public final class Interpreter {
         default:
           if case .breakLoop(let at) = try execute(s) { throw ScriptError("'break' outside a loop", at: at) }
         }
+        if abandonLine { throw Abandon() }
       }
       return .completed
     } catch let e as ScriptError {
@@ -114,6 +126,8 @@ public final class Interpreter {
       return .error(e.diagnostic)
     } catch let q as Quit {
       return .quit(q.code)
+    } catch is Abandon {
+      return .completed
     } catch {
       return .completed
     }
@@ -127,10 +141,15 @@ public final class Interpreter {
     return try evaluate(e)
   }
 
-  /// Runs `block` in a new scope with `names` bound (a serve block's `msg` and `rc`).
+  /// Runs a serve or do block in a new scope with `names` bound (`msg`). The block has its
+  /// own `rc`: the global one is as it was once the block returns (details.md §5).
   public func runBlock(_ block: [Stmt], with names: [String: Value]) throws {
     scopes.append(names)
-    defer { scopes.removeLast() }
+    let savedRC = rc
+    defer {
+      scopes.removeLast()
+      rc = savedRC
+    }
     _ = try execute(block)
   }
 
@@ -146,6 +165,7 @@ public final class Interpreter {
   private func execute(_ statements: [Stmt]) throws -> Flow {
     for s in statements {
       let flow = try execute(s)
+      if abandonLine { throw Abandon() }
       if case .normal = flow { continue }
       return flow
     }
@@ -225,7 +245,9 @@ public final class Interpreter {
       guard loopDepth > 0 else { throw ScriptError("'break' outside a loop", at: at) }
       return .breakLoop(at)
     case .stop(let at):
-      throw ScriptError("'stop' belongs in a watch's do block", at: at)
+      guard stopAllowed else { throw ScriptError("'stop' belongs in a watch's do block", at: at) }
+      stopRequested = true
+      return .returned(.nil)
     case .print(let values, _):
       output.write(try values.map { try evaluate($0).printed }.joined(separator: " ") + "\n")
     case .expect(let e, let message, let text, let at):
@@ -423,7 +445,7 @@ public final class Interpreter {
     return .int(result.0)
   }
 
-  private func compare(_ op: String, _ a: Value, _ b: Value, at: SourceLocation) throws -> Bool {
+  func compare(_ op: String, _ a: Value, _ b: Value, at: SourceLocation) throws -> Bool {
     switch op {
     case "==": return Value.equal(a, b)
     case "!=": return !Value.equal(a, b)
@@ -457,7 +479,7 @@ public final class Interpreter {
     }
   }
 
-  private func regex(_ pattern: String, at: SourceLocation) throws -> Regex<AnyRegexOutput> {
+  func regex(_ pattern: String, at: SourceLocation) throws -> Regex<AnyRegexOutput> {
     if let r = regexes[pattern] { return r }
     do {
       let r = try Regex(pattern)

@@ -32,12 +32,20 @@ extension Session {
     case "serve": return try serveCommand(c)
     case "reply": return try replyCommand(c)
     case "trace show": return try traceShow(c)
+    case "trace stats": return try traceStats(c)
+    case "trace export": return try traceExport(c)
     case "trace clear":
       records.removeAll()
       interpreter.last = .nil
       return .nil
     case "filter":
-      if case .name("off", _) = c.arguments[0] { liveFilter = nil } else { liveFilter = c.arguments[0] }
+      if case .name("off", _) = c.arguments[0] {
+        liveFilter = nil
+        liveOff = true
+      } else {
+        liveFilter = try compileFilter(c.arguments[0])
+        liveOff = false
+      }
       return .nil
     case "info tasks", "info task", "info threads", "info ports", "info port", "info queue": return try info(c)
     case "console":
@@ -47,18 +55,29 @@ extension Session {
     case "advance":
       let ms = try integer(c.arguments[0], "a number of milliseconds")
       guard ms >= 0 else { throw ScriptError("cannot go back in time", at: c.arguments[0].location) }
-      advance(by: UInt64(ms) * 1000)
+      try notInBlock(c)
+      advance(to: kernel.now &+ UInt64(ms) * 1000)
       return .nil
     case "wait":
+      try notInBlock(c)
       if let e = c.arguments.first, case .pending(let handle?) = try interpreter.evaluate(e) {
         waitUntilQuiet { handle.isDone }
-        return handle.value
+        return handle.isDone ? handle.value : .pending(handle)
       }
       waitUntilQuiet()
       return .nil
     case "run":
+      try notInBlock(c)
       pump()
       return .nil
+    case "watch": return try watch(c)
+    case "unwatch", "enable", "disable": return try unwatch(c)
+    case "watches":
+      listWatches()
+      return .nil
+    case "continue", "step":
+      try notInBlock(c)
+      return try resume(c)
     case "msgids load": return try loadMsgids(c)
     default:
       throw ScriptError("'\(c.name)' is not available in this version of machsh", at: c.location)

@@ -5,8 +5,8 @@ import MachTrace
 
 extension Session {
   func traceShow(_ c: Command) throws -> Value {
-    var shown = records
-    if let w = c.option("where") { shown = try shown.filter { try matches($0, w.values[0]) } }
+    let filter = try c.option("where").map { try compileFilter($0.values[0]) }
+    var shown = try filter.map { try records.filter($0.test) } ?? Array(records)
     if let l = c.option("last") {
       let n = try integer(l.values[0], "a count")
       shown = Array(shown.suffix(max(0, Int(n))))
@@ -19,6 +19,82 @@ extension Session {
     let names = TraceNames(kernel)
     for r in shown { output.write(f.render(r, names: names, colors: colors) + "\n") }
     return .nil
+  }
+
+  /// The records of the buffer that pass the command's `where` filter, in order.
+  func selectedRecords(_ c: Command) throws -> [TraceRecord] {
+    guard let w = c.option("where") else { return Array(records) }
+    let filter = try compileFilter(w.values[0])
+    return try records.filter(filter.test)
+  }
+
+  /// `trace stats [where F] [by FIELD]`: the table of `TraceStats`.
+  func traceStats(_ c: Command) throws -> Value {
+    var field = "routine"
+    if let by = c.option("by") {
+      guard case .name(let w, let at) = by.values[0], FilterCompiler.fields.contains(w), w != "body" else {
+        throw ScriptError("trace stats can group by a record field (routine, msgid, task, thread, dir, type, retval, code, …)", at: by.values[0].location)
+      }
+      _ = at
+      field = w
+    }
+    let selected = try selectedRecords(c)
+    guard !selected.isEmpty else {
+      output.write("no records\n")
+      return .nil
+    }
+    let stats = TraceStats(selected) { r in
+      if field == "routine" { return r.routine.isEmpty ? String(r.msgid) : r.routine }
+      return self.recordFields(r)[field]?.printed ?? "nil"
+    }
+    output.write(stats.table(by: field) + "\n")
+    return .nil
+  }
+
+  /// `trace export "FILE" [where F] [format jsonl|rpctrace|mermaid|chrome]`. Without
+  /// `format`, the file's extension chooses (.jsonl, .txt/.log, .mmd/.mermaid, .json), else
+  /// JSON Lines. A relative FILE is relative to the working directory, as in a shell.
+  func traceExport(_ c: Command) throws -> Value {
+    guard case .string(let path) = try interpreter.evaluate(c.arguments[0]), !path.isEmpty else {
+      throw ScriptError("trace export needs a file name string", at: c.arguments[0].location)
+    }
+    var format = TraceExport.jsonl
+    if let f = c.option("format") {
+      guard case .name(let w, _) = f.values[0], let chosen = TraceExport(rawValue: w) else {
+        throw ScriptError("format is jsonl, rpctrace, mermaid or chrome", at: f.values[0].location)
+      }
+      format = chosen
+    } else if let dot = path.lastIndex(of: ".") {
+      switch path[path.index(after: dot)...] {
+      case "txt", "log": format = .rpctrace
+      case "mmd", "mermaid": format = .mermaid
+      case "json": format = .chrome
+      default: format = .jsonl
+      }
+    }
+    let text = format.render(try selectedRecords(c), names: TraceNames(kernel), peer: peerName)
+    if let problem = writeFile(path, text) {
+      throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].location)
+    }
+    return .nil
+  }
+
+  /// Who held the receive right of a record's destination: a task's name, or "kernel" for a
+  /// kernel object. Taken when the copy was made for a `send` copy; otherwise looked up now
+  /// (nil when the port is gone).
+  func peerName(_ r: TraceRecord) -> String? {
+    if r.peer == TraceEntry.kernelPeer { return "kernel" }
+    if r.peer >= 0 { return kernel.tasks[Int(r.peer)].name }
+    let object: ObjectIndex?
+    if r.kind == .normal {
+      object = kernel.tasks[Int(r.task)].space.lookup(r.dest)?.object
+    } else {
+      object = kernel.objects.indices.first { Kernel.address(of: ObjectIndex($0)) == r.dest }.map { ObjectIndex($0) }
+    }
+    guard let o = object, o >= 0, Int(o) < kernel.objects.count, kernel.objects[Int(o)].isActive else { return nil }
+    let port = kernel.objects[Int(o)]
+    if port.kernelObject != .none { return "kernel" }
+    return port.receiverTask.map { kernel.tasks[Int($0)].name }
   }
 
   func info(_ c: Command) throws -> Value {
@@ -105,7 +181,7 @@ extension Session {
     case "trace_limit":
       let n = try integer(value, "a limit")
       guard n >= 1 else { throw ScriptError("trace_limit must be 1 or more", at: value.location) }
-      traceLimit = Int(n)
+      records.setLimit(Int(n))
     default:
       throw ScriptError("unknown setting '\(setting)' (output, color, kmsg_limit, echo, trace_limit)", at: at)
     }

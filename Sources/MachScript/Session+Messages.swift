@@ -220,22 +220,29 @@ extension Session {
       }
     }
     let t = try actingThread(target.task, number: c.option("thread")?.values[0], at: c.location)
-    let outcome = kernel.rpc(t, routine, target: target.name, arguments: values)
-    pump()
-    switch outcome {
-    case .completed(let reply):
-      setRC(reply.retCode, machMsg: false)
-      var m = messageValue(kernel.threads[Int(t)].message, in: target.task, retval: reply.retCode)
-      m.outputs = reply.outputs.map { out in
-        (out.name, migValue(out.value, in: target.task, type: routine.outputs.first { $0.name == out.name }?.type))
+    // The outcome when mach_msg ended at once; otherwise the reply is read when it completes.
+    var immediate: RPCOutcome? = nil
+    return perform(t, command: c.source, deadline: nil, background: c.background, start: { s in
+      let outcome = s.kernel.rpc(t, routine, target: target.name, arguments: values)
+      if case .inProgress = outcome { return MachMsgReturn.rcvInProgress }
+      immediate = outcome
+      return MachMsgReturn.success
+    }, finish: { s, code in
+      switch immediate ?? s.kernel.finishRPC(t, routine, code) {
+      case .completed(let reply):
+        s.setRC(reply.retCode, machMsg: false)
+        var m = s.messageValue(s.kernel.threads[Int(t)].message, in: target.task, retval: reply.retCode)
+        m.outputs = reply.outputs.map { out in
+          (out.name, s.migValue(out.value, in: target.task, type: routine.outputs.first { $0.name == out.name }?.type))
+        }
+        return .message(m)
+      case .failed(let code):
+        s.setRC(code, machMsg: code & 0x1000_0000 != 0 && code > 0)
+        return .nil
+      case .inProgress:
+        return .nil
       }
-      return .message(m)
-    case .failed(let code):
-      setRC(code, machMsg: code & 0x1000_0000 != 0 && code > 0)
-      return .nil
-    case .inProgress:
-      throw ScriptError("\(routine.name) did not complete", at: c.location)
-    }
+    })
   }
 
   /// `rpc 2999(t.self)`: a request with an id the kernel does not serve (MIG_BAD_ID).
@@ -245,18 +252,20 @@ extension Session {
     let reply = kernel.migReplyPort(t)
     expectedReplies.insert(ExpectedReply(task: target.task, port: reply, id: id &+ 100))
     let m = MessageBuilder(remote: target.name, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: id).finish()
-    let code = kernel.machMsg(t, MachMsgCall(options: [.send, .receive], message: m, receiveSize: 8192, receiveName: reply))
-    pump()
-    guard code == MachMsgReturn.success else {
-      setRC(code, machMsg: true)
-      return .nil
-    }
-    let value = messageValue(kernel.threads[Int(t)].message, in: target.task)
-    setRC(value.retval ?? MigReturn.replyMismatch, machMsg: false)
-    return .message(value)
+    return perform(t, command: c.source, deadline: nil, background: c.background, start: { s in
+      s.kernel.machMsg(t, MachMsgCall(options: [.send, .receive], message: m, receiveSize: 8192, receiveName: reply))
+    }, finish: { s, code in
+      guard code == MachMsgReturn.success else {
+        s.setRC(code, machMsg: true)
+        return .nil
+      }
+      let value = s.messageValue(s.kernel.threads[Int(t)].message, in: target.task)
+      s.setRC(value.retval ?? MigReturn.replyMismatch, machMsg: false)
+      return .message(value)
+    })
   }
 
-  private func migValue(_ v: MigValue, in task: TaskIndex, type: MigType?) -> Value {
+  func migValue(_ v: MigValue, in task: TaskIndex, type: MigType?) -> Value {
     switch v {
     case .int(let n): return .int(Int64(n))
     case .name(let n), .port(let n, _): return MachPort.isValid(n) ? portValue(task, n) : .nil

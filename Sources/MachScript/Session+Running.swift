@@ -21,14 +21,16 @@ extension Session {
       if !background { pump() }
       return value
     }
-    if !background {
+    if !background && blockDepth == 0 {
       pump()
-      while kernel.threads[Int(t)].state != .idle && kernel.threads[Int(t)].state != .terminated {
+      while !stopped && kernel.threads[Int(t)].state != .idle && kernel.threads[Int(t)].state != .terminated {
         guard let due = deadline, let next = kernel.nextDeadline(), next <= due else { break }
         kernel.fireNextTimer()
         pump()
       }
+      // A watch may stop the model after the operation completed: it returns its result.
       if kernel.threads[Int(t)].state == .idle {
+        kernel.discardCompletions(of: t)  // left there when a watch stopped the model
         setRC(kernel.threads[Int(t)].result, machMsg: true)
         return finish(self, kernel.threads[Int(t)].result)
       }
@@ -39,13 +41,20 @@ extension Session {
     return .pending(handle)
   }
 
-  /// Runs the model until no thread can run without time passing: completions of pending
-  /// operations print `[TASK.N] COMMAND -> VALUE`, servers handle what they received, and
-  /// trace copies enter the buffer.
+  /// Runs the model until no thread can run without time passing, or a watch stops it:
+  /// completions of pending operations print `[TASK.N] COMMAND -> VALUE`, servers handle what
+  /// they received, and trace copies enter the buffer, each matched against the watches. The
+  /// model runs one thread step at a time so that it stops after the step that made a
+  /// matching record (details.md §7). Inside a block it does nothing (details.md §6).
   func pump() {
-    while true {
-      kernel.run()
-      drainTrace()
+    guard blockDepth == 0 else { return }
+    stopped = false
+    drainTrace()
+    outer: while !stopped {
+      while kernel.step() {
+        drainTrace()
+        if stopped { break outer }
+      }
       let completions = kernel.takeCompletions()
       if completions.isEmpty { break }
       for c in completions {
@@ -55,8 +64,8 @@ extension Session {
           complete(handle, c.result)
         }
       }
+      drainTrace()
     }
-    drainTrace()
     interpreter.now = .int(Int64(kernel.now))
     // A pending operation whose thread died is done, with nil (details.md §5).
     for p in pendings where !p.isDone && kernel.threads[Int(p.thread)].state == .terminated {
@@ -75,46 +84,145 @@ extension Session {
     output.write("[\(colors.who(label(p.thread)))] \(p.command) -> \(result)\n")
   }
 
-  /// Lets `microseconds` pass, firing timers in order and running the model after each.
-  func advance(by microseconds: UInt64) {
-    let target = kernel.now &+ microseconds
+  /// Lets time pass up to `target`, firing timers in order and running the model after each.
+  /// A stop leaves the rest for `continue` (details.md §7).
+  func advance(to target: UInt64) {
     pump()
-    while let next = kernel.nextDeadline(), next <= target {
+    while !stopped, let next = kernel.nextDeadline(), next <= target {
       kernel.fireNextTimer()
       pump()
+    }
+    if stopped {
+      interrupted = .advance(to: target)
+      return
     }
     kernel.advance(by: target - kernel.now)
     pump()
+    if stopped { interrupted = .advance(to: target) }
   }
 
-  /// Runs and lets time pass until no timer is left, or `until` holds.
-  func waitUntilQuiet(until done: () -> Bool = { false }) {
+  /// Runs and lets time pass until no timer is left, or `until` holds. A stop leaves the rest
+  /// for `continue`.
+  func waitUntilQuiet(until done: @escaping () -> Bool = { false }) {
     pump()
-    while !done(), kernel.nextDeadline() != nil {
+    while !stopped, !done(), kernel.nextDeadline() != nil {
       kernel.fireNextTimer()
       pump()
     }
+    if stopped && !done() { interrupted = .wait(until: done) }
   }
 
   // MARK: - Trace
 
-  /// Takes the copies that reached the shell's trace ports into the buffer (bounded by
-  /// `traceLimit`, oldest dropped first) and shows them live when a filter asks for it.
+  /// Takes the copies that reached the shell's trace ports into the buffer, in `seq` order:
+  /// records held by an earlier stop first. Each record is shown live when a filter asks for
+  /// it, counted by `step`, and matched against the watches; after one that stops the model
+  /// the rest are held. Records a do block makes are matched after the block returns.
   func drainTrace() {
-    let log = kernel.takeTraceLog()
-    guard !log.isEmpty else { return }
-    let names = TraceNames(kernel)
-    for record in decoder.records(log) {
-      records.append(record)
-      if records.count > traceLimit {
-        records.removeFirst(records.count - traceLimit)
-        droppedRecords += 1
+    while !stopped {
+      let batch: [TraceRecord]
+      if !heldRecords.isEmpty {
+        batch = heldRecords
+        heldRecords = []
+      } else {
+        let log = kernel.takeTraceLog()
+        if log.isEmpty { return }
+        batch = decoder.records(log)
       }
-      interpreter.last = recordValue(record, names: names)
-      if let filter = liveFilter, (try? matches(record, filter)) == true {
-        output.write(format.render(record, names: names, colors: colors) + "\n")
+      let names = TraceNames(kernel)
+      for (i, record) in batch.enumerated() {
+        admit(record, names: names)
+        if stopped {
+          heldRecords = Array(batch[(i + 1)...])
+          return
+        }
       }
     }
+  }
+
+  private func admit(_ record: TraceRecord, names: TraceNames) {
+    records.append(record)
+    interpreter.last = recordValue(record, names: names)
+    var shown = false
+    let live = liveFilter.map { (try? $0.test(record)) == true } ?? (isInteractive && !liveOff)
+    if live {
+      output.write(format.render(record, names: names, colors: colors) + "\n")
+      shown = true
+    }
+    if let n = stepsLeft {
+      if !shown { output.write(format.render(record, names: names, colors: colors) + "\n") }
+      stepsLeft = n - 1
+      if n == 1 {
+        stepsLeft = nil
+        stopHere()
+      }
+    }
+    guard !watches.isEmpty else { return }
+    for w in watches where w.enabled && !w.removed {
+      check(w, record, names: names)
+    }
+    watches.removeAll { $0.removed }
+  }
+
+  /// Matches one record against one watch: counts the hit, skips it while `ignore` lasts,
+  /// then runs the do block or stops the model.
+  private func check(_ w: Watch, _ record: TraceRecord, names: TraceNames) {
+    let matched: Bool
+    do {
+      matched = try w.filter.test(record)
+    } catch let e as ScriptError {
+      remove(w)
+      if blockError == nil { blockError = e }
+      return
+    } catch {
+      return
+    }
+    guard matched else { return }
+    w.hits += 1
+    if w.ignoreLeft > 0 {
+      w.ignoreLeft -= 1
+      return
+    }
+    if w.once { remove(w) }
+    guard let block = w.block else {
+      announce(w, record, names: names)
+      return
+    }
+    blockDepth += 1
+    interpreter.stopAllowed = true
+    interpreter.stopRequested = false
+    defer {
+      blockDepth -= 1
+      interpreter.stopAllowed = false
+    }
+    do {
+      try interpreter.runBlock(block, with: ["msg": recordValue(record, names: names)])
+    } catch let e as ScriptError {
+      // A runtime error in a block is reported at its position; the watch is removed.
+      remove(w)
+      if blockError == nil { blockError = e }
+      return
+    } catch {
+      return
+    }
+    if interpreter.stopRequested { announce(w, record, names: names) }
+  }
+
+  private func announce(_ w: Watch, _ record: TraceRecord, names: TraceNames) {
+    output.write("watch \(w.id) hit: \(TraceFormat.rpctrace.render(record, names: names, colors: colors))\n")
+    stopHere()
+  }
+
+  /// Stops the model after the current record. At the prompt the rest of the line is
+  /// abandoned.
+  func stopHere() {
+    stopped = true
+    if isInteractive { interpreter.abandonLine = true }
+  }
+
+  func remove(_ w: Watch) {
+    w.removed = true
+    w.enabled = false
   }
 
   func recordValue(_ r: TraceRecord) -> Value { recordValue(r, names: TraceNames(kernel)) }
@@ -124,8 +232,8 @@ extension Session {
   }
 
   /// A record's fields as the language sees them (language.md §6, details.md §8).
-  func recordFields(_ r: TraceRecord) -> [String: Value] {
-    [
+  func recordFields(_ r: TraceRecord, withBody: Bool = false) -> [String: Value] {
+    var fields: [String: Value] = [
       "seq": r.seq.map { .int(Int64($0)) } ?? .nil,
       "time": .int(Int64(r.time)),
       "task": taskValue(r.task),
@@ -144,12 +252,10 @@ extension Session {
       "rights": .int(Int64(r.rights)),
       "answers": r.answers.map { .int(Int64($0)) } ?? .nil,
     ]
+    if withBody { fields["body"] = .list(r.body.map { itemValue($0, in: r.task) }) }
+    return fields
   }
 
-  /// Whether `record` passes `filter`, whose bare names are the record's fields.
-  func matches(_ record: TraceRecord, _ filter: Expr) throws -> Bool {
-    let v = try interpreter.evaluate(filter, with: recordFields(record))
-    guard let b = v.bool else { throw ScriptError("a filter must be a bool, not \(v.kindWithArticle)", at: filter.location) }
-    return b
-  }
+  /// Compiles a filter when its command runs (details.md §7, §9).
+  func compileFilter(_ e: Expr) throws -> Filter { try FilterCompiler(session: self).compile(e) }
 }

@@ -80,7 +80,11 @@ extension Session {
     default:
       let message = messageValue(bytes, in: task)
       currentServe = (t, view, false)
-      defer { currentServe = nil }
+      blockDepth += 1
+      defer {
+        currentServe = nil
+        blockDepth -= 1
+      }
       do {
         try interpreter.runBlock(server.block ?? [], with: ["msg": .message(message)])
       } catch let e as ScriptError {
@@ -89,7 +93,6 @@ extension Session {
         blockError = e
       } catch {}
     }
-    pump()
   }
 
   /// Answers `request` through its reply port: id + 100, MOVE_SEND_ONCE (MOVE_SEND when the

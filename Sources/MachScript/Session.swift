@@ -10,6 +10,8 @@ public final class Session: ScriptHost {
   public var output: ScriptOutput { interpreter.output }
   /// Reads a file for `source` and `msgids load` (the executable gives the real one).
   public var readFile: (String) -> String? = { _ in nil }
+  /// Writes a file for `trace export`: nil when written, else why not.
+  public var writeFile: (String, String) -> String? = { _, _ in "no file system" }
   /// Live records and completion lines also print at the prompt.
   public var isInteractive = false
 
@@ -21,11 +23,12 @@ public final class Session: ScriptHost {
   var shellTracePorts: [TaskIndex: PortName] = [:]
 
   // The trace buffer.
-  public internal(set) var records: [TraceRecord] = []
+  public internal(set) var records = TraceBuffer()
   var decoder = TraceDecoder()
-  public var traceLimit = 1_000_000
-  public internal(set) var droppedRecords = 0
-  var liveFilter: Expr? = nil
+  /// The live display filter (`filter F`); `filter off` sets `liveOff`. With neither, records
+  /// show live at the prompt only (details.md §1).
+  var liveFilter: Filter? = nil
+  var liveOff = false
   public var format: TraceFormat = .rpctrace
   public var echo = false
   /// Colour for trace lines and completions (`set color`, `--color`); off by default.
@@ -51,8 +54,28 @@ public final class Session: ScriptHost {
   var servers: [ThreadIndex: Server] = [:]
   /// The message a serve block is handling: its thread, the request, whether it was answered.
   var currentServe: (ThreadIndex, MessageView, Bool)? = nil
-  /// A runtime error in a serve block, raised once the command that ran it returns.
+  /// A runtime error in a serve or do block, raised once the command that ran it returns.
   var blockError: ScriptError? = nil
+  /// Serve and do blocks being run: inside one, a command runs only its own thread and
+  /// never waits (details.md §6).
+  var blockDepth = 0
+
+  // Watches (details.md §7).
+  var watches: [Watch] = []
+  var nextWatchID = 1
+  /// A watch (or the end of a `step`) stopped the model; cleared when the model runs again.
+  var stopped = false
+  /// Records the kernel made in the step that stopped the model, after the one that stopped
+  /// it: they enter the buffer when the model runs again.
+  var heldRecords: [TraceRecord] = []
+  /// A `wait` or `advance` a stop interrupted: `continue` and `step` resume it.
+  enum Interrupted {
+    case advance(to: UInt64)
+    case wait(until: () -> Bool)
+  }
+  var interrupted: Interrupted? = nil
+  /// Records still to let in before `step` stops the model.
+  var stepsLeft: Int? = nil
 
   public init(output: ScriptOutput) {
     interpreter = Interpreter(output: output)
@@ -198,11 +221,18 @@ public final class Session: ScriptHost {
         throw missing()
       }
     case .record(let r, _):
-      guard let v = recordFields(r)[name] else { throw missing() }
+      guard let v = recordFields(r, withBody: name == "body")[name] else { throw missing() }
       return v
     case .fields(let fields):
       guard let v = fields.first(where: { $0.0 == name })?.1 else { throw missing() }
       return v
+    case .watch(let w):
+      switch name {
+      case "id": return .int(Int64(w.id))
+      case "hits": return .int(Int64(w.hits))
+      case "enabled": return .bool(w.enabled && !w.removed)
+      default: throw missing()
+      }
     case .pending(let handle):
       guard let p = handle else { throw missing() }
       switch name {
@@ -286,7 +316,8 @@ public final class Session: ScriptHost {
     switch name {
     case "count", "first", "records":
       guard args.count == 1 else { throw ScriptError("'\(name)' takes a filter", at: at) }
-      let matching = try records.filter { try matches($0, args[0]) }
+      let filter = try compileFilter(args[0])
+      let matching = try records.filter(filter.test)
       switch name {
       case "count": return .int(Int64(matching.count))
       case "first": return matching.first.map(recordValue) ?? .nil

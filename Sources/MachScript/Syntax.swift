@@ -36,6 +36,17 @@ public indirect enum Expr: Equatable, Sendable {
     case .command(let c): return c.location
     }
   }
+
+  /// Where the expression's text begins (`location` is the operator's, for a binary one).
+  public var start: SourceLocation {
+    switch self {
+    case .binary(_, let l, _, _), .field(let l, _, _), .index(let l, _, _), .portRef(let l, _, _), .threadRef(let l, _, _),
+      .selfRef(let l, _):
+      let s = l.start
+      return (s.line, s.column) < (location.line, location.column) ? s : location
+    default: return location
+    }
+  }
 }
 
 /// A command with its arguments and options (language.md §5), as written.

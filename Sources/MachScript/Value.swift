@@ -26,6 +26,8 @@ public indirect enum Value: Sendable {
   /// An operation in progress (details.md §5); nil is the constant `pending`, which a handle
   /// equals while it is not done.
   case pending(PendingHandle?)
+  /// A watch (`id`, `hits`, `enabled`); prints as `watch N`.
+  case watch(Watch)
 
   /// The kind's name, as errors say it.
   public var kindName: String {
@@ -43,6 +45,7 @@ public indirect enum Value: Sendable {
     case .record: return "record"
     case .fields: return "record"
     case .pending: return "pending operation"
+    case .watch: return "watch"
     }
   }
 
@@ -85,6 +88,7 @@ public indirect enum Value: Sendable {
     case .pending(let h):
       if let h, h.isDone { return h.value.literal }
       return "pending"
+    case .watch(let w): return "watch \(w.id)"
     }
   }
 
@@ -123,6 +127,7 @@ public indirect enum Value: Sendable {
     case (.pending(let x?), .pending(nil)), (.pending(nil), .pending(let x?)): return !x.isDone
     case (.pending(let x?), .pending(let y?)): return x === y
     case (.pending(nil), .pending(nil)): return true
+    case (.watch(let x), .watch(let y)): return x === y
     case (.pending(let h?), _) where h.isDone: return equal(h.value, b)
     case (_, .pending(let h?)) where h.isDone: return equal(a, h.value)
     default: return false

@@ -42,6 +42,7 @@ public struct TraceDecoder: Sendable {
       kind: entry.kind, retval: entry.retval, msgids: msgids)
     r.seq = entry.seq
     r.time = entry.time
+    r.peer = entry.peer
     pair(&r)
     return r
   }

@@ -31,6 +31,9 @@ public struct TraceRecord: Equatable, Sendable {
   public var answers: UInt64?
   /// The copied message.
   public var bytes: [UInt8]
+  /// For a `send` copy the shell drained: who held the receive right of the destination then
+  /// (`TraceEntry.peer`). Not a field of the language; `trace export` draws arrows with it.
+  public var peer: TaskIndex = TraceEntry.noPeer
 
   public var isKernelForm: Bool { kind != .normal }
 

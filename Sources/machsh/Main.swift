@@ -62,6 +62,7 @@ struct Machsh: ParsableCommand {
     let output = StandardOutput()
     let session = Session(output: output)
     session.readFile = { SystemIO.readFile($0) }
+    session.writeFile = { SystemIO.writeFile($0, $1) }
     guard let chosen = TraceFormat(rawValue: format) else {
       throw ValidationError("--format is rpctrace, verbose or json")
     }

@@ -49,5 +49,23 @@ enum SystemIO {
     return readAll(fd)
   }
 
+  /// Writes `text` to the file at `path` (created or truncated, mode 0644); the error's
+  /// description when it cannot.
+  static func writeFile(_ path: String, _ text: String) -> String? {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return String(cString: strerror(errno)) }
+    defer { close(fd) }
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+      let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        return String(cString: strerror(errno))
+      }
+      bytes = bytes.dropFirst(n)
+    }
+    return nil
+  }
+
   static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 }

@@ -1,0 +1,441 @@
+import MachModel
+import MachTrace
+
+/// A filter (language.md §6, details.md §9), compiled once when its command runs.
+struct Filter {
+  let expr: Expr
+  /// Whether a record passes. Throws only for what no check can rule out before the records
+  /// are seen (a division by zero, an index out of range in `body[i]`).
+  let test: (TraceRecord) throws -> Bool
+}
+
+/// Compiles filter expressions into closures over a record, checking them first: an unknown
+/// name, a comparison of `dir` with an int or with a string it never holds, or an operator
+/// given the wrong kinds is an error at its position before any record is examined.
+///
+/// Bare names that are record fields read the record; every other name (a variable, a
+/// constant, `rc`) is read once, here (details.md §7). A part of the filter that reads no
+/// field is evaluated here too. Comparisons on the scalar fields compile to typed closures;
+/// anything else (`body`, function calls on fields) evaluates through the interpreter.
+/// Comparing a nil field (`code`, `answers`, `seq`, `thread`) with a value that is not nil is
+/// false, whatever the operator (details.md §8); `== nil` and `!= nil` test for it.
+struct FilterCompiler {
+  unowned let session: Session
+  var interpreter: Interpreter { session.interpreter }
+
+  /// The record fields, as bare names in a filter.
+  static let fields: Set<String> = [
+    "seq", "time", "task", "thread", "dir", "type", "retval", "code", "msgid", "routine", "dest", "reply", "size",
+    "complex", "ool", "rights", "body", "answers",
+  ]
+  static let directions = ["send", "receive"]
+  static let kinds = TraceMessage.Kind.allCases.map(\.name)
+
+  typealias Get<T> = (TraceRecord) throws -> T
+
+  /// A compiled part of a filter, typed as far as compiling can tell.
+  enum Node {
+    case constant(Value)
+    /// An int field; nil where the field is nil. `isCode` for `retval` and `code`.
+    case int(Get<Int64?>, isCode: Bool)
+    case bool(Get<Bool>)
+    case string(Get<String>)
+    /// `dir` or `type`: an index into `valid`.
+    case choice(field: String, valid: [String], Get<Int>)
+    case task(Get<TaskIndex>)
+    case thread(Get<ThreadIndex?>)
+    /// Anything else, evaluated as a value.
+    case value(Get<Value>)
+  }
+
+  func compile(_ e: Expr) throws -> Filter {
+    try rejectCommands(e)
+    let node = try self.node(e)
+    switch node {
+    case .bool(let f): return Filter(expr: e, test: f)
+    case .constant(.bool(let b)): return Filter(expr: e, test: { _ in b })
+    case .value(let f):
+      return Filter(expr: e) { r in
+        let v = try f(r)
+        guard let b = v.bool else { throw ScriptError("a filter must be a bool, not \(v.kindWithArticle)", at: e.location) }
+        return b
+      }
+    default:
+      throw ScriptError("a filter must be a bool, not \(kind(node))", at: e.location)
+    }
+  }
+
+  // MARK: - Nodes
+
+  private func node(_ e: Expr) throws -> Node {
+    guard mentionsField(e) else { return .constant(try interpreter.evaluate(e)) }
+    switch e {
+    case .name(let n, _):
+      return field(n)
+    case .unary("not", let x, let at):
+      let f = try boolGetter(try node(x), "not", at: at)
+      return .bool { try !f($0) }
+    case .unary(_, let x, let at):
+      let f = try intGetter(try node(x), "-", at: at)
+      return .int({ r in
+        guard let v = try f(r) else { return nil }
+        let (n, overflow) = Int64(0).subtractingReportingOverflow(v)
+        if overflow { throw ScriptError("integer overflow", at: at) }
+        return n
+      }, isCode: false)
+    case .binary(let op, let l, let r, let at):
+      return try binary(op, try node(l), try node(r), at: at)
+    default:
+      return try general(e)
+    }
+  }
+
+  private func field(_ name: String) -> Node {
+    switch name {
+    case "seq": return .int({ $0.seq.map { Int64(bitPattern: $0) } }, isCode: false)
+    case "time": return .int({ Int64(bitPattern: $0.time) }, isCode: false)
+    case "task": return .task { $0.task }
+    case "thread": return .thread { $0.thread }
+    case "dir": return .choice(field: "dir", valid: Self.directions, { $0.direction == .send ? 0 : 1 })
+    case "type": return .choice(field: "type", valid: Self.kinds, { Int($0.kind.rawValue) })
+    case "retval": return .int({ Int64($0.retval) }, isCode: true)
+    case "code": return .int({ $0.code.map { Int64($0) } }, isCode: true)
+    case "msgid": return .int({ Int64($0.msgid) }, isCode: false)
+    case "routine": return .string { $0.routine }
+    case "dest": return .int({ Int64($0.dest) }, isCode: false)
+    case "reply": return .int({ Int64($0.reply) }, isCode: false)
+    case "size": return .int({ Int64($0.size) }, isCode: false)
+    case "complex": return .bool { $0.complex }
+    case "ool": return .int({ Int64($0.ool) }, isCode: false)
+    case "rights": return .int({ Int64($0.rights) }, isCode: false)
+    case "answers": return .int({ $0.answers.map { Int64(bitPattern: $0) } }, isCode: false)
+    default:
+      let session = self.session
+      return .value { r in session.recordFields(r, withBody: true)[name] ?? .nil }
+    }
+  }
+
+  /// A part the typed nodes do not cover: evaluated by the interpreter with the record's
+  /// fields bound, and the other names it reads fixed now.
+  private func general(_ e: Expr) throws -> Node {
+    var captured: [String: Value] = [:]
+    for name in freeNames(e) where !Self.fields.contains(name) {
+      captured[name] = try interpreter.evaluate(.name(name, e.location))
+    }
+    let session = self.session
+    let withBody = freeNames(e).contains("body")
+    return .value { r in
+      try session.interpreter.evaluate(e, with: session.recordFields(r, withBody: withBody).merging(captured) { field, _ in field })
+    }
+  }
+
+  // MARK: - Operators
+
+  private func binary(_ op: String, _ l: Node, _ r: Node, at: SourceLocation) throws -> Node {
+    switch op {
+    case "and", "or":
+      let a = try boolGetter(l, op, at: at), b = try boolGetter(r, op, at: at)
+      return op == "and" ? .bool { try a($0) && b($0) } : .bool { try a($0) || b($0) }
+    case "==", "!=", "<", "<=", ">", ">=":
+      if case .constant = l, !isConstant(r) { return try comparison(Self.flipped(op), r, l, at: at) }
+      return try comparison(op, l, r, at: at)
+    case "in":
+      return try membership(l, r, at: at)
+    case "contains", "matches":
+      if case .string(let f) = l, case .constant(.string(let s)) = r {
+        if op == "contains" { return .bool { try f($0).contains(s) } }
+        let regex = try interpreter.regex(s, at: at)
+        return .bool { (try? regex.firstMatch(in: try f($0))) != nil }
+      }
+      if case .choice(_, let valid, let f) = l, case .constant(.string(let s)) = r {
+        let hits = try valid.map { op == "contains" ? $0.contains(s) : (try interpreter.regex(s, at: at).firstMatch(in: $0)) != nil }
+        return .bool { hits[try f($0)] }
+      }
+      return try generic(op, l, r, at: at)
+    default:
+      return try arithmetic(op, l, r, at: at)
+    }
+  }
+
+  private static func flipped(_ op: String) -> String {
+    ["<": ">", "<=": ">=", ">": "<", ">=": "<="][op] ?? op
+  }
+
+  private func comparison(_ op: String, _ l: Node, _ r: Node, at: SourceLocation) throws -> Node {
+    guard case .constant(let c) = r else {
+      if case .int(let f, _) = l, case .int(let g, _) = r {
+        return .bool { rec in
+          guard let x = try f(rec), let y = try g(rec) else { return false }
+          return Self.order(op, x, y)
+        }
+      }
+      return try generic(op, l, r, at: at)
+    }
+    let isEquality = op == "==" || op == "!="
+    let negate = op == "!="
+    func mismatch() -> ScriptError {
+      ScriptError("'\(op)' cannot compare \(kind(l)) with \(c.kindWithArticle)", at: at)
+    }
+    switch l {
+    case .int(let f, _):
+      if case .nil = c {
+        guard isEquality else { throw mismatch() }
+        return .bool { try (f($0) == nil) != negate }
+      }
+      guard let y = c.integer else { throw mismatch() }
+      return .bool { rec in
+        guard let x = try f(rec) else { return false }
+        return Self.order(op, x, y)
+      }
+    case .choice(let name, let valid, let f):
+      guard case .string(let s) = c else {
+        throw ScriptError("'\(name)' is a string (\(Self.spelled(valid))); it cannot be compared with \(c.kindWithArticle)", at: at)
+      }
+      guard isEquality else { throw ScriptError("'\(name)' can only be compared with == or !=", at: at) }
+      guard let i = valid.firstIndex(of: s) else {
+        throw ScriptError("'\(name)' is \(Self.spelled(valid)), never \(Value.quoted(s))", at: at)
+      }
+      return .bool { try (f($0) == i) != negate }
+    case .string(let f):
+      guard case .string(let s) = c else { throw mismatch() }
+      return .bool { Self.order(op, try f($0), s) }
+    case .bool(let f):
+      guard case .bool(let b) = c, isEquality else { throw mismatch() }
+      return .bool { try (f($0) == b) != negate }
+    case .task(let f):
+      guard isEquality else { throw mismatch() }
+      switch c {
+      case .task(let t, _): return .bool { try (f($0) == t) != negate }
+      case .string(let s):
+        if let t = session.kernel.tasks.firstIndex(where: { $0.name == s }) {
+          let index = TaskIndex(t)
+          return .bool { try (f($0) == index) != negate }
+        }
+        let session = self.session
+        return .bool { try (session.kernel.tasks[Int(f($0))].name == s) != negate }
+      default: throw mismatch()
+      }
+    case .thread(let f):
+      guard isEquality else { throw mismatch() }
+      switch c {
+      case .nil: return .bool { try (f($0) == nil) != negate }
+      case .thread(let t, _):
+        return .bool { rec in
+          guard let x = try f(rec) else { return false }
+          return (x == t) != negate
+        }
+      case .string(let s):
+        let session = self.session
+        return .bool { rec in
+          guard let x = try f(rec) else { return false }
+          return (session.label(x) == s) != negate
+        }
+      default: throw mismatch()
+      }
+    default:
+      return try generic(op, l, r, at: at)
+    }
+  }
+
+  private func membership(_ l: Node, _ r: Node, at: SourceLocation) throws -> Node {
+    guard case .constant(let c) = r else { return try generic("in", l, r, at: at) }
+    guard case .list(let items) = c else {
+      throw ScriptError("'in' needs a list on its right, not \(c.kindWithArticle)", at: at)
+    }
+    switch l {
+    case .int(let f, _):
+      var set = Set<Int64>()
+      for item in items {
+        guard let n = item.integer else { throw ScriptError("'in' cannot compare \(kind(l)) with \(item.kindWithArticle)", at: at) }
+        set.insert(n)
+      }
+      return .bool { try f($0).map(set.contains) ?? false }
+    case .choice(_, let valid, let f):
+      var hits = [Bool](repeating: false, count: valid.count)
+      for item in items {
+        _ = try comparison("==", l, .constant(item), at: at)  // checks the item as `==` would
+        if case .string(let s) = item, let i = valid.firstIndex(of: s) { hits[i] = true }
+      }
+      return .bool { hits[try f($0)] }
+    case .string(let f):
+      var set = Set<String>()
+      for item in items {
+        guard case .string(let s) = item else { throw ScriptError("'in' cannot compare \(kind(l)) with \(item.kindWithArticle)", at: at) }
+        set.insert(s)
+      }
+      return .bool { set.contains(try f($0)) }
+    default:
+      let get = valueGetter(l)
+      return .bool { rec in
+        let v = try get(rec)
+        return items.contains { Value.equal(v, $0) }
+      }
+    }
+  }
+
+  private func arithmetic(_ op: String, _ l: Node, _ r: Node, at: SourceLocation) throws -> Node {
+    guard isIntLike(l), isIntLike(r) else { return try generic(op, l, r, at: at) }
+    let a = try intGetter(l, op, at: at), b = try intGetter(r, op, at: at)
+    return .int({ rec in
+      guard let x = try a(rec), let y = try b(rec) else { return nil }
+      let result: (Int64, Bool)
+      switch op {
+      case "+": result = x.addingReportingOverflow(y)
+      case "-": result = x.subtractingReportingOverflow(y)
+      case "*": result = x.multipliedReportingOverflow(by: y)
+      case "/", "%":
+        guard y != 0 else { throw ScriptError("division by zero", at: at) }
+        result = op == "/" ? x.dividedReportingOverflow(by: y) : x.remainderReportingOverflow(dividingBy: y)
+      default: throw ScriptError("unknown operator '\(op)'", at: at)
+      }
+      if result.1 { throw ScriptError("integer overflow", at: at) }
+      return result.0
+    }, isCode: false)
+  }
+
+  /// An operator on values the typed nodes do not cover, with the interpreter's rules.
+  private func generic(_ op: String, _ l: Node, _ r: Node, at: SourceLocation) throws -> Node {
+    let a = valueGetter(l), b = valueGetter(r)
+    let interpreter = self.interpreter
+    if Builtins.comparisons.contains(op) {
+      return .bool { rec in
+        let x = try a(rec), y = try b(rec)
+        if Self.isNilField(x, y) || Self.isNilField(y, x) { return false }
+        return try interpreter.compare(op, x, y, at: at)
+      }
+    }
+    return .value { rec in
+      try interpreter.evaluate(.binary(op, .name("$l", at), .name("$r", at), at), with: ["$l": try a(rec), "$r": try b(rec)])
+    }
+  }
+
+  /// A nil on one side and a value that is not nil on the other (details.md §8).
+  private static func isNilField(_ x: Value, _ y: Value) -> Bool {
+    guard case .nil = x else { return false }
+    if case .nil = y { return false }
+    return true
+  }
+
+  // MARK: - Getters
+
+  private func boolGetter(_ n: Node, _ op: String, at: SourceLocation) throws -> Get<Bool> {
+    switch n {
+    case .bool(let f): return f
+    case .constant(.bool(let b)): return { _ in b }
+    case .value(let f):
+      return { r in
+        let v = try f(r)
+        guard let b = v.bool else { throw ScriptError("'\(op)' needs bools, not \(v.kindWithArticle)", at: at) }
+        return b
+      }
+    default: throw ScriptError("'\(op)' needs bools, not \(kind(n))", at: at)
+    }
+  }
+
+  private func intGetter(_ n: Node, _ op: String, at: SourceLocation) throws -> Get<Int64?> {
+    switch n {
+    case .int(let f, _): return f
+    case .constant(let c):
+      guard let v = c.integer else { throw ScriptError("'\(op)' needs ints, not \(c.kindWithArticle)", at: at) }
+      return { _ in v }
+    case .value(let f):
+      return { r in
+        let v = try f(r)
+        if case .nil = v { return nil }
+        guard let n = v.integer else { throw ScriptError("'\(op)' needs ints, not \(v.kindWithArticle)", at: at) }
+        return n
+      }
+    default: throw ScriptError("'\(op)' needs ints, not \(kind(n))", at: at)
+    }
+  }
+
+  private func valueGetter(_ n: Node) -> Get<Value> {
+    let session = self.session
+    switch n {
+    case .constant(let v): return { _ in v }
+    case .int(let f, let isCode):
+      return { r in
+        guard let v = try f(r) else { return .nil }
+        return isCode ? .code(ReturnCode(truncatingIfNeeded: v), fromMachMsg: true) : .int(v)
+      }
+    case .bool(let f): return { .bool(try f($0)) }
+    case .string(let f): return { .string(try f($0)) }
+    case .choice(_, let valid, let f): return { .string(valid[try f($0)]) }
+    case .task(let f): return { session.taskValue(try f($0)) }
+    case .thread(let f): return { try f($0).map(session.threadValue) ?? .nil }
+    case .value(let f): return f
+    }
+  }
+
+  private func kind(_ n: Node) -> String {
+    switch n {
+    case .constant(let v): return v.kindWithArticle
+    case .int(_, let isCode): return isCode ? "a return code" : "an int"
+    case .bool: return "a bool"
+    case .string, .choice: return "a string"
+    case .task: return "a task"
+    case .thread: return "a thread"
+    case .value: return "a value"
+    }
+  }
+
+  private func isConstant(_ n: Node) -> Bool {
+    if case .constant = n { return true }
+    return false
+  }
+
+  private func isIntLike(_ n: Node) -> Bool {
+    switch n {
+    case .int: return true
+    case .constant(let c): return c.integer != nil
+    default: return false
+    }
+  }
+
+  private static func order<T: Comparable>(_ op: String, _ x: T, _ y: T) -> Bool {
+    switch op {
+    case "==": return x == y
+    case "!=": return x != y
+    case "<": return x < y
+    case "<=": return x <= y
+    case ">": return x > y
+    default: return x >= y
+    }
+  }
+
+  private static func spelled(_ valid: [String]) -> String {
+    let quoted = valid.map(Value.quoted)
+    return quoted.dropLast().joined(separator: ", ") + (quoted.count > 1 ? " or " : "") + quoted.last!
+  }
+
+  // MARK: - Walking the expression
+
+  /// Whether `e` reads a record field (a bare field name, not a function or field name).
+  private func mentionsField(_ e: Expr) -> Bool {
+    !freeNames(e).isDisjoint(with: Self.fields)
+  }
+
+  private func freeNames(_ e: Expr) -> Set<String> {
+    switch e {
+    case .literal, .command: return []
+    case .name(let n, _): return [n]
+    case .list(let items, _): return items.reduce(into: []) { $0.formUnion(freeNames($1)) }
+    case .unary(_, let x, _), .field(let x, _, _), .selfRef(let x, _), .threadRef(let x, _, _): return freeNames(x)
+    case .binary(_, let l, let r, _), .index(let l, let r, _), .portRef(let l, let r, _):
+      return freeNames(l).union(freeNames(r))
+    case .call(_, let args, _): return args.reduce(into: []) { $0.formUnion(freeNames($1)) }
+    }
+  }
+
+  private func rejectCommands(_ e: Expr) throws {
+    switch e {
+    case .command(let c): throw ScriptError("a filter cannot run a command ('\(c.name)')", at: c.location)
+    case .literal, .name: return
+    case .list(let items, _), .call(_, let items, _): try items.forEach(rejectCommands)
+    case .unary(_, let x, _), .field(let x, _, _), .selfRef(let x, _), .threadRef(let x, _, _): try rejectCommands(x)
+    case .binary(_, let l, let r, _), .index(let l, let r, _), .portRef(let l, let r, _):
+      try rejectCommands(l)
+      try rejectCommands(r)
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import MachModel
+import MachTrace
+
+// Watches (language.md §5 "Watches", details.md §7): `watch`, `unwatch`, `enable`, `disable`,
+// `watches`, `continue` and `step`. Matching happens as records enter the buffer
+// (Session+Running's `admit`).
+
+extension Session {
+  func watch(_ c: Command) throws -> Value {
+    let filter = try compileFilter(c.arguments[0])
+    var ignore = 0
+    if let option = c.option("ignore") {
+      let n = try integer(option.values[0], "an ignore count")
+      guard n >= 0, n <= Int64(Int32.max) else { throw ScriptError("ignore count \(n) is out of range", at: option.values[0].location) }
+      ignore = Int(n)
+    }
+    let w = Watch(
+      id: nextWatchID, filter: filter, text: filterText(c), once: c.option("once") != nil, ignore: ignore,
+      block: c.option("do")?.block)
+    nextWatchID += 1
+    watches.append(w)
+    return .watch(w)
+  }
+
+  /// `unwatch N|all|WATCH`, `enable N|WATCH`, `disable N|WATCH`.
+  func unwatch(_ c: Command) throws -> Value {
+    let argument = c.arguments[0]
+    if c.name == "unwatch", case .name("all", _) = argument {
+      for w in watches { remove(w) }
+      watches.removeAll()
+      return .nil
+    }
+    let w: Watch
+    switch try interpreter.evaluate(argument) {
+    case .watch(let given):
+      w = given
+    case let v:
+      guard let n = v.integer else { throw ScriptError("'\(c.name)' needs a watch or its number, found \(v.kindWithArticle)", at: argument.location) }
+      guard let found = watches.first(where: { $0.id == n }) else {
+        throw ScriptError("there is no watch \(n)\(watches.isEmpty ? "" : " (watches: \(watches.map { String($0.id) }.joined(separator: ", ")))")", at: argument.location)
+      }
+      w = found
+    }
+    guard !w.removed else { throw ScriptError("watch \(w.id) was removed", at: argument.location) }
+    switch c.name {
+    case "unwatch":
+      remove(w)
+      watches.removeAll { $0 === w }
+    case "enable": w.enabled = true
+    default: w.enabled = false
+    }
+    return .nil
+  }
+
+  /// `watches`: number, whether enabled, hits, the filter and its options, like gdb's
+  /// `info breakpoints`.
+  func listWatches() {
+    guard !watches.isEmpty else {
+      output.write("no watches\n")
+      return
+    }
+    output.write("WATCH  ENABLED  HITS  FILTER\n")
+    for w in watches {
+      let options = w.optionsText.isEmpty ? "" : "  (\(w.optionsText))"
+      let columns = [String(w.id), w.enabled ? "yes" : "no", String(w.hits)]
+      output.write(zip(columns, [7, 9, 6]).map { $0 + String(repeating: " ", count: max(1, $1 - $0.count)) }.joined())
+      output.write(w.text + options + "\n")
+    }
+  }
+
+  /// `continue` and `step [N]`: resume an interrupted `wait` or `advance`, or else run the
+  /// model; `step` stops it again after N more records. With nothing stopped, a note.
+  func resume(_ c: Command) throws -> Value {
+    var steps: Int? = nil
+    if c.name == "step" {
+      let n = try c.arguments.first.map { try integer($0, "a number of records") } ?? 1
+      guard n >= 1, n <= Int64(Int32.max) else { throw ScriptError("step needs a count of 1 or more, not \(n)", at: c.arguments.first?.location ?? c.location) }
+      steps = Int(n)
+    }
+    guard stopped || interrupted != nil || !heldRecords.isEmpty else {
+      output.writeError("note: the model is not stopped; '\(c.name)' has nothing to resume\n")
+      return .nil
+    }
+    stepsLeft = steps
+    let resumed = interrupted
+    interrupted = nil
+    switch resumed {
+    case .advance(let target)?: advance(to: target)
+    case .wait(let done)?: waitUntilQuiet(until: done)
+    case nil: pump()
+    }
+    if !stopped { stepsLeft = nil }
+    return .nil
+  }
+
+  func notInBlock(_ c: Command) throws {
+    guard blockDepth == 0 else { throw ScriptError("'\(c.name)' cannot be used inside a serve or do block", at: c.location) }
+  }
+
+  /// The watch's filter as written: the command's text from the filter to its first option.
+  private func filterText(_ c: Command) -> String {
+    let lines = c.source.split(separator: "\n", omittingEmptySubsequences: false).map(Array.init)
+    func offset(_ at: SourceLocation) -> (line: Int, column: Int) {
+      (at.line - c.location.line, at.line == c.location.line ? at.column - c.location.column : at.column - 1)
+    }
+    let start = offset(c.arguments[0].start)
+    var end = (line: start.line, column: lines[safe: start.line]?.count ?? 0)
+    if let first = c.options.map(\.location).min(by: { ($0.line, $0.column) < ($1.line, $1.column) }) {
+      let o = offset(first)
+      if o.line == start.line { end.column = o.column }
+    }
+    guard let line = lines[safe: start.line], start.column >= 0, start.column <= end.column, end.column <= line.count else {
+      return c.source
+    }
+    return String(line[start.column..<end.column]).trimmingSpaces
+  }
+}
+
+extension Array {
+  subscript(safe i: Int) -> Element? { i >= 0 && i < count ? self[i] : nil }
+}
+
+extension String {
+  var trimmingSpaces: String {
+    let chars = Array(self)
+    guard let first = chars.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
+    let last = chars.lastIndex(where: { $0 != " " && $0 != "\t" })!
+    return String(chars[first...last])
+  }
+}
