@@ -43,7 +43,7 @@ extension Session {
       output.write("no records\n")
       return .nil
     }
-    let stats = TraceStats(selected) { r in
+    let stats = TraceStats(selected, replies: records) { r in
       if field == "routine" { return r.routine.isEmpty ? String(r.msgid) : r.routine }
       return self.recordFields(r)[field]?.printed ?? "nil"
     }
@@ -53,7 +53,8 @@ extension Session {
 
   /// `trace export "FILE" [where F] [format jsonl|rpctrace|mermaid|chrome]`. Without
   /// `format`, the file's extension chooses (.jsonl, .txt/.log, .mmd/.mermaid, .json), else
-  /// JSON Lines. A relative FILE is relative to the working directory, as in a shell.
+  /// JSON Lines. A relative FILE is relative to the working directory, as in a shell; "-" is
+  /// standard output.
   func traceExport(_ c: Command) throws -> Value {
     guard case .string(let path) = try interpreter.evaluate(c.arguments[0]), !path.isEmpty else {
       throw ScriptError("trace export needs a file name string", at: c.arguments[0].location)
@@ -73,6 +74,10 @@ extension Session {
       }
     }
     let text = format.render(try selectedRecords(c), names: TraceNames(kernel), peer: peerName)
+    if path == "-" {
+      output.write(text)
+      return .nil
+    }
     if let problem = writeFile(path, text) {
       throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].location)
     }

@@ -6,8 +6,9 @@
 /// - An **error** is a record with `retval != 0`, or a MIG reply whose RetCode is not 0
 ///   (details.md §8).
 /// - A **request** is a record that names a reply port and is not itself a reply (no
-///   `answers`, no `code`). It is **answered** when a record in the set answers it; its
-///   latency is the reply's `time` minus its own.
+///   `answers`, no `code`). It is **answered** when a record of `replies` (the whole buffer,
+///   so that `where dir == "send"` still sees the replies) answers it; its latency is the
+///   reply's `time` minus its own.
 public struct TraceStats: Sendable {
   public struct Row: Equatable, Sendable {
     public var key: String
@@ -29,10 +30,16 @@ public struct TraceStats: Sendable {
   public private(set) var rows: [Row] = []
   public private(set) var total = Row(key: "total")
 
-  /// Counts `records` (in `seq` order), grouped by `key`.
-  public init<Records: Sequence>(_ records: Records, key: (TraceRecord) -> String) where Records.Element == TraceRecord {
+  /// Counts `records` (in `seq` order), grouped by `key`; requests are paired with their
+  /// replies among `replies`.
+  public init<Records: Sequence, Replies: Sequence>(
+    _ records: Records, replies: Replies, key: (TraceRecord) -> String
+  ) where Records.Element == TraceRecord, Replies.Element == TraceRecord {
+    var replyTime: [UInt64: UInt64] = [:]
+    for r in replies {
+      if let asked = r.answers { replyTime[asked] = r.time }
+    }
     var index: [String: Int] = [:]
-    var requestAt: [UInt64: (row: Int, time: UInt64)] = [:]
     for r in records {
       let k = key(r)
       let i: Int
@@ -46,16 +53,14 @@ public struct TraceStats: Sendable {
       rows[i].count += 1
       rows[i].bytes += Int(r.size)
       if r.retval != 0 || (r.code ?? 0) != 0 { rows[i].errors += 1 }
-      if r.reply != 0 && r.answers == nil && r.code == nil {
-        rows[i].requests += 1
-        if let seq = r.seq { requestAt[seq] = (i, r.time) }
-      }
-      if let asked = r.answers, let request = requestAt.removeValue(forKey: asked) {
-        let latency = r.time >= request.time ? r.time - request.time : 0
-        rows[request.row].answered += 1
-        rows[request.row].totalLatency += latency
-        rows[request.row].maxLatency = max(rows[request.row].maxLatency, latency)
-        rows[request.row].minLatency = min(rows[request.row].minLatency ?? latency, latency)
+      guard r.reply != 0 && r.answers == nil && r.code == nil else { continue }
+      rows[i].requests += 1
+      if let seq = r.seq, let answered = replyTime[seq] {
+        let latency = answered >= r.time ? answered - r.time : 0
+        rows[i].answered += 1
+        rows[i].totalLatency += latency
+        rows[i].maxLatency = max(rows[i].maxLatency, latency)
+        rows[i].minLatency = min(rows[i].minLatency ?? latency, latency)
       }
     }
     rows.sort { $0.count != $1.count ? $0.count > $1.count : $0.key < $1.key }
