@@ -22,7 +22,12 @@ enum Help {
     ("serve PORTREF [thread N] with echo|sink|exc_handler", "a server loop; or serve PORTREF { … } with msg bound"),
     ("trace TASK [to PORTREF] | untrace TASK", "set or clear the task's trace port"),
     ("trace show [where FILTER] [last N] [format F] | trace clear", "the trace buffer"),
+    ("trace stats [where FILTER] [by FIELD]", "calls, errors, bytes and answered requests per routine"),
+    ("trace export \"FILE\" [where FILTER] [format jsonl|rpctrace|mermaid|chrome]", "write the buffer (\"-\": standard output)"),
     ("filter FILTER | filter off", "show records live as they arrive"),
+    ("watch FILTER [once] [ignore N] [do { … }]", "stop the model when a matching record arrives"),
+    ("unwatch N|all | enable N | disable N | watches", "remove, switch or list watches"),
+    ("continue | step [N]", "resume after a stop; or let N more records in, then stop"),
     ("info tasks | info task T | info threads T | info ports T | info port P | info queue P", "inspect the model"),
     ("console", "the kernel's console lines"),
     ("set output|color|kmsg_limit|echo|trace_limit VALUE", "settings"),
@@ -50,13 +55,39 @@ enum Help {
       its task and thread ports from other tasks, and its exceptions. `trace show` prints them.
       """,
     "filters": """
-      A filter is an expression over a record's fields: seq time task thread dir type retval code
-      msgid routine dest reply size complex ool rights. Example: trace show where retval != 0.
+      A filter is an expression over a record's fields, which shadow variables of the same name:
+        seq time task thread dir type retval code msgid routine dest reply size complex ool
+        rights answers body
+      with == != < <= > >=, in [..], contains, matches (a regular expression, unanchored),
+      and, or, not, and + - * / %. Constants stand for their numbers (MACH_SEND_TIMED_OUT).
+      dir is "send" or "receive"; type is "normal", "task", "thread", "task_exception" or
+      "thread_exception". code is a MIG reply's RetCode and nil otherwise: comparing nil with a
+      number is false, so `code != 0` finds failing replies. Other variables are read once, when
+      the filter's command runs. Filters serve trace show/stats/export, filter, watch, and the
+      functions count(F), first(F) and records(F).
+        trace show where retval != 0 and task == client
+        trace stats where routine matches "^mach_port_" by task
+      """,
+    "watches": """
+      A watch is a breakpoint on the trace stream: `watch FILTER` stops the model after the first
+      record that matches ("watch N hit: RECORD"). The command that was running returns a pending
+      handle if its own operation had not finished; at the prompt the rest of the line is dropped.
+      `continue` resumes (an interrupted wait or advance goes on where it stopped); `step [N]`
+      lets N more records in and stops again.
+        watch code != 0                      stop on a failing MIG reply
+        watch msgid == 1000 ignore 2 once    the third match only, then the watch is gone
+        watch dir == "send" do { print msg }   run a block for each match; the model goes on
+      In a do block, `msg` is the record and `stop` stops the model. A watch value has id, hits
+      (every match, ignored or not) and enabled. `watches` lists them; `unwatch N|all`,
+      `enable N`, `disable N` change them. See Examples/12-debugging-with-watches.msh.
       """,
   ]
 
   /// Other words users try for a topic.
-  static let aliases = ["tracing": "trace", "right": "rights", "message": "messages", "filter": "filters"]
+  static let aliases = [
+    "tracing": "trace", "right": "rights", "message": "messages", "filter": "filters", "watch": "watches",
+    "breakpoints": "watches",
+  ]
 
   static func text(_ topic: [String]) -> String {
     if topic.isEmpty {

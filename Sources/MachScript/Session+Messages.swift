@@ -246,12 +246,23 @@ extension Session {
   }
 
   /// `rpc 2999(t.self)`: a request with an id the kernel does not serve (MIG_BAD_ID).
+  /// `rpc ID(TARGET, INT …)` for an id outside the routine table: a MIG-style request whose
+  /// body is the ints, each an INTEGER_32 item (`rpc 2999(t.self)` gets MIG_BAD_ID from a
+  /// kernel port; a served port answers as its server does).
   private func rawRPC(_ id: Int32, _ args: [Expr], _ c: Command) throws -> Value {
     let target = try port(args[0])
-    let t = try actingThread(target.task, at: c.location)
+    var values: [Int32] = []
+    for e in args.dropFirst() {
+      let n = try integer(e, "an argument of a numbered rpc")
+      guard let v = Int32(exactly: n) else { throw ScriptError("\(n) does not fit in an int32 item", at: e.location) }
+      values.append(v)
+    }
+    let t = try actingThread(target.task, number: c.option("thread")?.values[0], at: c.location)
     let reply = kernel.migReplyPort(t)
     expectedReplies.insert(ExpectedReply(task: target.task, port: reply, id: id &+ 100))
-    let m = MessageBuilder(remote: target.name, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: id).finish()
+    var builder = MessageBuilder(remote: target.name, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: id)
+    for v in values { builder.int32([v]) }
+    let m = builder.finish()
     return perform(t, command: c.source, deadline: nil, background: c.background, start: { s in
       s.kernel.machMsg(t, MachMsgCall(options: [.send, .receive], message: m, receiveSize: 8192, receiveName: reply))
     }, finish: { s, code in

@@ -93,6 +93,9 @@ public final class Session: ScriptHost {
     return outcome
   }
 
+  /// A watch or `step` stopped the model and nothing has run it since (`continue` resumes).
+  public var isStopped: Bool { stopped || interrupted != nil || !heldRecords.isEmpty }
+
   /// The operations still pending, as `[TASK.N] COMMAND` lines (shown at exit).
   public var pendingLines: [String] {
     pendings.filter { !$0.isDone }.map { "[\(label($0.thread))] \($0.command)" }

@@ -172,10 +172,14 @@ struct Prompt {
     }
   }
 
-  /// `machsh>`, with the number of operations still pending when there are some.
+  /// `machsh>`, with `stopped` while a watch holds the model and the number of operations
+  /// still pending when there are some.
   private func promptText() -> String {
+    var state: [String] = []
+    if session.isStopped { state.append("stopped") }
     let pending = session.pendingLines.count
-    return pending == 0 ? "machsh> " : "machsh [\(pending) pending]> "
+    if pending > 0 { state.append("\(pending) pending") }
+    return state.isEmpty ? "machsh> " : "machsh [\(state.joined(separator: ", "))]> "
   }
 
   /// The input so far ends inside a construct (details.md §2, the REPL's continuation).

@@ -103,17 +103,21 @@ import Testing
     let block = readme.components(separatedBy: "\n").drop { !$0.hasPrefix("    machsh> ") }
       .prefix { $0.hasPrefix("    ") }.map { String($0.dropFirst(4)) }
     #expect(block.count > 10)
-    let commands = block.filter { $0.hasPrefix("machsh> ") }.map { String($0.dropFirst(8)) }
+    // A prompt may show the model's state: `machsh [stopped, 1 pending]> `.
+    let prompt = try Regex(#"machsh( \[[^\]]*\])?> "#)
+    let commands = block.compactMap { line in line.prefixMatch(of: prompt).map { String(line[$0.range.upperBound...]) } }
     let actual = try Self.run(arguments: ["-i", "/dev/null"], input: commands.joined(separator: "\n") + "\n")
     // The prompt is written before each line is read; put each typed line back after it.
-    var chunks = actual.components(separatedBy: "machsh> ")
-    let tail = chunks.removeLast()
+    let prompts = actual.ranges(of: prompt)
     var transcript: [String] = []
-    for (i, chunk) in chunks.dropFirst().enumerated() {
-      transcript.append("machsh> " + commands[i])
-      if !chunk.isEmpty { transcript.append(String(chunk.dropLast())) }
+    for (i, range) in prompts.dropLast().enumerated() {
+      transcript.append(String(actual[range]) + commands[i])
+      let output = actual[range.upperBound..<prompts[i + 1].lowerBound]
+      if !output.isEmpty { transcript.append(String(output.dropLast())) }
     }
-    #expect(tail == "--- stderr\n--- exit 0\n")
+    #expect(prompts.count == commands.count + 1)
+    #expect(actual[prompts.last!.upperBound...] == "--- stderr\n--- exit 0\n")
     #expect(transcript.joined(separator: "\n") == block.joined(separator: "\n"))
   }
+
 }

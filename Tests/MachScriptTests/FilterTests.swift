@@ -5,10 +5,10 @@ import Testing
 /// running `setup` through a session.
 ///
 ///     1 client [task] -> 0xc0000040 task_set_special_port-reply () = KERN_SUCCESS
-///     2 client.1 -> 2 1000 ()
-///     3 client.1 <- 3 1100 () = KERN_SUCCESS (reply to 2)
-///     4 client.1 -> 2 1000 ()
-///     5 client.1 <- 3 1100 () = KERN_SUCCESS (reply to 4)
+///     2 client.1 -> 2 1000 (1)
+///     3 client.1 <- 3 1100 (1) = KERN_SUCCESS (reply to 2)
+///     4 client.1 -> 2 1000 (2)
+///     5 client.1 <- 3 1100 (2) = KERN_SUCCESS (reply to 4)
 ///     6 client.1 -> 9 8 () = MACH_SEND_INVALID_DEST
 ///     7 client.1 -> 1 task_get_special_port (4)
 ///     8 client.1 <- 3 task_get_special_port-reply (0(send)) = KERN_SUCCESS (reply to 7)
@@ -68,8 +68,8 @@ import Testing
     ("retval == MACH_SEND_INVALID_DEST", 1),
     ("retval in [MACH_SEND_INVALID_DEST]", 1),
     ("code == KERN_SUCCESS", 4),
-    ("size + 8 > 40", 1),
-    ("40 <= size", 1),
+    ("size + 8 > 40", 3),
+    ("40 <= size", 3),
     ("seq % 2 == 0", 4),
     ("not complex", 7),
     ("rights >= 1", 4),
