@@ -35,7 +35,7 @@ let package = Package(
     // A small narrated walk through the model (the README's first command until the shell lands).
     .executableTarget(name: "mach-demo", dependencies: ["MachModel", "MachTrace"]),
     // The benchmark behind scripts/bench: prints `NAME VALUE UNIT` lines. Release builds only.
-    .executableTarget(name: "machsh-bench", dependencies: ["MachModel"]),
+    .executableTarget(name: "machsh-bench", dependencies: ["MachModel", "MachScript"]),
     .testTarget(name: "MachModelTests", dependencies: ["MachModel"]),
     .testTarget(name: "MachTraceTests", dependencies: ["MachTrace", "MachModel"]),
     .testTarget(name: "MachScriptTests", dependencies: ["MachScript"]),

@@ -25,6 +25,7 @@ extension Session {
   func selectedRecords(_ c: Command) throws -> [TraceRecord] {
     guard let w = c.option("where") else { return Array(records) }
     let filter = try compileFilter(w.values[0])
+    if let fast = filter.fastTest { return records.filter(whereRecordAt: fast) }
     return try records.filter(filter.test)
   }
 

@@ -132,6 +132,7 @@ extension Session {
       let names = TraceNames(kernel)
       for (i, record) in batch.enumerated() {
         admit(record, names: names)
+        if stopped || i == batch.count - 1 { interpreter.last = recordValue(record, names: names) }
         if stopped {
           heldRecords = Array(batch[(i + 1)...])
           return
@@ -142,7 +143,6 @@ extension Session {
 
   private func admit(_ record: TraceRecord, names: TraceNames) {
     records.append(record)
-    interpreter.last = recordValue(record, names: names)
     var shown = false
     let live = liveFilter.map { (try? $0.test(record)) == true } ?? (isInteractive && !liveOff)
     if live {
@@ -188,6 +188,7 @@ extension Session {
       announce(w, record, names: names)
       return
     }
+    interpreter.last = recordValue(record, names: names)
     blockDepth += 1
     interpreter.stopAllowed = true
     interpreter.stopRequested = false

@@ -320,11 +320,12 @@ public final class Session: ScriptHost {
     case "count", "first", "records":
       guard args.count == 1 else { throw ScriptError("'\(name)' takes a filter", at: at) }
       let filter = try compileFilter(args[0])
-      let matching = try records.filter(filter.test)
       switch name {
-      case "count": return .int(Int64(matching.count))
-      case "first": return matching.first.map(recordValue) ?? .nil
-      default: return .list(matching.map(recordValue))
+      case "count":
+        if let fast = filter.fastTest { return .int(Int64(records.count(whereRecordAt: fast))) }
+        return .int(Int64(try records.count(where: filter.test)))
+      case "first": return try records.first(where: filter.test).map(recordValue) ?? .nil
+      default: return .list(try records.filter(filter.test).map(recordValue))
       }
     default:
       return nil

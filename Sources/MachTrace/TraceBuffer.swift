@@ -34,6 +34,45 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
     dropped += 1
   }
 
+  /// The records that pass `test`, in order.
+  public func filter(_ test: (TraceRecord) throws -> Bool) rethrows -> [TraceRecord] {
+    var kept: [TraceRecord] = []
+    for i in head..<storage.count where try test(storage[i]) { kept.append(storage[i]) }
+    for i in 0..<head where try test(storage[i]) { kept.append(storage[i]) }
+    return kept
+  }
+
+  /// The records that pass `test`, which reads each record in place (see below).
+  public func filter(whereRecordAt test: (UnsafePointer<TraceRecord>) -> Bool) -> [TraceRecord] {
+    storage.withUnsafeBufferPointer { records in
+      guard let base = records.baseAddress else { return [] }
+      var kept: [TraceRecord] = []
+      for i in Array(head..<records.count) + Array(0..<head) where test(base + i) { kept.append(records[i]) }
+      return kept
+    }
+  }
+
+  /// How many records pass `test`.
+  public func count(where test: (TraceRecord) throws -> Bool) rethrows -> Int {
+    var n = 0
+    for i in head..<storage.count where try test(storage[i]) { n += 1 }
+    for i in 0..<head where try test(storage[i]) { n += 1 }
+    return n
+  }
+
+  /// How many records pass `test`, which reads each record in place through a pointer valid
+  /// only during the call: the filters' hot loop. Handing a record over by value would copy
+  /// it (a retain and a release of its bytes) for every record.
+  public func count(whereRecordAt test: (UnsafePointer<TraceRecord>) -> Bool) -> Int {
+    storage.withUnsafeBufferPointer { records in
+      guard let base = records.baseAddress else { return 0 }
+      var n = 0
+      for i in head..<records.count where test(base + i) { n += 1 }
+      for i in 0..<head where test(base + i) { n += 1 }
+      return n
+    }
+  }
+
   /// Empties the buffer (`trace clear`); `dropped` keeps its count.
   public mutating func removeAll() {
     storage.removeAll()

@@ -3,6 +3,7 @@
 // figures (all when none is given).
 import Foundation
 import MachModel
+import MachScript
 
 /// Times `body` over `repetitions` runs of `iterations` and returns the median ns per iteration:
 /// wall time, or with `cpu` this thread's CPU time (steady on a loaded machine).
@@ -183,6 +184,67 @@ if wanted.isEmpty || wanted.contains("trace_overhead_ratio") || wanted.contains(
   print("proxy_overhead_ratio \(String(format: "%.2f", proxy)) x")
 }
 
+/// Discards a session's output.
+final class Silent: ScriptOutput {
+  func write(_ text: String) {}
+  func writeError(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+}
+
+/// Resident memory of this process, in bytes (/proc/self/statm).
+func residentBytes() -> Double {
+  guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+  let fields = text.split(separator: " ")
+  return Double(fields.count > 1 ? Int(fields[1]) ?? 0 : 0) * Double(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// `record_bytes` and `filter_ns_per_record`: a session whose trace buffer holds 1,000,000
+/// records of 64-byte messages (1,000,000 traced sends, each received by an untraced server: a 24-byte header,
+/// a 4-byte type and 36 bytes of data), then the resident memory they added per record, and
+/// the median time per record of `count(F)` with a filter of the issue's shape (compiled
+/// once per `count`, like every filter).
+func bufferFigures(_ wanted: Set<String>) {
+  let names: Set<String> = ["record_bytes", "filter_ns_per_record"]
+  guard wanted.isEmpty || !wanted.isDisjoint(with: names) else { return }
+  let session = Session(output: Silent())
+  let setup = """
+    spawn server
+    spawn client
+    let p = allocate server
+    let s = insert client make_send p
+    trace client
+    trace clear
+    def traffic(n) {
+      repeat n {
+        send s id 2400 body bytes(36)
+        receive p
+      }
+    }
+    traffic(1000)
+    trace clear
+    """
+  guard case .completed = session.run(source: setup, file: "<bench>") else { fatalError("bench setup failed") }
+  let before = residentBytes()
+  guard case .completed = session.run(source: "traffic(1000000)", file: "<bench>") else { fatalError("bench traffic failed") }
+  let after = residentBytes()
+  precondition(session.records.count == 1_000_000 && session.records.first?.size == 64, "record_bytes: unexpected buffer")
+  if wanted.isEmpty || wanted.contains("record_bytes") {
+    print("record_bytes \(String(format: "%.1f", (after - before) / 1_000_000)) B")
+  }
+  if wanted.isEmpty || wanted.contains("filter_ns_per_record") {
+    var samples: [Double] = []
+    for _ in 0..<5 {
+      let start = ContinuousClock.now
+      guard case .completed = session.run(source: #"expect count(msgid == 2400 and retval != 0 and task == "client") == 0"#, file: "<bench>"),
+        session.interpreter.failedExpectations == 0
+      else { fatalError("filter bench failed") }
+      let d = ContinuousClock.now - start
+      samples.append((Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9) / 1_000_000)
+    }
+    print("filter_ns_per_record \(String(format: "%.1f", samples.sorted()[2])) ns")
+  }
+}
+
+bufferFigures(wanted)
 
 /// Whole-process figures of the shell: `script_roundtrip_ns` (a script doing 100,000 send +
 /// receive round trips in a repeat loop, per round trip) and `startup_ms` (`machsh -c 'spawn
