@@ -140,15 +140,26 @@ extension Kernel {
     return rpc(t, routine, target: target, arguments: arguments)
   }
 
-  /// The RPC itself: mach_msg with MACH_SEND_MSG|MACH_RCV_MSG on the thread's reply port.
-  public mutating func rpc(_ t: ThreadIndex, _ routine: Routine, target: PortName, arguments: [MigValue]) -> RPCOutcome {
+  /// The RPC itself: mach_msg with MACH_SEND_MSG|MACH_RCV_MSG on the thread's reply port;
+  /// with `timeout` (ms), also MACH_SEND_TIMEOUT|MACH_RCV_TIMEOUT, as a MIG stub given one.
+  public mutating func rpc(
+    _ t: ThreadIndex, _ routine: Routine, target: PortName, arguments: [MigValue], timeout: UInt32? = nil
+  ) -> RPCOutcome {
     let reply = migReplyPort(t)
     guard case .success(let request) = Mig.request(routine, target: target, reply: reply, arguments: arguments) else {
       return .failed(MigReturn.badArguments)
     }
-    let code = machMsg(t, MachMsgCall(options: [.send, .receive], message: request, receiveSize: 8192, receiveName: reply))
+    let options: MachMsgOptions = timeout == nil ? [.send, .receive] : [.send, .receive, .sendTimeout, .receiveTimeout]
+    let code = machMsg(t, MachMsgCall(options: options, message: request, receiveSize: 8192, receiveName: reply, timeout: timeout ?? 0))
     if code == MachMsgReturn.rcvInProgress || code == MachMsgReturn.sendInProgress { return .inProgress }
     return finishRPC(t, routine, code)
+  }
+
+  /// Destroys the thread's MIG reply port after a receive error, as MIG's stubs do, so that a
+  /// late reply cannot be taken for the next call's; the next RPC makes a new one.
+  public mutating func discardMigReplyPort(_ t: ThreadIndex) {
+    _ = portDestroy(threads[Int(t)].task, threads[Int(t)].migReplyName)
+    threads[Int(t)].migReplyName = MachPort.null
   }
 
   /// Reads the reply of an RPC whose mach_msg ended with `code` (details.md §5): the decoded
@@ -156,10 +167,7 @@ extension Kernel {
   /// or mach_msg's error (after a receive error the thread's reply port is replaced).
   public mutating func finishRPC(_ t: ThreadIndex, _ routine: Routine, _ code: ReturnCode) -> RPCOutcome {
     guard code == MachMsgReturn.success else {
-      if code & 0x4000 != 0, code & 0x1000_0000 != 0 {  // a receive error
-        _ = portDestroy(threads[Int(t)].task, threads[Int(t)].migReplyName)
-        threads[Int(t)].migReplyName = MachPort.null
-      }
+      if code & 0x4000 != 0, code & 0x1000_0000 != 0 { discardMigReplyPort(t) }  // a receive error
       return .failed(code)
     }
     let message = threads[Int(t)].messageBuffer  // the first messageLength bytes; msgh_size says so too

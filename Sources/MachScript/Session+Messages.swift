@@ -220,10 +220,11 @@ extension Session {
       }
     }
     let t = try actingThread(target.task, number: c.option("thread")?.values[0], at: c.location)
+    let timeout = try deadline(c)
     // The outcome when mach_msg ended at once; otherwise the reply is read when it completes.
     var immediate: RPCOutcome? = nil
-    return perform(t, command: c.source, deadline: nil, background: c.background, start: { s in
-      let outcome = s.kernel.rpc(t, routine, target: target.name, arguments: values)
+    return perform(t, command: c.source, deadline: timeout?.1, background: c.background, start: { s in
+      let outcome = s.kernel.rpc(t, routine, target: target.name, arguments: values, timeout: timeout?.0)
       if case .inProgress = outcome { return MachMsgReturn.rcvInProgress }
       immediate = outcome
       return MachMsgReturn.success
@@ -263,10 +264,13 @@ extension Session {
     var builder = MessageBuilder(remote: target.name, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: id)
     for v in values { builder.int32([v]) }
     let m = builder.finish()
-    return perform(t, command: c.source, deadline: nil, background: c.background, start: { s in
-      s.kernel.machMsg(t, MachMsgCall(options: [.send, .receive], message: m, receiveSize: 8192, receiveName: reply))
+    let timeout = try deadline(c)
+    let options: MachMsgOptions = timeout == nil ? [.send, .receive] : [.send, .receive, .sendTimeout, .receiveTimeout]
+    return perform(t, command: c.source, deadline: timeout?.1, background: c.background, start: { s in
+      s.kernel.machMsg(t, MachMsgCall(options: options, message: m, receiveSize: 8192, receiveName: reply, timeout: timeout?.0 ?? 0))
     }, finish: { s, code in
       guard code == MachMsgReturn.success else {
+        if code & 0x4000 != 0, code & 0x1000_0000 != 0 { s.kernel.discardMigReplyPort(t) }  // a receive error
         s.setRC(code, machMsg: true)
         return .nil
       }

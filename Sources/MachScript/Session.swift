@@ -327,6 +327,20 @@ public final class Session: ScriptHost {
       case "first": return try records.first(where: filter.test).map(recordValue) ?? .nil
       default: return .list(try records.filter(filter.test).map(recordValue))
       }
+    case "decode":
+      guard args.count == 1 else { throw ScriptError("'decode' takes a received message", at: at) }
+      guard case .message(let m) = try interpreter.evaluate(args[0]) else {
+        throw ScriptError("'decode' takes a received trace message (receive it from a trace port)", at: args[0].location)
+      }
+      let space = kernel.tasks[Int(m.task)].space
+      let result = decoder.decode(traceMessage: m.bytes) { [kernel] name in
+        guard let o = space.lookup(name)?.object, o >= 0 else { return (nil, nil) }
+        return (kernel.taskOf(port: o), kernel.threadOf(port: o))
+      }
+      switch result {
+      case .success(let record): return recordValue(record)
+      case .failure(let error): throw ScriptError("cannot decode: \(error)", at: args[0].location)
+      }
     default:
       return nil
     }
