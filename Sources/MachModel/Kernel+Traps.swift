@@ -129,8 +129,11 @@ extension Kernel {
   /// A user-side stub for `routine` on thread `t`, as glibc generates it: the shortcut trap
   /// first, when there is one; on MACH_SEND_INTERRUPTED (or with no trap) the RPC through
   /// mach_msg, with a send-once right to the thread's MIG reply port.
+  ///
+  /// A suspended thread cannot enter a trap: its call waits, as the RPC (whose mach_msg starts
+  /// when the thread resumes, with the same result).
   public mutating func call(_ t: ThreadIndex, _ routine: Routine, target: PortName, arguments: [MigValue]) -> RPCOutcome {
-    if let shortcut = ShortcutTrap(routine: routine) {
+    if let shortcut = ShortcutTrap(routine: routine), !isSuspended(t) {
       let (code, results) = trap(t, shortcut, target: target, arguments: arguments)
       if code != MachMsgReturn.sendInterrupted {
         let names = routine.outputs.map(\.name)

@@ -224,18 +224,42 @@ extension Session {
   // MARK: - Ports (a thread of the task itself)
 
   /// A task-performed call: the shortcut trap where GNU Mach has one, else the RPC to the
-  /// task's own port (details.md §5: a trap's fallback is invisible).
-  private func taskCall(_ task: TaskIndex, _ routine: String, _ args: [MigValue], at: SourceLocation) throws -> MigReply? {
-    let t = try actingThread(task, at: at)
+  /// task's own port (details.md §5: a trap's fallback is invisible). It waits like any
+  /// command: a call that blocks (the task is suspended, or its trace port is full) returns a
+  /// pending handle, and `finish` makes the command's value from the reply (nil when mach_msg
+  /// failed) once it comes.
+  private func taskCall(
+    _ task: TaskIndex, _ routineName: String, _ args: [MigValue], _ c: Command,
+    finish: @escaping (Session, MigReply?) -> Value
+  ) throws -> Value {
+    let t = try actingThread(task, at: c.location)
     let me = kernel.tasks[Int(task)].space.name(of: kernel.tasks[Int(task)].kernelPort) ?? MachPort.null
-    let outcome = kernel.call(t, RoutineTable.routine(named: routine)!, target: me, arguments: args)
-    let name = kernel.tasks[Int(task)].name
-    return try settle(outcome, blocked: ScriptError(
-      "\(name)'s \(routine) is blocked (the task is suspended, or waits for room on its trace port)", at: at))
+    let routine = RoutineTable.routine(named: routineName)!
+    var immediate: RPCOutcome? = nil
+    return perform(t, command: c.source, deadline: nil, background: c.background, start: { s in
+      let outcome = s.kernel.call(t, routine, target: me, arguments: args)
+      guard case .inProgress = outcome else {
+        immediate = outcome
+        return MachMsgReturn.success
+      }
+      return s.kernel.threads[Int(t)].state == .blockedInReceive ? MachMsgReturn.rcvInProgress : MachMsgReturn.sendInProgress
+    }, finish: { s, code in
+      switch immediate ?? s.kernel.finishRPC(t, routine, code) {
+      case .completed(let reply):
+        s.setRC(reply.retCode, machMsg: false)
+        return finish(s, reply)
+      case .failed(let code):
+        s.setRC(code, machMsg: true)
+        return finish(s, nil)
+      case .inProgress:
+        return finish(s, nil)
+      }
+    })
   }
 
   /// Sets `rc` from a call's outcome and runs the model on: the reply, nil when mach_msg
-  /// failed, or `blocked` thrown when the call could not complete.
+  /// failed, or `blocked` thrown when the call could not complete (the shell's own calls on
+  /// kernel ports always complete).
   private func settle(_ outcome: RPCOutcome, blocked: ScriptError) throws -> MigReply? {
     defer { pump() }
     switch outcome {
@@ -271,10 +295,10 @@ extension Session {
   private func allocate(_ c: Command) throws -> Value {
     let t = try task(c.arguments[0])
     let right = try c.arguments.count > 1 ? rightKind(c.arguments[1]) : PortRight.receive.rawValue
-    guard let reply = try taskCall(t, "mach_port_allocate", [.int(Int32(right))], at: c.location), reply.retCode == 0,
-      case .name(let name)? = reply["name"]
-    else { return .nil }
-    return portValue(t, name)
+    return try taskCall(t, "mach_port_allocate", [.int(Int32(right))], c) { s, reply in
+      guard let reply, reply.retCode == 0, case .name(let name)? = reply["name"] else { return .nil }
+      return s.portValue(t, name)
+    }
   }
 
   /// insert T RIGHT PORTREF [name N]: extract_right into the shell, insert_right into T
@@ -306,16 +330,18 @@ extension Session {
 
   private func portCommand(_ c: Command) throws -> Value {
     let p = try port(c.arguments[0])
-    var reply: MigReply?
+    /// The command's value: the RetCode, or mach_msg's code when the call failed.
+    let result: (Session, MigReply?) -> Value = { s, _ in s.interpreter.rc }
     switch c.name {
-    case "deallocate": reply = try taskCall(p.task, "mach_port_deallocate", [.name(p.name)], at: c.location)
-    case "destroy": reply = try taskCall(p.task, "mach_port_destroy", [.name(p.name)], at: c.location)
+    case "deallocate": return try taskCall(p.task, "mach_port_deallocate", [.name(p.name)], c, finish: result)
+    case "destroy": return try taskCall(p.task, "mach_port_destroy", [.name(p.name)], c, finish: result)
     case "modrefs":
       let right = try rightKind(c.arguments[1])
       let delta = try integer(c.arguments[2], "a delta")
-      reply = try taskCall(p.task, "mach_port_mod_refs", [.name(p.name), .int(Int32(right)), .int(Int32(truncatingIfNeeded: delta))], at: c.location)
+      return try taskCall(p.task, "mach_port_mod_refs", [.name(p.name), .int(Int32(right)), .int(Int32(truncatingIfNeeded: delta))], c, finish: result)
     case "qlimit":
-      reply = try taskCall(p.task, "mach_port_set_qlimit", [.name(p.name), .int(Int32(truncatingIfNeeded: try integer(c.arguments[1], "a queue limit")))], at: c.location)
+      let limit = try integer(c.arguments[1], "a queue limit")
+      return try taskCall(p.task, "mach_port_set_qlimit", [.name(p.name), .int(Int32(truncatingIfNeeded: limit))], c, finish: result)
     case "move":
       guard let to = c.option("to") else { throw ScriptError("move needs 'to PORTSET' (or 'to none')", at: c.location) }
       var after = MachPort.null
@@ -324,24 +350,25 @@ extension Session {
         guard set.task == p.task else { throw ScriptError("the set must be in the same task", at: to.location) }
         after = set.name
       }
-      reply = try taskCall(p.task, "mach_port_move_member", [.name(p.name), .name(after)], at: c.location)
+      return try taskCall(p.task, "mach_port_move_member", [.name(p.name), .name(after)], c, finish: result)
     default:  // notify PORTREF KIND to PORTREF [sync N]
-      guard case .name(let kind, let at) = c.arguments[1],
+      guard case .name(let kind, _) = c.arguments[1],
         let id = ["no_senders": NotifyID.noSenders, "dead_name": NotifyID.deadName, "port_destroyed": NotifyID.portDestroyed][kind]
       else { throw ScriptError("notify needs no_senders, dead_name or port_destroyed", at: c.arguments[1].location) }
-      _ = at
       guard let to = c.option("to") else { throw ScriptError("notify needs 'to PORTREF'", at: c.location) }
       let target = try port(to.values[0])
       guard target.task == p.task else { throw ScriptError("the notify port must be in the same task", at: to.location) }
       let sync = try c.option("sync").map { try uint32($0.values[0], "sync") } ?? 0
-      reply = try taskCall(p.task, "mach_port_request_notification",
-                           [.name(p.name), .int(id), .int(Int32(sync)), .port(target.name, disposition: MsgType.makeSendOnce)], at: c.location)
-      // The previous send-once right GNU Mach returns is destroyed (details.md §13).
-      if let reply, case .port(let previous, _)? = reply["previous"], MachPort.isValid(previous) {
-        _ = kernel.portDeallocate(p.task, previous)
-        pump()
+      return try taskCall(p.task, "mach_port_request_notification",
+                          [.name(p.name), .int(id), .int(Int32(sync)), .port(target.name, disposition: MsgType.makeSendOnce)], c) { s, reply in
+        let rc = s.interpreter.rc
+        // The previous send-once right GNU Mach returns is destroyed (details.md §13).
+        if let reply, case .port(let previous, _)? = reply["previous"], MachPort.isValid(previous) {
+          _ = s.kernel.portDeallocate(p.task, previous)
+          s.pump()
+        }
+        return rc
       }
     }
-    return interpreter.rc
   }
 }

@@ -78,7 +78,10 @@ extension Session {
   private func complete(_ p: PendingHandle, _ code: ReturnCode) {
     p.isDone = true
     p.rc = code
+    let rc = interpreter.rc  // a later completion never writes the global rc (details.md §5)
     p.value = p.finish(self, code)
+    if case .code(let c, _) = interpreter.rc { p.rc = c }
+    interpreter.rc = rc
     var result = p.value.literal
     if case .code(let c, _) = p.value { result = colors.code(result, success: c == 0) }
     output.write("[\(colors.who(label(p.thread)))] \(p.command) -> \(result)\n")

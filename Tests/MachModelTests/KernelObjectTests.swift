@@ -258,6 +258,29 @@ struct System {
     s.invariantsHold()
   }
 
+  /// mach-semantics.md §4: a suspended task's threads do not run, so they cannot enter a trap
+  /// either; the stub's call waits (as its RPC) and completes when the task is resumed.
+  @Test func section4_aSuspendedThreadsCallWaitsForResume() {
+    var s = System()
+    let (child, childName, _) = s.spawn("child")
+    let thread = s.k.task(child).threads[0]
+    #expect(s.call("task_suspend", childName, [])?.retCode == KernReturn.success)
+    let outcome = s.k.call(thread, RoutineTable.routine(named: "mach_port_allocate")!, target: 1, arguments: [.int(1)])
+    #expect(outcome == .inProgress)
+    let names = s.k.task(child).space.count  // its own port and the MIG reply port; nothing allocated
+    #expect(s.call("task_resume", childName, [])?.retCode == KernReturn.success)
+    s.k.run()
+    #expect(s.k.task(child).space.count == names + 1)
+    let done = s.k.takeCompletions().first { $0.thread == thread }
+    #expect(done?.result == MachMsgReturn.success)
+    guard case .completed(let reply)? = done.map({ s.k.finishRPC(thread, RoutineTable.routine(named: "mach_port_allocate")!, $0.result) }) else {
+      Issue.record("no reply")
+      return
+    }
+    #expect(reply.retCode == KernReturn.success)
+    s.invariantsHold()
+  }
+
   @Test func section8_trapResultsOtherThanInterruptedAreFinal() {
     var s = System()
     let (code, _) = s.k.trap(s.st, .machPortDeallocate, target: 1, arguments: [.name(77)])
