@@ -126,6 +126,7 @@ extension Kernel {
   mutating func deliverHeldMessage(_ t: ThreadIndex) -> ReturnCode {
     let k = threads[Int(t)].kmsg
     let o = destination(of: k)
+    if threads[Int(t)].sendCopyInLog { traceLog.setLastPeer(receiverPeer(o)) }
     let options = threads[Int(t)].call.options
     if !objects[Int(o)].isActive {
       threads[Int(t)].kmsg = -1

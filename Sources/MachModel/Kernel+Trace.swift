@@ -66,7 +66,13 @@ extension Kernel {
     guard message.count >= MsgHeader.size, let e = entry(task, message.word(at: MsgHeader.remoteOffset)), e.object >= 0 else {
       return TraceEntry.noPeer
     }
-    switch objects[Int(e.object)].receiver {
+    return receiverPeer(e.object)
+  }
+
+  /// `TraceEntry.peer` for a message going to port `o`.
+  @inline(__always)
+  func receiverPeer(_ o: ObjectIndex) -> TaskIndex {
+    switch objects[Int(o)].receiver {
     case .task(let t, _): return t
     case .kernel: return TraceEntry.kernelPeer
     case .inTransit: return TraceEntry.noPeer
@@ -88,7 +94,7 @@ extension Kernel {
     if objects[Int(port)].isActive && objects[Int(port)].isHostDrained {
       traceLog.append(
         TraceEntry(seq: 0, time: 0, task: task, thread: t, direction: .send, kind: .normal, retval: 0,
-                   port: port, peer: peer(of: task, message), offset: 0, length: 0),
+                   port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),  // set at delivery
         bytes: message, length: length)
       threads[Int(t)].sendCopyInLog = true
     } else {

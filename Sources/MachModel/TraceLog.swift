@@ -91,6 +91,12 @@ public struct TraceLog: Sendable {
     entries.append(e)
   }
 
+  /// Notes who receives the message of the last entry (a send copy, once its destination is
+  /// copied in).
+  mutating func setLastPeer(_ peer: TaskIndex) {
+    entries[entries.count - 1].peer = peer
+  }
+
   /// Completes the last entry, appended before its header was known (a send's copy at the
   /// hook, D3).
   mutating func completeLast(seq: UInt64, time: UInt64, retval: ReturnCode) {
