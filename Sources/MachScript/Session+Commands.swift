@@ -7,6 +7,10 @@ import MachTrace
 extension Session {
   public func run(_ c: Command, in interpreter: Interpreter) throws -> Value {
     let value = try dispatch(c)
+    if userInterrupted {
+      userInterrupted = false
+      throw ScriptError("interrupted (the model is stopped; 'continue' resumes it)", at: c.location)
+    }
     if let e = blockError {
       blockError = nil
       throw e

@@ -54,6 +54,10 @@ extension Session {
       while kernel.step() {
         drainTrace()
         if stopped { break outer }
+        if interpreter.interruptRequested() {
+          interruptedByUser()
+          break outer
+        }
       }
       let completions = kernel.takeCompletions()
       if completions.isEmpty { break }
@@ -123,6 +127,10 @@ extension Session {
   /// the rest are held. Records a do block makes are matched after the block returns.
   func drainTrace() {
     while !stopped {
+      if !watches.isEmpty && interpreter.interruptRequested() {  // a do block feeding itself
+        interruptedByUser()
+        return
+      }
       let batch: [TraceRecord]
       if !heldRecords.isEmpty {
         batch = heldRecords
@@ -222,6 +230,13 @@ extension Session {
   func stopHere() {
     stopped = true
     if isInteractive { interpreter.abandonLine = true }
+  }
+
+  /// Ctrl-C while the model runs: it stops as at a watch (so `continue` resumes it), and
+  /// the command reports "interrupted" when it returns.
+  func interruptedByUser() {
+    userInterrupted = true
+    stopped = true
   }
 
   func remove(_ w: Watch) {

@@ -76,6 +76,8 @@ public final class Session: ScriptHost {
   var interrupted: Interrupted? = nil
   /// Records still to let in before `step` stops the model.
   var stepsLeft: Int? = nil
+  /// Ctrl-C stopped the model; the running command reports it.
+  var userInterrupted = false
 
   public init(output: ScriptOutput) {
     interpreter = Interpreter(output: output)

@@ -116,5 +116,14 @@ import Testing
     #expect(try t.screen().split(separator: "\n").last(where: { $0.hasPrefix("machsh>") }) == "machsh> while true { }")
     try t.keys("C-u", "print 6 * 7", "Enter")
     #expect(try t.screen().contains("\n42\n"))
+    // Two servers that answer each other forever: Ctrl-C stops the model as a watch would.
+    try t.keys("spawn a; spawn b; let pa = allocate a; let pb = allocate b", "Enter")
+    try t.keys("let to_b = insert a make_send pb; let to_a = insert b make_send pa", "Enter")
+    try t.keys("serve pa { send to_b id 1 }; serve pb { send to_a id 2 }", "Enter")
+    try t.keys("send to_b id 0", "Enter")
+    try t.keys("C-c")
+    let stopped = try t.screen()
+    #expect(stopped.contains("error: interrupted (the model is stopped; 'continue' resumes it)"), "screen:\n\(stopped)")
+    #expect(stopped.split(separator: "\n").last == "machsh [stopped]>")
   }
 }
