@@ -153,6 +153,13 @@ extension Kernel {
     completions.removeAll { $0.thread == t }
   }
 
+  /// Takes the completions of the threads `which` selects, leaving the others.
+  public mutating func takeCompletions(where which: (ThreadIndex) -> Bool) -> [Completion] {
+    let taken = completions.filter { which($0.thread) }
+    completions.removeAll { which($0.thread) }
+    return taken
+  }
+
   public mutating func takeCompletions() -> [Completion] {
     let c = completions
     completions.removeAll()

@@ -46,9 +46,14 @@ extension Session {
   /// they received, and trace copies enter the buffer, each matched against the watches. The
   /// model runs one thread step at a time so that it stops after the step that made a
   /// matching record (details.md §7). Inside a block it does nothing (details.md §6).
+  /// A pump inside a pump (a completion that destroys a handed-back message runs the model
+  /// on) neither ends a stop nor runs a stopped model.
   func pump() {
     guard blockDepth == 0 else { return }
-    stopped = false
+    if pumpDepth > 0 && stopped { return }
+    pumpDepth += 1
+    defer { pumpDepth -= 1 }
+    if pumpDepth == 1 { stopped = false }
     drainTrace()
     outer: while !stopped {
       while kernel.step() {
@@ -69,6 +74,14 @@ extension Session {
         }
       }
       drainTrace()
+    }
+    if stopped {
+      // The model stops, but operations that already ended are done: their handles complete
+      // (servers handle what they received when the model runs again).
+      let waiting = Set(pendings.filter { !$0.isDone }.map(\.thread))
+      for c in kernel.takeCompletions(where: waiting.contains) {
+        if let handle = pendings.first(where: { !$0.isDone && $0.thread == c.thread }) { complete(handle, c.result) }
+      }
     }
     interpreter.now = .int(Int64(kernel.now))
     // A pending operation whose thread died is done, with nil (details.md §5).

@@ -76,6 +76,8 @@ public final class Session: ScriptHost {
   var interrupted: Interrupted? = nil
   /// Records still to let in before `step` stops the model.
   var stepsLeft: Int? = nil
+  /// Pumps running, one inside another (see `pump`).
+  var pumpDepth = 0
   /// Ctrl-C stopped the model; the running command reports it.
   var userInterrupted = false
 
