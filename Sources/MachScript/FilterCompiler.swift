@@ -152,6 +152,9 @@ struct FilterCompiler {
     case "in":
       return try membership(l, r, at: at)
     case "contains", "matches":
+      if op == "matches" || !isValueNode(l), case .constant(let c) = r, !Self.isString(c) {
+        throw ScriptError("'\(op)' needs a string on its right, not \(c.kindWithArticle)", at: at)
+      }
       if case .string(let f) = l, case .constant(.string(let s)) = r {
         if op == "contains" { return .bool { try f($0).contains(s) } }
         let regex = try interpreter.regex(s, at: at)
@@ -284,6 +287,9 @@ struct FilterCompiler {
   }
 
   private func arithmetic(_ op: String, _ l: Node, _ r: Node, at: SourceLocation) throws -> Node {
+    if op == "/" || op == "%", case .constant(let c) = r, c.integer == 0 {
+      throw ScriptError("division by zero", at: at)
+    }
     guard isIntLike(l), isIntLike(r) else { return try generic(op, l, r, at: at) }
     let a = try intGetter(l, op, at: at), b = try intGetter(r, op, at: at)
     return .int({ rec in
@@ -387,6 +393,16 @@ struct FilterCompiler {
     case .thread: return "a thread"
     case .value: return "a value"
     }
+  }
+
+  private static func isString(_ v: Value) -> Bool {
+    if case .string = v { return true }
+    return false
+  }
+
+  private func isValueNode(_ n: Node) -> Bool {
+    if case .value = n { return true }
+    return false
   }
 
   private func isConstant(_ n: Node) -> Bool {

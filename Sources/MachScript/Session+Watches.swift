@@ -25,9 +25,14 @@ extension Session {
   /// `unwatch N|all|WATCH`, `enable N|WATCH`, `disable N|WATCH`.
   func unwatch(_ c: Command) throws -> Value {
     let argument = c.arguments[0]
-    if c.name == "unwatch", case .name("all", _) = argument {
-      for w in watches { remove(w) }
-      watches.removeAll()
+    if case .name("all", _) = argument, interpreter.global("all") == nil {
+      switch c.name {
+      case "unwatch":
+        for w in watches { remove(w) }
+        watches.removeAll()
+      case "enable": for w in watches { w.enabled = true }
+      default: for w in watches { w.enabled = false }
+      }
       return .nil
     }
     let w: Watch

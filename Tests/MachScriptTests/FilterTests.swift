@@ -110,6 +110,9 @@ import Testing
     ("print count(msgid and true)", "t.msh:1:19: error: 'and' needs bools, not an int"),
     ("print count(routine matches \"(\")", "t.msh:1:21: error: bad regular expression \"(\""),
     ("print count(msgid in 5)", "t.msh:1:19: error: 'in' needs a list on its right, not an int"),
+    ("print count(routine matches 5)", "t.msh:1:21: error: 'matches' needs a string on its right, not an int"),
+    ("print count(size / 0 > 1)", "t.msh:1:18: error: division by zero"),
+    ("print count(msgid in [1, \"a\"])", "t.msh:1:19: error: 'in' cannot compare an int with a string"),
     ("trace show where (allocate server) == 1", "t.msh:1:19: error: a filter cannot run a command ('allocate')"),
     ("watch dir == 2", "t.msh:1:11: error: 'dir' is a string (\"send\" or \"receive\"); it cannot be compared with an int"),
   ])
