@@ -1,4 +1,5 @@
 import MachModel
+import MachTrace
 
 extension Session {
   /// Words Tab can complete at the end of `line`: commands and statement words at the start
@@ -9,7 +10,7 @@ extension Session {
     let words = statementStart.split(separator: " ").map(String.init)
     let atStart = words.isEmpty || (words.count == 1 && !statementStart.hasSuffix(" "))
     if atStart {
-      return Array(CommandTable.specs.keys) + Array(CommandTable.statementWords)
+      return (Array(CommandTable.specs.keys) + Array(CommandTable.statementWords)).filter { $0.hasPrefix(word) }
     }
     var candidates: [String] = []
     if let spec = CommandTable.specs[words[0]] {
@@ -23,11 +24,12 @@ extension Session {
     candidates += Constants.all.keys
     candidates += Array(Self.dispositions.keys) + Array(Self.rightKinds.keys) + Array(Self.slots.keys)
     candidates += ["echo", "sink", "exc_handler", "rpctrace", "verbose", "json", "on", "off"]
-    if words.contains(where: { ["where", "watch", "filter"].contains($0) }) || line.contains("(") {
-      candidates += ["seq", "time", "task", "thread", "dir", "type", "retval", "code", "msgid", "routine", "dest",
-                     "reply", "size", "complex", "ool", "rights", "answers"]
+    candidates += TraceExport.allCases.map(\.rawValue) + ["all"]
+    if words.contains(where: { ["where", "watch", "filter", "by"].contains($0) }) || line.contains("(") {
+      candidates += FilterCompiler.fields
+      candidates += FilterCompiler.directions.map(Value.quoted) + FilterCompiler.kinds.map(Value.quoted)
     }
-    candidates += ["len", "hex", "name", "routine", "count", "first", "records"]
+    candidates += ["len", "hex", "name", "routine", "count", "first", "records", "decode"]
     return Array(Set(candidates.filter { $0.hasPrefix(word) && !$0.hasPrefix("__") }))
   }
 }

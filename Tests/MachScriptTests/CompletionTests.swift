@@ -1,0 +1,29 @@
+@testable import MachScript
+import Testing
+
+/// Tab completion (issue 5): what the prompt offers for the word being typed.
+@Suite struct CompletionTests {
+  static func offered(_ line: String, setup: String = "spawn server") -> Set<String> {
+    let session = Session(output: CapturedOutput())
+    _ = session.run(source: setup, file: "setup.msh")
+    let word = line.hasSuffix(" ") ? "" : String(line.split(separator: " ").last ?? "")
+    return Set(session.completions(line: line, word: word))
+  }
+
+  @Test(arguments: [
+    ("wat", ["watch", "watches"]),
+    ("cont", ["continue"]),
+    ("spawn client par", ["parent"]),
+    ("trace st", ["stats"]),
+    ("trace export \"f\" format me", ["mermaid"]),
+    ("watch ms", ["msgid"]),
+    ("trace stats by ro", ["routine"]),
+    ("trace show where dir == \"se", ["\"send\""]),
+    ("watch code != 0 on", ["once", "on"]),
+    ("info ports ser", ["server"]),
+    ("unwatch al", ["all"]),
+  ])
+  func completes(line: String, expected: [String]) {
+    #expect(Self.offered(line) == Set(expected), "\(line)")
+  }
+}
