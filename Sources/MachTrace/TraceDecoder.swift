@@ -114,7 +114,7 @@ public struct TraceDecoder: Sendable {
     return TraceRecord(
       seq: nil, time: 0, task: task, thread: thread, direction: direction, kind: kind, retval: retval, code: code,
       msgid: msgid, routine: msgids.name(of: msgid, servedByKernel: kind == .task || kind == .thread),
-      dest: dest, reply: reply, size: view?.size ?? 0, complex: view?.isComplex ?? false, ool: ool, rights: rights,
+      dest: dest, reply: reply, size: view?.size ?? 0, complex: view?.isComplex ?? false, ool: Int32(clamping: ool), rights: Int32(clamping: rights),
       answers: nil, bytes: bytes)
   }
 

@@ -3,37 +3,64 @@ import MachModel
 /// One trace copy as the user sees it: the fields of language.md §6 and details.md §8.
 /// Task and thread are indices into the model; `TraceNames` spells them.
 public struct TraceRecord: Equatable, Sendable {
+  // Stored widest first, so that a record stays small (`scripts/bench record_bytes`).
+
   /// Position in the trace stream, from 1; nil for a message decoded outside the buffer.
   public var seq: UInt64?
+  /// For a reply: the `seq` of the request it answers.
+  public var answers: UInt64?
   /// Virtual time, µs, when the copy was queued.
   public var time: UInt64
+  public var routine: String
+  /// The copied message.
+  public var bytes: [UInt8]
   public var task: TaskIndex
-  /// The thread, or nil (a `task`-type copy).
-  public var thread: ThreadIndex?
-  public var direction: TraceMessage.Direction
-  public var kind: TraceMessage.Kind
   /// mach_msg's return code for this message.
   public var retval: ReturnCode
-  /// The RetCode of a MIG reply; nil for every other message.
-  public var code: ReturnCode?
   public var msgid: Int32
-  public var routine: String
   /// The port the message goes to or arrived on, and its reply port: names in the task's
   /// space for `normal` copies, kernel addresses otherwise.
   public var dest: UInt32
   public var reply: UInt32
   public var size: UInt32
-  public var complex: Bool
   /// Out-of-line regions, and port rights carried (body rights plus the header reply right).
-  public var ool: Int
-  public var rights: Int
-  /// For a reply: the `seq` of the request it answers.
-  public var answers: UInt64?
-  /// The copied message.
-  public var bytes: [UInt8]
+  public var ool: Int32
+  public var rights: Int32
   /// For a `send` copy the shell drained: who held the receive right of the destination then
   /// (`TraceEntry.peer`). Not a field of the language; `trace export` draws arrows with it.
   public var peer: TaskIndex = TraceEntry.noPeer
+  /// The thread, or nil (a `task`-type copy).
+  public var thread: ThreadIndex?
+  /// The RetCode of a MIG reply; nil for every other message.
+  public var code: ReturnCode?
+  public var direction: TraceMessage.Direction
+  public var kind: TraceMessage.Kind
+  public var complex: Bool
+
+  public init(
+    seq: UInt64?, time: UInt64, task: TaskIndex, thread: ThreadIndex?, direction: TraceMessage.Direction,
+    kind: TraceMessage.Kind, retval: ReturnCode, code: ReturnCode?, msgid: Int32, routine: String, dest: UInt32,
+    reply: UInt32, size: UInt32, complex: Bool, ool: Int32, rights: Int32, answers: UInt64?, bytes: [UInt8]
+  ) {
+    self.seq = seq
+    self.answers = answers
+    self.time = time
+    self.routine = routine
+    self.bytes = bytes
+    self.task = task
+    self.retval = retval
+    self.msgid = msgid
+    self.dest = dest
+    self.reply = reply
+    self.size = size
+    self.ool = ool
+    self.rights = rights
+    self.thread = thread
+    self.code = code
+    self.direction = direction
+    self.kind = kind
+    self.complex = complex
+  }
 
   public var isKernelForm: Bool { kind != .normal }
 
