@@ -5,8 +5,7 @@ import MachTrace
 
 extension Session {
   func traceShow(_ c: Command) throws -> Value {
-    let filter = try c.option("where").map { try compileFilter($0.values[0]) }
-    var shown = try filter.map { try records.filter($0.test) } ?? Array(records)
+    var shown = try selectedRecords(c)
     if let l = c.option("last") {
       let n = try integer(l.values[0], "a count")
       shown = Array(shown.suffix(max(0, Int(n))))
@@ -21,8 +20,12 @@ extension Session {
     return .nil
   }
 
-  /// The records of the buffer that pass the command's `where` filter, in order.
+  /// The records of the buffer that pass the command's `where` filter, in order. When the
+  /// ring has dropped records, a note on standard error says how many.
   func selectedRecords(_ c: Command) throws -> [TraceRecord] {
+    if records.dropped > 0 {
+      output.writeError("note: \(records.dropped) older record\(records.dropped == 1 ? " was" : "s were") dropped (the buffer keeps the newest \(records.limit); set trace_limit)\n")
+    }
     guard let w = c.option("where") else { return Array(records) }
     let filter = try compileFilter(w.values[0])
     if let fast = filter.fastTest { return records.filter(whereRecordAt: fast) }
