@@ -87,12 +87,7 @@ struct FilterCompiler {
       return .bool { try !f($0) }
     case .unary(_, let x, let at):
       let f = try intGetter(try node(x), "-", at: at)
-      return .int({ r in
-        guard let v = try f(r) else { return nil }
-        let (n, overflow) = Int64(0).subtractingReportingOverflow(v)
-        if overflow { throw ScriptError("integer overflow", at: at) }
-        return n
-      }, isCode: false)
+      return .int({ r in try f(r).map { try Interpreter.arithmetic("-", 0, $0, at: at) } }, isCode: false)
     case .binary(let op, let l, let r, let at):
       return try binary(op, try node(l), try node(r), at: at)
     default:
@@ -294,18 +289,7 @@ struct FilterCompiler {
     let a = try intGetter(l, op, at: at), b = try intGetter(r, op, at: at)
     return .int({ rec in
       guard let x = try a(rec), let y = try b(rec) else { return nil }
-      let result: (Int64, Bool)
-      switch op {
-      case "+": result = x.addingReportingOverflow(y)
-      case "-": result = x.subtractingReportingOverflow(y)
-      case "*": result = x.multipliedReportingOverflow(by: y)
-      case "/", "%":
-        guard y != 0 else { throw ScriptError("division by zero", at: at) }
-        result = op == "/" ? x.dividedReportingOverflow(by: y) : x.remainderReportingOverflow(dividingBy: y)
-      default: throw ScriptError("unknown operator '\(op)'", at: at)
-      }
-      if result.1 { throw ScriptError("integer overflow", at: at) }
-      return result.0
+      return try Interpreter.arithmetic(op, x, y, at: at)
     }, isCode: false)
   }
 

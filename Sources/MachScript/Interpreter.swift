@@ -431,6 +431,12 @@ public final class Interpreter {
     guard let x = a.integer, let y = b.integer else {
       throw ScriptError("'\(op)' cannot combine \(a.kindWithArticle) and \(b.kindWithArticle)", at: at)
     }
+    return .int(try Self.arithmetic(op, x, y, at: at))
+  }
+
+  /// `+ - * / %` on 64-bit ints (details.md §2): overflow and division by zero are script
+  /// errors; `/` and `%` truncate toward zero.
+  static func arithmetic(_ op: String, _ x: Int64, _ y: Int64, at: SourceLocation) throws -> Int64 {
     let result: (Int64, Bool)
     switch op {
     case "+": result = x.addingReportingOverflow(y)
@@ -442,7 +448,7 @@ public final class Interpreter {
     default: throw ScriptError("unknown operator '\(op)'", at: at)
     }
     if result.1 { throw ScriptError("integer overflow", at: at) }
-    return .int(result.0)
+    return result.0
   }
 
   func compare(_ op: String, _ a: Value, _ b: Value, at: SourceLocation) throws -> Bool {

@@ -191,17 +191,12 @@ extension Session {
   /// Matches one record against one watch: counts the hit, skips it while `ignore` lasts,
   /// then runs the do block or stops the model.
   private func check(_ w: Watch, _ record: TraceRecord, names: TraceNames) {
-    let matched: Bool
     do {
-      matched = try w.filter.test(record)
-    } catch let e as ScriptError {
-      remove(w)
-      if blockError == nil { blockError = e }
-      return
+      guard try w.filter.test(record) else { return }
     } catch {
+      fail(w, error)
       return
     }
-    guard matched else { return }
     w.hits += 1
     if w.ignoreLeft > 0 {
       w.ignoreLeft -= 1
@@ -222,15 +217,18 @@ extension Session {
     }
     do {
       try interpreter.runBlock(block, with: ["msg": recordValue(record, names: names)])
-    } catch let e as ScriptError {
-      // A runtime error in a block is reported at its position; the watch is removed.
-      remove(w)
-      if blockError == nil { blockError = e }
-      return
     } catch {
+      fail(w, error)
       return
     }
     if interpreter.stopRequested { announce(w, record, names: names) }
+  }
+
+  /// A runtime error in a watch's filter or block: the watch is removed, and the error is
+  /// reported at its position once the running command returns (details.md §6).
+  private func fail(_ w: Watch, _ error: Error) {
+    remove(w)
+    if blockError == nil, let e = error as? ScriptError { blockError = e }
   }
 
   private func announce(_ w: Watch, _ record: TraceRecord, names: TraceNames) {
