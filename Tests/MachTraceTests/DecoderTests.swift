@@ -126,3 +126,18 @@ struct TracedWorld {
     #expect(decoder.decode(traceMessage: bytes, resolve: none) == .failure(.truncated))
   }
 }
+
+extension DecoderTests {
+  /// A host-drained send copy notes who received the message (`TraceEntry.peer`): the task
+  /// holding the receive right, or the kernel for a kernel object; receive copies note no one.
+  @Test func sendCopiesNoteTheirReceiver() {
+    var w = TracedWorld()
+    let (_, service) = w.k.portAllocate(w.server, right: PortRight.receive.rawValue)
+    let (_, o, type) = w.k.portExtractRight(w.server, service, disposition: MsgType.makeSend)
+    let send = w.k.copyoutKernelRight(w.client, o, carriedType: type)
+    _ = w.k.machMsg(w.ct, .send(MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 500).finish()))
+    _ = w.k.rpc(w.ct, RoutineTable.routine(named: "mach_port_allocate")!, target: 1, arguments: [.int(1)])
+    let r = w.records()
+    #expect(r.map(\.peer) == [w.server, TraceEntry.kernelPeer, TraceEntry.noPeer])
+  }
+}
