@@ -74,6 +74,8 @@ public final class Interpreter {
   /// is abandoned (details.md §7). Cleared when the next line starts.
   public var abandonLine = false
   private var runDepth = 0
+  /// Serve and do blocks running (`source` and `quit` are errors inside them).
+  private var blocksRunning = 0
   private struct Abandon: Error {}
   /// Polled at loop iterations and calls: true stops the run with "interrupted" (Ctrl-C).
   public var interruptRequested: () -> Bool = { false }
@@ -146,9 +148,11 @@ public final class Interpreter {
   public func runBlock(_ block: [Stmt], with names: [String: Value]) throws {
     scopes.append(names)
     let savedRC = rc
+    blocksRunning += 1
     defer {
       scopes.removeLast()
       rc = savedRC
+      blocksRunning -= 1
     }
     _ = try execute(block)
   }
@@ -252,10 +256,13 @@ public final class Interpreter {
       output.write(try values.map { try evaluate($0).printed }.joined(separator: " ") + "\n")
     case .expect(let e, let message, let text, let at):
       try expect(e, message: message, text: text, at: at)
-    case .quit(let e, _):
+    case .quit(let e, let at):
+      guard blocksRunning == 0 else { throw ScriptError("'quit' cannot be used inside a serve or do block", at: at) }
       throw Quit(code: try e.map { Int32(truncatingIfNeeded: try int($0, "exit status")) })
     case .command(let c):
       _ = try run(c)
+    case .source(_, let at) where blocksRunning > 0:
+      throw ScriptError("'source' cannot be used inside a serve or do block", at: at)
     case .source, .help, .explain:
       guard let host else { throw ScriptError("this needs the machsh shell", at: location(of: s)) }
       try host.statement(s, in: self)
