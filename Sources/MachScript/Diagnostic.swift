@@ -38,14 +38,23 @@ public struct Diagnostic: Error, Equatable, Sendable {
   /// `FILE:LINE:COL: error: MESSAGE`, the source line and a caret under the column (tabs in
   /// the line are kept under the caret, so it lines up); then each note the same way.
   public func rendered(source: String) -> String {
-    var out = Self.render(kind: "error", message, at: location, source: source)
-    for note in notes { out += "\n" + Self.render(kind: "note", note.message, at: note.location, source: source) }
+    rendered(lines: Self.lines(of: source))
+  }
+
+  /// The same, with the source already cut into lines (`lines(of:)`), for many diagnostics
+  /// of one file.
+  public func rendered(lines: [Substring]) -> String {
+    var out = Self.render(kind: "error", message, at: location, lines: lines)
+    for note in notes { out += "\n" + Self.render(kind: "note", note.message, at: note.location, lines: lines) }
     return out
   }
 
-  static func render(kind: String, _ message: String, at location: SourceLocation, source: String) -> String {
+  public static func lines(of source: String) -> [Substring] {
+    source.split(separator: "\n", omittingEmptySubsequences: false)
+  }
+
+  static func render(kind: String, _ message: String, at location: SourceLocation, lines: [Substring]) -> String {
     var out = "\(location): \(kind): \(message)"
-    let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
     guard location.line >= 1, location.line <= lines.count else { return out }
     let line = lines[location.line - 1]
     let shown = line.count > 200 ? String(line.prefix(200)) + "..." : String(line)

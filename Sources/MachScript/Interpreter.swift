@@ -53,6 +53,8 @@ public final class Interpreter {
   private var callDepth = 0
   private var loopDepth = 0
   public static let maxCallDepth = 200
+  /// Syntax errors shown for one file; the rest are counted (a binary file is not a script).
+  public static let maxShownSyntaxErrors = 50
   /// Variables the shell keeps (language.md §3).
   public static let readOnly: Set<String> = ["rc", "last", "msg", "now"]
   /// The read-only variables the host keeps current: `rc`, `last`, `now` (`msg` is bound in
@@ -105,7 +107,11 @@ public final class Interpreter {
     defer { runDepth -= 1 }
     let (statements, diagnostics) = Parser.parse(source, file: file)
     if let first = diagnostics.first {
-      for d in diagnostics { output.writeError(d.rendered(source: source) + "\n") }
+      let lines = Diagnostic.lines(of: source)
+      for d in diagnostics.prefix(Self.maxShownSyntaxErrors) { output.writeError(d.rendered(lines: lines) + "\n") }
+      if diagnostics.count > Self.maxShownSyntaxErrors {
+        output.writeError("\(file): \(diagnostics.count - Self.maxShownSyntaxErrors) more errors not shown\n")
+      }
       return .error(first)
     }
     do {

@@ -45,6 +45,11 @@ public struct Lexer {
         count = tokens.count
       }
       startOffset = i
+      if diagnostics.count >= Parser.maxDiagnostics {
+        // Past this, the input is not a script (a binary file, say): stop reading it.
+        diagnostics.append(Diagnostic(Parser.tooMany, at: here))
+        break
+      }
       let c = chars[i]
       let start = here
       if c == "\n" {

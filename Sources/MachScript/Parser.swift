@@ -18,6 +18,9 @@ public struct Parser {
   /// input inside them is reported where the innermost one opened.
   private var openers: [Token] = []
   public private(set) var diagnostics: [Diagnostic] = []
+  /// Syntax errors collected before the parser gives up on a file.
+  static let maxDiagnostics = 1000
+  static let tooMany = "too many errors; the rest of the file was not read"
 
   /// Parses `source`; the statements are meaningful only when there are no diagnostics.
   public static func parse(_ source: String, file: String) -> (statements: [Stmt], diagnostics: [Diagnostic]) {
@@ -25,8 +28,12 @@ public struct Parser {
     let tokens = lexer.tokenize()
     var parser = Parser(tokens: tokens, chars: Array(source))
     let statements = parser.statementList(inBlock: false, opener: nil)
-    let all = (lexer.diagnostics + parser.diagnostics).sorted {
+    var all = (lexer.diagnostics + parser.diagnostics).filter { $0.message != Self.tooMany }.sorted {
       ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
+    }
+    if all.count >= maxDiagnostics {
+      all = Array(all.prefix(maxDiagnostics))
+      all.append(Diagnostic(Self.tooMany, at: all[all.count - 1].location))
     }
     return (statements, all)
   }
@@ -99,6 +106,13 @@ public struct Parser {
         if !atStatementEnd { throw error("expected the end of the statement, found \(token.text)") }
       } catch let d as Diagnostic {
         diagnostics.append(d)
+        if diagnostics.count == Self.maxDiagnostics {
+          // Past this, the input is not a script (a binary file, say): stop reading it.
+          diagnostics.append(Diagnostic(Self.tooMany, at: token.location))
+          p = tokens.count - 1
+          openers = []
+          return statements
+        }
         synchronize()
       } catch {}
     }

@@ -165,3 +165,19 @@ import Testing
     #expect(Parser.parse(longLine, file: "t").diagnostics.isEmpty)
   }
 }
+
+extension ParserTests {
+  /// Input that is not a script (random bytes, a binary file) stops being read after 1000
+  /// errors, and only the first 50 are printed: diagnostics never take more than linear time.
+  @Test func tooManyErrorsStopReadingAndPrintingIsCapped() {
+    let garbage = String(repeating: "$ ) ]\n", count: 3000)
+    let (_, diagnostics) = Parser.parse(garbage, file: "bin")
+    #expect(diagnostics.count == Parser.maxDiagnostics + 1)
+    #expect(diagnostics.contains { $0.message == "too many errors; the rest of the file was not read" })
+    let (out, err, outcome) = run(garbage)
+    #expect(out == "")
+    guard case .error = outcome else { Issue.record("\(outcome)"); return }
+    #expect(err.split(separator: "\n").filter { $0.contains(": error: ") }.count == Interpreter.maxShownSyntaxErrors)
+    #expect(err.hasSuffix("t.msh: \(Parser.maxDiagnostics + 1 - Interpreter.maxShownSyntaxErrors) more errors not shown\n"))
+  }
+}
