@@ -16,9 +16,9 @@ struct Machsh: ParsableCommand {
     commandName: "machsh",
     abstract: "A debugging shell for Mach IPC tracing, on a model of GNU Mach with its kernel trace facility.",
     discussion: """
-      With a FILE, runs it (ARGs are in the list variable `args`) and exits: 0 when all went well,
-      1 when an expectation failed, 2 when an error stopped the script. Without one, reads
-      commands at a prompt on a terminal, or a script from standard input.
+      With a FILE, runs it (ARGs are in the list variable `args`) and exits: 0 when all went \
+      well, 1 when an expectation failed, 2 when an error stopped the script. Without one, \
+      reads commands at a prompt on a terminal, or a script from standard input.
       """,
     version: "machsh 0.1.0")
 
@@ -43,7 +43,9 @@ struct Machsh: ParsableCommand {
   @Flag(name: .customShort("i"), help: "Run FILE, then read commands at the prompt.")
   var interactive = false
 
-  @Option(name: .customLong("msgids"), help: "Load routine names from a Hurd .msgids file (repeatable).")
+  @Option(
+    name: .customLong("msgids"),
+    help: "Load routine names from a Hurd .msgids file, or from every *.msgids file of a folder (repeatable).")
   var msgids: [String] = []
 
   @Option(name: .customLong("format"), help: "Trace output format: rpctrace, verbose or json.")
@@ -75,7 +77,7 @@ struct Machsh: ParsableCommand {
     case "never": session.colors.enabled = false
     default: throw ValidationError("--color is auto, always or never")
     }
-    for path in msgids {
+    for path in msgids.flatMap({ SystemIO.msgidsFiles(in: $0) ?? [$0] }) {
       guard let text = session.readFile(path) else { throw ValidationError("cannot read \(path)") }
       if case .failure(let e) = session.loadMsgids(text, file: path) {
         output.writeError("\(e)\n")

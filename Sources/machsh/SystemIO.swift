@@ -67,5 +67,20 @@ enum SystemIO {
     return nil
   }
 
+  /// The `*.msgids` files of a folder, sorted by name; nil when `path` is not a folder.
+  static func msgidsFiles(in path: String) -> [String]? {
+    guard let dir = opendir(path) else { return nil }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name.hasSuffix(".msgids") && !name.hasPrefix(".") { names.append(name) }
+    }
+    let folder = path.hasSuffix("/") ? path : path + "/"
+    return names.sorted().map { folder + $0 }
+  }
+
   static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 }

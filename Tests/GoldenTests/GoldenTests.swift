@@ -79,6 +79,16 @@ import Testing
   /// The command line (language.md §7, §8): a bad option stops machsh with status 2, like any
   /// error; `--color always` colours trace lines even in a pipe, `never` and the default
   /// (not a terminal here) do not, and `set color` switches it within a script.
+  /// `--msgids FOLDER` loads every `*.msgids` file in it, as `--msgids FILE` loads one.
+  @Test func msgidsFromAFileOrAFolder() throws {
+    let folder = Self.root.appendingPathComponent("Tests/GoldenTests/scripts").path
+    for path in [folder, folder + "/hurd.msgids"] {
+      #expect(try Self.run(arguments: ["--msgids", path, "-c", "print routine(21000), routine(21101)"])
+        == "io_write io_read-reply\n--- stderr\n--- exit 0\n")
+    }
+    #expect(try Self.run(arguments: ["--msgids", "/nonexistent", "-c", "print 1"]).hasSuffix("--- exit 2\n"))
+  }
+
   @Test func commandLineColourAndUsageErrors() throws {
     let bad = try Self.run(arguments: ["--color", "sometimes", "-c", "x = 1"])
     #expect(bad.hasPrefix("--- stderr\nError: --color is auto, always or never\n"))
