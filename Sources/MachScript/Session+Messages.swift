@@ -195,9 +195,12 @@ extension Session {
         return try rawRPC(id, args, c)
       }
       routine = r
-    } else {
-      guard let r = RoutineTable.routine(named: name) else { throw ScriptError("unknown routine '\(name)'", at: at) }
+    } else if let r = RoutineTable.routine(named: name) {
       routine = r
+    } else if let id = decoder.msgids.id(of: name) {
+      return try rawRPC(id, args, c)  // a routine a loaded .msgids file names: by its id, ints only
+    } else {
+      throw ScriptError("unknown routine '\(name)' (not in the built-in table nor in a loaded .msgids file)", at: at)
     }
     let target = try port(args[0])
     guard args.count - 1 == routine.inputs.count else {
