@@ -94,7 +94,7 @@ extension Session {
     case .wait(let done)?: waitUntilQuiet(until: done)
     case nil: pump()
     }
-    if !stopped { stepsLeft = nil }
+    stepsLeft = nil  // a step ends with its own run, whether N records came, a watch fired or the model went quiet
     return .nil
   }
 
