@@ -32,8 +32,9 @@ public enum TraceExport: String, CaseIterable, Sendable {
 
   /// One arrow per message a traced task sends (its `send` copies, `normal` or exception),
   /// from the task to the receiver of the destination; and one per reply a traced task
-  /// receives from the kernel, whose `send` copy no task makes. A message received from a
-  /// task that is not traced has no arrow: the trace does not say who sent it.
+  /// receives to a request it sent the kernel or a task with no records here, since no `send`
+  /// copy shows those. Any other message received from such a task has no arrow: the trace
+  /// does not say who sent it.
   static func mermaid(_ records: [TraceRecord], names: TraceNames, peer: (TraceRecord) -> String?) -> String {
     var participants: [String] = []
     func participant(_ name: String) -> String {
@@ -42,7 +43,8 @@ public enum TraceExport: String, CaseIterable, Sendable {
       return id
     }
     var arrows: [String] = []
-    var toKernel = Set<UInt64>()
+    let traced = Set(records.map { names.task($0.task) })
+    var untracedPeer: [UInt64: String] = [:]  // request seq → the kernel or an untraced receiver
     for r in records {
       let who = names.task(r.task)
       switch (r.kind, r.direction) {
@@ -50,11 +52,11 @@ public enum TraceExport: String, CaseIterable, Sendable {
         let from = participant(who)
         let target = peer(r) ?? "port \(r.dest)"
         let to = participant(target)
-        if target == "kernel", let seq = r.seq { toKernel.insert(seq) }
+        if target == "kernel" || (peer(r) != nil && !traced.contains(target)), let seq = r.seq { untracedPeer[seq] = target }
         arrows.append("    \(from)\(isReply(r) ? "-->>" : "->>")\(to): \(label(r))\(result(r))")
       case (.normal, .receive):
-        guard let asked = r.answers, toKernel.contains(asked) else { continue }
-        let from = participant("kernel"), to = participant(who)
+        guard let asked = r.answers, let sender = untracedPeer[asked] else { continue }
+        let from = participant(sender), to = participant(who)
         arrows.append("    \(from)-->>\(to): \(label(r))\(result(r))")
       default:
         continue

@@ -104,3 +104,34 @@ import Testing
       """)
   }
 }
+
+extension StreamTests {
+  /// A reply from an untraced server has no `send` copy: the diagram draws it from the
+  /// request's receiver (TraceEntry.peer), dashed.
+  @Test func mermaidDrawsRepliesOfUntracedServers() {
+    var w = TracedWorld()
+    let (_, service) = w.k.portAllocate(w.server, right: PortRight.receive.rawValue)
+    let (_, o, type) = w.k.portExtractRight(w.server, service, disposition: MsgType.makeSend)
+    let send = w.k.copyoutKernelRight(w.client, o, carriedType: type)
+    let (_, replies) = w.k.portAllocate(w.client, right: PortRight.receive.rawValue)
+    let request = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, local: replies, localDisposition: MsgType.makeSendOnce, id: 500)
+    _ = w.k.machMsg(w.ct, .send(request.finish()))
+    _ = w.k.machMsg(w.st, .receive(service))
+    let replyPort = MessageView(w.k.threads[Int(w.st)].message)!.remotePort
+    var reply = MessageBuilder(remote: replyPort, remoteDisposition: MsgType.moveSendOnce, id: 600)
+    reply.int32([0])
+    _ = w.k.machMsg(w.st, .send(reply.finish()))
+    _ = w.k.machMsg(w.ct, .receive(replies))
+    let records = w.records()
+    let names = w.names
+    let text = TraceExport.mermaid.render(records, names: names) { r in r.peer >= 0 ? names.task(r.peer) : nil }
+    #expect(text == """
+      sequenceDiagram
+          participant client
+          participant server
+          client->>server: 500
+          server-->>client: 600
+
+      """)
+  }
+}
