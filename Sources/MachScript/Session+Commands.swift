@@ -84,7 +84,7 @@ extension Session {
       return try resume(c)
     case "msgids load": return try loadMsgids(c)
     default:
-      throw ScriptError("'\(c.name)' is not available in this version of machsh", at: c.location)
+      throw ScriptError("internal error: no handler for '\(c.name)' (please report it)", at: c.location)
     }
   }
 
