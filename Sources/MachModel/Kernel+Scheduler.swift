@@ -147,12 +147,6 @@ extension Kernel {
   }
 
   /// Takes the completions recorded so far.
-  /// Forgets the completions of thread `t` not yet taken: its caller learnt the result by
-  /// other means (it looked at the thread once the call ended).
-  public mutating func discardCompletions(of t: ThreadIndex) {
-    completions.removeAll { $0.thread == t }
-  }
-
   /// Takes the completions of the threads `which` selects, leaving the others.
   public mutating func takeCompletions(where which: (ThreadIndex) -> Bool) -> [Completion] {
     let taken = completions.filter { which($0.thread) }

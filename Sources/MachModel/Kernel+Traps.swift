@@ -173,6 +173,8 @@ extension Kernel {
       if code & 0x4000 != 0, code & 0x1000_0000 != 0 { discardMigReplyPort(t) }  // a receive error
       return .failed(code)
     }
+    // A success with no message in the thread's hands is a caller's mistake, not a reply.
+    guard threads[Int(t)].messageLength >= MsgHeader.size else { return .failed(MigReturn.replyMismatch) }
     let message = threads[Int(t)].messageBuffer  // the first messageLength bytes; msgh_size says so too
     if Int32(bitPattern: message.word(at: MsgHeader.idOffset)) == NotifyID.sendOnce { return .failed(MigReturn.serverDied) }
     let task = threads[Int(t)].task

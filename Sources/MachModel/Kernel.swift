@@ -63,7 +63,7 @@ public struct Kernel: Sendable {
 
   /// The object an address stands for; nil for NULL, DEAD or anything that is not an address.
   @inline(__always)
-  static func object(at address: UInt32) -> ObjectIndex? {
+  public static func object(at address: UInt32) -> ObjectIndex? {
     guard address >= 0xc000_0000, address < 0xe000_0000, address & 0x1f == 0 else { return nil }
     return ObjectIndex((address &- 0xc000_0000) >> 5)
   }

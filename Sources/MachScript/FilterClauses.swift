@@ -7,7 +7,8 @@ import MachTrace
 /// comparison. `FilterCompiler` uses it once the filter has passed its checks; any other
 /// shape keeps the closures.
 struct FilterClauses {
-  enum Field: UInt8 {
+  /// The scalar fields, by their names in filters.
+  enum Field: String, CaseIterable {
     case seq, time, task, thread, dir, type, retval, code, msgid, dest, reply, size, complex, ool, rights, answers
   }
 
@@ -82,18 +83,18 @@ struct FilterClauses {
       guard case .binary(let op, let l, let r, _) = e else { return false }
       if op == "and" { return collect(l) && collect(r) }
       guard let o = ["==": Op.eq, "!=": .ne, "<": .lt, "<=": .le, ">": .gt, ">=": .ge][op] else { return false }
-      if case .name(let n, _) = l, let f = Field(name: n), let c = clause(f, o, r) {
+      if case .name(let n, _) = l, let f = Field(rawValue: n), let c = clause(f, o, r) {
         clauses.append(c)
         return true
       }
-      if case .name(let n, _) = r, let f = Field(name: n), let c = clause(f, o.flipped, l) {
+      if case .name(let n, _) = r, let f = Field(rawValue: n), let c = clause(f, o.flipped, l) {
         clauses.append(c)
         return true
       }
       return false
     }
     func clause(_ field: Field, _ op: Op, _ other: Expr) -> Clause? {
-      guard !mentionsField(other), let v = try? constant(other) else { return nil }
+      guard !FilterCompiler.mentionsField(other), let v = try? constant(other) else { return nil }
       switch (field, v) {
       case (_, .nil):
         guard op == .eq || op == .ne else { return nil }
@@ -121,41 +122,6 @@ struct FilterClauses {
       }
     }
     return collect(e) && !clauses.isEmpty ? FilterClauses(clauses: clauses) : nil
-  }
-
-  private static func mentionsField(_ e: Expr) -> Bool {
-    switch e {
-    case .name(let n, _): return FilterCompiler.fields.contains(n)
-    case .literal: return false
-    case .list(let items, _), .call(_, let items, _): return items.contains(where: mentionsField)
-    case .unary(_, let x, _), .field(let x, _, _), .selfRef(let x, _), .threadRef(let x, _, _): return mentionsField(x)
-    case .binary(_, let l, let r, _), .index(let l, let r, _), .portRef(let l, let r, _): return mentionsField(l) || mentionsField(r)
-    case .command: return true
-    }
-  }
-}
-
-extension FilterClauses.Field {
-  init?(name: String) {
-    switch name {
-    case "seq": self = .seq
-    case "time": self = .time
-    case "task": self = .task
-    case "thread": self = .thread
-    case "dir": self = .dir
-    case "type": self = .type
-    case "retval": self = .retval
-    case "code": self = .code
-    case "msgid": self = .msgid
-    case "dest": self = .dest
-    case "reply": self = .reply
-    case "size": self = .size
-    case "complex": self = .complex
-    case "ool": self = .ool
-    case "rights": self = .rights
-    case "answers": self = .answers
-    default: return nil
-    }
   }
 }
 

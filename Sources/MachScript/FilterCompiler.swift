@@ -25,11 +25,9 @@ struct FilterCompiler {
   unowned let session: Session
   var interpreter: Interpreter { session.interpreter }
 
-  /// The record fields, as bare names in a filter.
-  static let fields: Set<String> = [
-    "seq", "time", "task", "thread", "dir", "type", "retval", "code", "msgid", "routine", "dest", "reply", "size",
-    "complex", "ool", "rights", "body", "answers",
-  ]
+  /// The record fields, as bare names in a filter: the scalar ones of `FilterClauses.Field`,
+  /// then `routine` and `body`.
+  static let fields = Set(FilterClauses.Field.allCases.map(\.rawValue) + ["routine", "body"])
   static let directions = ["send", "receive"]
   static let kinds = TraceMessage.Kind.allCases.map(\.name)
 
@@ -78,7 +76,7 @@ struct FilterCompiler {
   // MARK: - Nodes
 
   private func node(_ e: Expr) throws -> Node {
-    guard mentionsField(e) else { return .constant(try interpreter.evaluate(e)) }
+    guard Self.mentionsField(e) else { return .constant(try interpreter.evaluate(e)) }
     switch e {
     case .name(let n, _):
       return field(n)
@@ -96,27 +94,19 @@ struct FilterCompiler {
   }
 
   private func field(_ name: String) -> Node {
-    switch name {
-    case "seq": return .int({ $0.seq.map { Int64(bitPattern: $0) } }, isCode: false)
-    case "time": return .int({ Int64(bitPattern: $0.time) }, isCode: false)
-    case "task": return .task { $0.task }
-    case "thread": return .thread { $0.thread }
-    case "dir": return .choice(field: "dir", valid: Self.directions, { $0.direction == .send ? 0 : 1 })
-    case "type": return .choice(field: "type", valid: Self.kinds, { Int($0.kind.rawValue) })
-    case "retval": return .int({ Int64($0.retval) }, isCode: true)
-    case "code": return .int({ $0.code.map { Int64($0) } }, isCode: true)
-    case "msgid": return .int({ Int64($0.msgid) }, isCode: false)
-    case "routine": return .string { $0.routine }
-    case "dest": return .int({ Int64($0.dest) }, isCode: false)
-    case "reply": return .int({ Int64($0.reply) }, isCode: false)
-    case "size": return .int({ Int64($0.size) }, isCode: false)
-    case "complex": return .bool { $0.complex }
-    case "ool": return .int({ Int64($0.ool) }, isCode: false)
-    case "rights": return .int({ Int64($0.rights) }, isCode: false)
-    case "answers": return .int({ $0.answers.map { Int64(bitPattern: $0) } }, isCode: false)
-    default:
+    guard let field = FilterClauses.Field(rawValue: name) else {
+      if name == "routine" { return .string { $0.routine } }
       let session = self.session
       return .value { r in session.recordFields(r, withBody: true)[name] ?? .nil }
+    }
+    switch field {
+    case .task: return .task { $0.task }
+    case .thread: return .thread { $0.thread }
+    case .dir: return .choice(field: "dir", valid: Self.directions, { $0.direction == .send ? 0 : 1 })
+    case .type: return .choice(field: "type", valid: Self.kinds, { Int($0.kind.rawValue) })
+    case .complex: return .bool { $0.complex }
+    default:
+      return .int({ r in withUnsafePointer(to: r) { FilterClauses.Clause.read(field, $0) } }, isCode: field == .retval || field == .code)
     }
   }
 
@@ -124,11 +114,11 @@ struct FilterCompiler {
   /// fields bound, and the other names it reads fixed now.
   private func general(_ e: Expr) throws -> Node {
     var captured: [String: Value] = [:]
-    for name in freeNames(e) where !Self.fields.contains(name) {
+    for name in Self.freeNames(e) where !Self.fields.contains(name) {
       captured[name] = try interpreter.evaluate(.name(name, e.location))
     }
     let session = self.session
-    let withBody = freeNames(e).contains("body")
+    let withBody = Self.freeNames(e).contains("body")
     return .value { r in
       try session.interpreter.evaluate(e, with: session.recordFields(r, withBody: withBody).merging(captured) { field, _ in field })
     }
@@ -421,11 +411,11 @@ struct FilterCompiler {
   // MARK: - Walking the expression
 
   /// Whether `e` reads a record field (a bare field name, not a function or field name).
-  private func mentionsField(_ e: Expr) -> Bool {
-    !freeNames(e).isDisjoint(with: Self.fields)
+  static func mentionsField(_ e: Expr) -> Bool {
+    !freeNames(e).isDisjoint(with: fields)
   }
 
-  private func freeNames(_ e: Expr) -> Set<String> {
+  static func freeNames(_ e: Expr) -> Set<String> {
     switch e {
     case .literal, .command: return []
     case .name(let n, _): return [n]

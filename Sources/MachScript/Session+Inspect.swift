@@ -98,7 +98,7 @@ extension Session {
     if r.kind == .normal {
       object = kernel.tasks[Int(r.task)].space.lookup(r.dest)?.object
     } else {
-      object = kernel.objects.indices.first { Kernel.address(of: ObjectIndex($0)) == r.dest }.map { ObjectIndex($0) }
+      object = Kernel.object(at: r.dest)
     }
     guard let o = object, o >= 0, Int(o) < kernel.objects.count, kernel.objects[Int(o)].isActive else { return nil }
     let port = kernel.objects[Int(o)]

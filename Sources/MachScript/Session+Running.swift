@@ -30,7 +30,7 @@ extension Session {
       }
       // A watch may stop the model after the operation completed: it returns its result.
       if kernel.threads[Int(t)].state == .idle {
-        kernel.discardCompletions(of: t)  // left there when a watch stopped the model
+        _ = kernel.takeCompletions { $0 == t }  // left there when a watch stopped the model: the result is read here
         setRC(kernel.threads[Int(t)].result, machMsg: true)
         return finish(self, kernel.threads[Int(t)].result)
       }

@@ -47,7 +47,8 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
     storage.withUnsafeBufferPointer { records in
       guard let base = records.baseAddress else { return [] }
       var kept: [TraceRecord] = []
-      for i in Array(head..<records.count) + Array(0..<head) where test(base + i) { kept.append(records[i]) }
+      for i in head..<records.count where test(base + i) { kept.append(records[i]) }
+      for i in 0..<head where test(base + i) { kept.append(records[i]) }
       return kept
     }
   }

@@ -281,6 +281,29 @@ struct System {
     s.invariantsHold()
   }
 
+  /// details.md §5 and a MIG stub given a timeout: the RPC's mach_msg carries
+  /// MACH_SEND_TIMEOUT|MACH_RCV_TIMEOUT; when no reply comes in time it ends with
+  /// MACH_RCV_TIMED_OUT, and after that receive error the thread's reply port is destroyed, so
+  /// that a late reply cannot pass for the next call's.
+  @Test func details5_anRpcThatTimesOutReplacesTheReplyPort() {
+    var s = System()
+    let (_, port) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)  // nobody serves it
+    let (_, o, type) = s.k.portExtractRight(s.shell, port, disposition: MsgType.makeSend)
+    let silent = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
+    let routine = RoutineTable.routine(named: "mach_port_allocate")!
+    #expect(s.k.rpc(s.st, routine, target: silent, arguments: [.int(1)], timeout: 20) == .inProgress)
+    let replyPort = s.k.migReplyPort(s.st)
+    #expect(s.k.nextDeadline() == 20_000)
+    s.k.fireNextTimer()
+    s.k.run()
+    let done = s.k.takeCompletions().first { $0.thread == s.st }
+    #expect(done?.result == MachMsgReturn.rcvTimedOut)
+    #expect(s.k.finishRPC(s.st, routine, MachMsgReturn.rcvTimedOut) == .failed(MachMsgReturn.rcvTimedOut))
+    #expect(s.k.task(s.shell).space.lookup(replyPort) == nil)  // destroyed
+    #expect(s.k.migReplyPort(s.st) != MachPort.null)  // the next RPC makes a new one
+    s.invariantsHold()
+  }
+
   @Test func section8_trapResultsOtherThanInterruptedAreFinal() {
     var s = System()
     let (code, _) = s.k.trap(s.st, .machPortDeallocate, target: 1, arguments: [.name(77)])
