@@ -15,6 +15,8 @@ struct PendingException: Sendable {
   var replyArrived = false
   /// The reply as the kernel received it, for the faulting task's trace port (T13).
   var replyBytes: [UInt8]? = nil
+  /// thread_abort destroyed the reply port while the thread waited (`mach_msg_abort_rpc`).
+  var abandoned = false
 }
 
 extension Kernel {
@@ -159,6 +161,13 @@ extension Kernel {
   /// The raising thread runs again after a reply: success resumes it; anything else moves
   /// on to the next handler (thread port, task port, then termination).
   mutating func resumeAfterExceptionReply(_ t: ThreadIndex) {
+    if threads[Int(t)].pendingException!.abandoned {
+      // The kernel's wait on the dead reply port ends with MACH_RCV_PORT_DIED and the thread
+      // returns to user mode with no handler's answer (`exception_raise_continue_slow`).
+      threads[Int(t)].pendingException = nil
+      finish(t, MachMsgReturn.rcvPortDied)
+      return
+    }
     if let reply = threads[Int(t)].pendingException!.replyBytes {
       threads[Int(t)].pendingException!.replyBytes = nil
       let kind: TraceMessage.Kind = threads[Int(t)].pendingException!.triedTaskPort ? .taskException : .threadException

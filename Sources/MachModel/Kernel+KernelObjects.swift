@@ -182,6 +182,7 @@ extension Kernel {
       return (KernReturn.success, [.right(copyKernelSendRight(threads[Int(t)].specialPorts[1]), carriedType: MsgType.portSend)])
     case 2062: return (threadSuspend(thread), [])  // thread_suspend
     case 2063: return (threadResume(thread), [])  // thread_resume
+    case 2064: return (threadAbort(thread, caller: kernelCaller), [])  // thread_abort
     case 2067:  // thread_get_special_port
       let (code, right) = threadGetSpecialPort(thread, slot: a[0].int)
       return (code, [.right(right, carriedType: MsgType.portSend)])

@@ -52,6 +52,8 @@ extension Kernel {
       threads[Int(t)].state = .idle
       if woken == MachMsgReturn.sendTimedOut {
         _ = afterSendHalf(t, sendTimedOut(t))
+      } else if woken == MachMsgReturn.sendInterrupted {
+        _ = afterSendHalf(t, handBack(t, woken))  // thread_abort: the message comes back
       } else {
         _ = afterSendHalf(t, deliverHeldMessage(t))  // retrying: the send re-checks the queue
       }

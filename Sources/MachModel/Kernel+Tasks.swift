@@ -89,6 +89,46 @@ extension Kernel {
     return KernReturn.success
   }
 
+  /// thread_abort (2064; `kern/thread.c`, mach-semantics.md §4): takes `thread` out of the
+  /// wait it is in, at a clean point. A blocked send ends with MACH_SEND_INTERRUPTED and the
+  /// message handed back (`ipc_mqueue_send`, §2.4); a blocked receive ends with
+  /// MACH_RCV_INTERRUPTED; a wait for an exception reply ends because `mach_msg_abort_rpc`
+  /// destroys the kernel's reply port: the thread resumes without an answer
+  /// (MACH_RCV_PORT_DIED, §5). A thread that waits for nothing is left alone. The thread
+  /// finishes its call when it next runs (a suspended thread, once resumed).
+  /// KERN_INVALID_ARGUMENT for no thread or for the calling thread itself. KERN_ABORTED when
+  /// the thread waits for room on its task's trace port: that wait is not a clean point,
+  /// since leaving it would lose a copy (trace.md T9; decision in docs/model.md).
+  public mutating func threadAbort(_ thread: ThreadIndex?, caller: ThreadIndex = -1) -> ReturnCode {
+    guard let thread, thread >= 0, Int(thread) < threads.count, threads[Int(thread)].state != .terminated,
+      thread != caller
+    else { return KernReturn.invalidArgument }
+    let o = threads[Int(thread)].waitingOn
+    switch threads[Int(thread)].state {
+    case .blockedInSend:
+      cancelTimer(thread)
+      removeThread(thread, from: .senders, of: o)
+      threads[Int(thread)].waitResult = MachMsgReturn.sendInterrupted
+      makeRunnable(thread)
+    case .blockedInReceive:
+      cancelTimer(thread)
+      removeThread(thread, from: .receivers, of: o)
+      threads[Int(thread)].waitResult = MachMsgReturn.rcvInterrupted
+      makeRunnable(thread)
+    case .blockedInException:
+      let reply = threads[Int(thread)].exceptionReplyPort
+      threads[Int(thread)].exceptionReplyPort = -1
+      if reply >= 0 { destroyPort(reply) }
+      threads[Int(thread)].pendingException?.abandoned = true
+      makeRunnable(thread)
+    case .blockedInTrace:
+      return KernReturn.aborted
+    case .idle, .runnable, .terminated:
+      break
+    }
+    return KernReturn.success
+  }
+
   /// Runnable threads that were set aside while suspended rejoin the run queue, in the order
   /// they were set aside.
   mutating func unparkRunnableThreads() {

@@ -247,7 +247,9 @@ extension Kernel {
     case .serveHeld:
       let k = threads[Int(t)].kmsg
       threads[Int(t)].kmsg = -1
+      kernelCaller = t  // ipc_kobject_server runs in the sender's thread
       deliverToKernel(k, port: destination(of: k))
+      kernelCaller = -1
       return continueAfterSend(t)
     case .receiveDone(let code):
       return finish(t, code)

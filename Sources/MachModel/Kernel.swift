@@ -35,6 +35,9 @@ public struct Kernel: Sendable {
   var suspensions = 0
   /// Runnable threads set aside because they or their task are suspended.
   var parkedThreads: [ThreadIndex] = []
+  /// The thread whose request the kernel-object server is running (`current_thread()`),
+  /// or -1.
+  var kernelCaller: ThreadIndex = -1
 
   /// Calls that finished after blocking, in the order they finished; drained by the caller.
   public internal(set) var completions: [Completion] = []

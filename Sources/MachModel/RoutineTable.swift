@@ -128,6 +128,7 @@ public enum RoutineTable {
     routine(2061, "thread_create", "mach", .task, "parent_task", [arg("child_thread", sendRight, .output)]),
     routine(2062, "thread_suspend", "mach", .thread, "target_thread"),
     routine(2063, "thread_resume", "mach", .thread, "target_thread"),
+    routine(2064, "thread_abort", "mach", .thread, "target_thread"),
     routine(2067, "thread_get_special_port", "mach", .thread, "thread", [arg("which_port", .int32), arg("special_port", sendRight, .output)]),
     routine(2068, "thread_set_special_port", "mach", .thread, "thread", [arg("which_port", .int32), arg("special_port", sendRight)]),
     routine(3200, "mach_port_names", "mach_port", .task, "task", [arg("names", .outOfLineNames, .output), arg("types", .outOfLineInts, .output)]),

@@ -5,7 +5,8 @@ enum Help {
   static let commands: [(String, String)] = [
     ("spawn NAME [parent TASK]", "task_create + thread_create + thread_resume, from the shell; binds NAME"),
     ("thread TASK", "thread_create + thread_resume"),
-    ("kill TASK | suspend TASK | resume TASK", "task_terminate / task_suspend / task_resume"),
+    ("kill T | suspend T | resume T", "task_ or thread_terminate / _suspend / _resume (T a task or a thread)"),
+    ("abort THREAD", "thread_abort: a blocked mach_msg ends INTERRUPTED, an exception wait ends"),
     ("setport TASK|THREAD SLOT PORTREF", "task/thread_set_special_port (kernel, exception, bootstrap, trace)"),
     ("getport TASK|THREAD SLOT", "task/thread_get_special_port into the shell's space"),
     ("allocate TASK [receive|portset|dead]", "mach_port_allocate, by a thread of the task"),

@@ -22,7 +22,7 @@ extension Session {
     switch c.name {
     case "spawn": return try spawn(c)
     case "thread": return try threadCommand(c)
-    case "kill", "suspend", "resume": return try taskRPC(c)
+    case "kill", "suspend", "resume", "abort": return try taskRPC(c)
     case "setport", "trace": return try setport(c)
     case "untrace": return try untrace(c)
     case "getport": return try getport(c)
@@ -137,7 +137,21 @@ extension Session {
     return threadValue(thread)
   }
 
+  /// kill, suspend, resume (a task or a thread) and abort (a thread): one RPC from the shell
+  /// to the task's or the thread's kernel port.
   private func taskRPC(_ c: Command) throws -> Value {
+    let target = try interpreter.evaluate(c.arguments[0])
+    if case .thread(let th, _) = target {
+      if kernel.threads[Int(th)].task == shell && c.name != "abort" {
+        throw ScriptError("the shell's own threads are not for \(c.name)", at: c.arguments[0].location)
+      }
+      let routine = ["kill": "thread_terminate", "suspend": "thread_suspend", "resume": "thread_resume", "abort": "thread_abort"][c.name]!
+      _ = try shellRPC(routine, try threadPortInShell(th), [], at: c.location)
+      return interpreter.rc
+    }
+    if c.name == "abort" {
+      throw ScriptError("abort needs a thread (such as srv.1), found \(target.kindWithArticle)", at: c.arguments[0].location)
+    }
     let t = try task(c.arguments[0])
     if t == shell && c.name == "kill" { throw ScriptError("the shell cannot kill itself", at: c.location) }
     let routine = ["kill": "task_terminate", "suspend": "task_suspend", "resume": "task_resume"][c.name]!

@@ -150,6 +150,7 @@ enum CommandTable {
     "kill": CommandSpec(arguments: 1...1),
     "suspend": CommandSpec(arguments: 1...1),
     "resume": CommandSpec(arguments: 1...1),
+    "abort": CommandSpec(arguments: 1...1),
     "setport": CommandSpec(arguments: 3...3),
     "getport": CommandSpec(arguments: 2...2),
     "allocate": CommandSpec(arguments: 1...2),

@@ -110,6 +110,11 @@ struct SeededGenerator: RandomNumberGenerator {
       guard !owned.isEmpty else { return "no thread" }
       let thread = pick(owned)
       let idle = k.thread(thread).state == .idle && k.task(task).isActive
+      if chance(3) {
+        // thread_abort of any thread, whatever it waits in (§4).
+        let victim = pick(threads)
+        return "abort \(victim): \(k.threadAbort(victim))"
+      }
       if chance(15) {
         guard idle else { return "busy" }
         switch Int.random(in: 0..<7, using: &rng) {
