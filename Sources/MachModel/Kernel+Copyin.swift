@@ -163,8 +163,10 @@ extension Kernel {
   mutating func copyinPortArray(_ names: [UInt8], count: Int, _ disposition: UInt32, from task: TaskIndex) -> [UInt8]? {
     var addresses: [UInt8] = []
     addresses.reserveCapacity(4 * count)
+    var names = names  // memory reads leave out trailing zeros: put them back
+    if names.count < 4 * count { names.append(contentsOf: repeatElement(0, count: 4 * count - names.count)) }
     for i in 0..<count {
-      let name = 4 * i + 4 <= names.count ? names.word(at: 4 * i) : MachPort.null
+      let name = names.word(at: 4 * i)
       guard MachPort.isValid(name) else {
         addresses.appendWord(name)
         continue

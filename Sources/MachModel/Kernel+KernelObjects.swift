@@ -9,6 +9,8 @@ enum KernelArg {
   /// A right the request carried (-1 for MACH_PORT_NULL or MACH_PORT_DEAD).
   case right(ObjectIndex, carriedType: UInt32)
   case ints([Int32])
+  /// An out-of-line array of rights (-1 for MACH_PORT_NULL or MACH_PORT_DEAD).
+  case rights([ObjectIndex])
 
   var int: Int32 { if case .int(let v) = self { return v } else { return 0 } }
   var name: PortName { if case .name(let n) = self { return n } else { return 0 } }
@@ -104,8 +106,11 @@ extension Kernel {
     let end = kmsgs[Int(k)].size
     var offset = MsgHeader.size
     var args: [KernelArg] = []
+    var outOfLineIndex = 0
     for arg in routine.inputs {
-      guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end), d.isInline, d.size == 32 else {
+      guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end), d.size == 32,
+        d.isInline != (arg.type == .outOfLinePorts)
+      else {
         return nil
       }
       let data = offset + d.descriptorLength
@@ -123,8 +128,16 @@ extension Kernel {
       case .structure(let fields):
         guard d.name == MsgType.integer32, Int(d.number) == fields.count else { return nil }
         args.append(.ints((0..<fields.count).map { Int32(bitPattern: bytes.word(at: data + 4 * $0)) }))
-      case .outOfLineNames, .outOfLineInts, .outOfLinePorts:
-        return nil  // no served routine takes an out-of-line argument
+      case .outOfLinePorts:
+        // The copy object holds the rights as kernel addresses, 4 bytes each.
+        guard d.name == MsgType.portSend, outOfLineIndex < kmsgs[Int(k)].outOfLine.count else { return nil }
+        let addresses = kmsgs[Int(k)].outOfLine[outOfLineIndex].bytes
+        outOfLineIndex += 1
+        args.append(.rights((0..<Int(d.number)).map { i in
+          4 * i + 4 <= addresses.count ? Self.object(at: addresses.word(at: 4 * i)) ?? -1 : -1
+        }))
+      case .outOfLineNames, .outOfLineInts:
+        return nil  // no served routine takes these in a request
       }
       offset = data + d.bodyDataLength
     }
@@ -168,6 +181,17 @@ extension Kernel {
     case 2023:  // vm_deallocate
       guard let task else { return (KernReturn.invalidArgument, []) }
       return (vmDeallocate(task, address: a[0].uint, size: a[1].uint), [])
+    case 2033:  // mach_ports_register: the rights replace the registered ones (ipc_tt.c)
+      guard let task, tasks[Int(task)].isActive, case .rights(let rights) = a[0],
+        rights.count <= tasks[Int(task)].registeredPorts.count
+      else { return (KernReturn.invalidArgument, []) }
+      let old = tasks[Int(task)].registeredPorts
+      for i in old.indices { tasks[Int(task)].registeredPorts[i] = i < rights.count ? rights[i] : -1 }
+      for o in old where o >= 0 { releaseSend(o) }
+      return (KernReturn.success, [])
+    case 2034:  // mach_ports_lookup: copies of all four, null where none is registered
+      guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, []) }
+      return (KernReturn.success, [.outOfLineRights(tasks[Int(task)].registeredPorts.map { $0 >= 0 ? copyKernelSendRight($0) : -1 })])
     case 2056: return (taskSuspend(task), [])  // task_suspend
     case 2057: return (taskResume(task), [])  // task_resume
     case 2058:  // task_get_special_port

@@ -149,13 +149,35 @@ extension Kernel {
     _ t: ThreadIndex, _ routine: Routine, target: PortName, arguments: [MigValue], timeout: UInt32? = nil
   ) -> RPCOutcome {
     let reply = migReplyPort(t)
-    guard case .success(let request) = Mig.request(routine, target: target, reply: reply, arguments: arguments) else {
+    guard let arguments = placeOutOfLineArguments(t, routine, arguments),
+      case .success(let request) = Mig.request(routine, target: target, reply: reply, arguments: arguments)
+    else {
       return .failed(MigReturn.badArguments)
     }
     let options: MachMsgOptions = timeout == nil ? [.send, .receive] : [.send, .receive, .sendTimeout, .receiveTimeout]
     let code = machMsg(t, MachMsgCall(options: options, message: request, receiveSize: 8192, receiveName: reply, timeout: timeout ?? 0))
     if code == MachMsgReturn.rcvInProgress || code == MachMsgReturn.sendInProgress { return .inProgress }
     return finishRPC(t, routine, code)
+  }
+
+  /// An out-of-line port array given as names is written into fresh memory of the caller's
+  /// task, where MIG's user stub sends it from (the region stays the caller's). nil when the
+  /// task has no room.
+  private mutating func placeOutOfLineArguments(_ t: ThreadIndex, _ routine: Routine, _ arguments: [MigValue]) -> [MigValue]? {
+    var placed = arguments
+    let task = threads[Int(t)].task
+    for (i, arg) in routine.inputs.enumerated() where i < placed.count && arg.type == .outOfLinePorts {
+      guard case .ports(let names, let disposition) = placed[i] else { continue }
+      var bytes: [UInt8] = []
+      for n in names { bytes.appendWord(n) }
+      var address: UInt32 = 0
+      if !names.isEmpty {
+        guard let a = tasks[Int(task)].map.allocate(size: UInt32(bytes.count), contents: bytes) else { return nil }
+        address = a
+      }
+      placed[i] = .outOfLinePorts(address: address, count: UInt32(names.count), disposition: disposition)
+    }
+    return placed
   }
 
   /// Destroys the thread's MIG reply port after a receive error, as MIG's stubs do, so that a

@@ -26,4 +26,11 @@ extension Kernel {
     tasks[Int(task)].map.deallocate(address: address, size: size)
     return KernReturn.success
   }
+
+  /// The task writes `bytes` into its own memory at `address` (what a program does before it
+  /// sends an array out of line). KERN_INVALID_ADDRESS unless the range lies in one region.
+  public mutating func writeMemory(_ task: TaskIndex, _ bytes: [UInt8], at address: UInt32) -> ReturnCode {
+    guard isValidTask(task) else { return KernReturn.invalidTask }
+    return tasks[Int(task)].map.write(bytes, at: address) ? KernReturn.success : KernReturn.invalidAddress
+  }
 }

@@ -81,6 +81,15 @@ public struct MessageBuilder: Sendable {
     append(descriptor, data: data)
   }
 
+  /// An out-of-line array of `count` port names at `address` in the sender's map, each sent
+  /// with `disposition`: a long-form descriptor of 32-bit elements, not inline.
+  public mutating func outOfLinePorts(address: UInt32, count: UInt32, disposition: UInt32) {
+    let descriptor = TypeDescriptor(name: disposition, size: 32, number: count, isInline: false, longForm: true)
+    var data: [UInt8] = []
+    data.appendWord(address)
+    append(descriptor, data: data)
+  }
+
   /// The finished message: `msgh_size` is the byte count, and the complex bit is set when an
   /// item carries rights or out-of-line memory.
   public consuming func finish() -> [UInt8] {

@@ -12,8 +12,12 @@ public enum MigValue: Equatable, Sendable {
   case ints([Int32])
   /// An out-of-line array of names.
   case names([PortName])
-  /// An out-of-line array of rights, as received.
+  /// An out-of-line array of rights: as received; in a request to `Kernel.rpc`, the names to
+  /// send (the stub writes them into the caller's memory first).
   case ports([PortName], disposition: UInt32)
+  /// An out-of-line array of `count` rights at `address` in the sender's memory, each sent
+  /// with `disposition` (a request's argument, as MIG's user stub sends it).
+  case outOfLinePorts(address: UInt32, count: UInt32, disposition: UInt32)
 }
 
 /// A decoded MIG reply: the routine's return code and its out-arguments, by name.
@@ -70,6 +74,9 @@ public enum Mig {
         guard MsgType.isPort(d) else { return .failure(.wrongValue(argument: arg.name)) }
         m.word(d, n)
       case (.structure(let fields), .ints(let v)) where v.count == fields.count: m.int32(v)
+      case (.outOfLinePorts, .outOfLinePorts(let address, let count, let d)):
+        guard MsgType.isPort(d) else { return .failure(.wrongValue(argument: arg.name)) }
+        m.outOfLinePorts(address: address, count: count, disposition: d)
       default: return .failure(.wrongValue(argument: arg.name))
       }
     }

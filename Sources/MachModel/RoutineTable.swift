@@ -121,6 +121,8 @@ public enum RoutineTable {
       arg("address", .int32, .inout_), arg("size", .int32), arg("anywhere", .boolean),
     ]),
     routine(2023, "vm_deallocate", "mach", .task, "target_task", [arg("address", .int32), arg("size", .int32)]),
+    routine(2033, "mach_ports_register", "mach", .task, "target_task", [arg("init_port_set", .outOfLinePorts)]),
+    routine(2034, "mach_ports_lookup", "mach", .task, "target_task", [arg("init_port_set", .outOfLinePorts, .output)]),
     routine(2056, "task_suspend", "mach", .task, "target_task"),
     routine(2057, "task_resume", "mach", .task, "target_task"),
     routine(2058, "task_get_special_port", "mach", .task, "task", [arg("which_port", .int32), arg("special_port", sendRight, .output)]),

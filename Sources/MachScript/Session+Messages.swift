@@ -216,6 +216,18 @@ extension Session {
       case (.polyPort, .port(let t, _, let n)):
         guard t == target.task else { throw ScriptError("\(arg.name) must be a name in \(kernel.tasks[Int(target.task)].name)'s space", at: e.location) }
         values.append(.port(n, disposition: MsgType.copySend))
+      case (.outOfLinePorts, .list(let items)):
+        // An array of send rights (copy_send), each a name in the target's space or nil.
+        let names = try items.map { item -> PortName in
+          switch item {
+          case .nil: return MachPort.null
+          case .port(let t, _, let n) where t == target.task: return n
+          default: throw ScriptError("\(arg.name) is a list of ports in \(kernel.tasks[Int(target.task)].name)'s space (or nil), not \(item.kindWithArticle)", at: e.location)
+          }
+        }
+        values.append(.ports(names, disposition: MsgType.copySend))
+      case (.outOfLinePorts, let v):
+        throw ScriptError("\(arg.name) is a list of ports, not \(v.kindWithArticle)", at: e.location)
       case (.portName, .port(_, _, let n)): values.append(.name(n))
       case (.portName, _): values.append(.name(try uint32(e, arg.name)))
       case (.port, _), (.polyPort, _): values.append(.name(try uint32(e, arg.name)))
@@ -292,7 +304,8 @@ extension Session {
         return .fields(zip(fields, values).map { ($0.0, Value.int(Int64($0.1))) })
       }
       return .list(values.map { .int(Int64($0)) })
-    case .names(let names), .ports(let names, _): return .list(names.map { portValue(task, $0) })
+    case .names(let names), .ports(let names, _): return .list(names.map { $0 == MachPort.null ? .nil : portValue(task, $0) })
+    case .outOfLinePorts: return .nil  // a request's form; replies carry `.ports`
     }
   }
 

@@ -74,6 +74,36 @@ struct System {
     s.invariantsHold()
   }
 
+  /// mach_ports_register (2033) stashes up to four send rights in the task, nulls after them;
+  /// mach_ports_lookup (2034) hands out copies of all four; task_create copies them into the
+  /// child (§4, "Inheritance on task_create"; `kern/ipc_tt.c`).
+  @Test func section4_registeredPortsAreSetLookedUpAndInherited() {
+    var s = System()
+    let (_, childName, _) = s.spawn("child")
+    let (_, p) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    let register = s.call("mach_ports_register", childName, [.ports([p, MachPort.null, p], disposition: MsgType.makeSend)])
+    #expect(register?.retCode == KernReturn.success)
+    #expect(s.k.portGetReceiveStatus(s.shell, p).1!.sendRights == 2)  // held by the kernel for the child
+    let expected = MigValue.ports([p, MachPort.null, p, MachPort.null], disposition: MsgType.portSend)
+    #expect(s.call("mach_ports_lookup", childName, [])?["init_port_set"] == expected)
+    let (_, grandchildName, _) = s.spawn("grandchild", parent: childName)
+    #expect(s.call("mach_ports_lookup", grandchildName, [])?["init_port_set"] == expected)
+    // More than four is KERN_INVALID_ARGUMENT, and the rights sent are released.
+    let before = s.k.portGetReceiveStatus(s.shell, p).1!.sendRights
+    let five = s.call("mach_ports_register", childName, [.ports([p, p, p, p, p], disposition: MsgType.makeSend)])
+    #expect(five?.retCode == KernReturn.invalidArgument)
+    #expect(s.k.portGetReceiveStatus(s.shell, p).1!.sendRights == before)
+    // An empty array clears the slots; the old rights are released.
+    #expect(s.call("mach_ports_register", childName, [.ports([], disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
+    #expect(s.k.portGetReceiveStatus(s.shell, p).1!.sendRights == before - 2)
+    #expect(s.call("mach_ports_lookup", childName, [])?["init_port_set"] == .ports([0, 0, 0, 0], disposition: MsgType.portSend))
+    // A thread port is no task.
+    let threadName = s.call("thread_create", childName, [])!["child_thread"]!
+    guard case .port(let tn, _) = threadName else { return }
+    #expect(s.call("mach_ports_lookup", tn, [])?.retCode == KernReturn.invalidArgument)
+    s.invariantsHold()
+  }
+
   @Test func section4_specialPortErrors() {
     var s = System()
     #expect(s.call("task_get_special_port", 1, [.int(2)])?.retCode == KernReturn.invalidArgument)

@@ -180,6 +180,29 @@ import Testing
     #expect(!f.k.task(f.a).map.contains(address: 0x10000, size: 1))
   }
 
+  /// An out-of-line port array: the names are read from the sender's memory and each right is
+  /// copied in; the receiver gets the array in fresh memory with its own names (NULL stays NULL).
+  @Test func section1_7_outOfLinePortArraysCarryRightsFromTheSendersMemory() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let p = f.receiveRight(f.a)
+    let (_, address) = f.k.vmAllocate(f.a, size: 12)
+    var names: [UInt8] = []
+    for n in [p, MachPort.null, p] { names.appendWord(n) }
+    #expect(f.k.writeMemory(f.a, names, at: address) == KernReturn.success)
+    let m = Fixture.message(to: s) { $0.outOfLinePorts(address: address, count: 3, disposition: MsgType.makeSend) }
+    #expect(f.send(f.ta, m) == MachMsgReturn.success)
+    #expect(f.receive(f.tb, r) == MachMsgReturn.success)
+    let item = try! f.message(f.tb)!.items().get()[0]
+    #expect(item.descriptor.name == MsgType.portSend && item.descriptor.number == 3 && !item.descriptor.isInline)
+    let got = f.k.task(f.b).map.read(address: item.words[0], size: 12) + [UInt8](repeating: 0, count: 12)
+    let inB = got.word(at: 0)
+    #expect(got.word(at: 8) == inB && got.word(at: 4) == MachPort.null)  // one name, two urefs
+    #expect(f.urefs(f.b, inB, .send) == 2)
+    #expect(f.k.writeMemory(f.a, names, at: 0x70000) == KernReturn.invalidAddress)
+    f.invariantsHold()
+  }
+
   @Test func section1_7_unreadableRegionIsInvalidMemory() {
     var f = Fixture()
     let (r, s) = f.channel()

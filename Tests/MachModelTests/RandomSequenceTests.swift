@@ -77,6 +77,9 @@ struct SeededGenerator: RandomNumberGenerator {
       case .portName: return .name(name(in: task))
       case .port, .polyPort: return .port(name(in: task), disposition: pick(RandomSequenceTests.dispositions))
       case .structure(let fields): return .ints(fields.map { _ in 0 })
+      case .outOfLinePorts:
+        let count = Int.random(in: 0...5, using: &rng)
+        return .ports((0..<count).map { _ in name(in: task) }, disposition: pick(RandomSequenceTests.dispositions))
       default: return .int(0)
       }
     }
