@@ -47,8 +47,18 @@ public struct Kernel: Sendable {
   public internal(set) var traceLog = TraceLog()
   /// The number of trace copies made so far: the last copy's `seq`.
   public internal(set) var traceSeq: UInt64 = 0
-  /// The kernel console (printf lines), oldest first.
+  /// The kernel console (printf lines), oldest first: the last `consoleLimit` lines, as a
+  /// kernel's message buffer keeps only the latest output.
   public internal(set) var console: [String] = []
+  /// Console lines that no longer fit and were dropped, oldest first.
+  public internal(set) var consoleDropped = 0
+  public static let consoleLimit = 1000
+
+  /// task_create and thread_create answer KERN_RESOURCE_SHORTAGE once this many tasks (or
+  /// threads) have been made, as GNU Mach does when its zones are exhausted: the model keeps
+  /// every task and thread it made, so that names in scripts and traces stay meaningful.
+  public var taskLimit = 1 << 16
+  public var threadLimit = 1 << 18
 
   /// The most objects the model holds at once (addresses stay below 0xe0000000).
   public static let maxObjects = 1 << 24
@@ -212,7 +222,15 @@ public struct Kernel: Sendable {
   /// Kernel messages in use right now.
   public var messagesInUse: Int { kmsgs.reduce(0) { $0 + ($1.isInUse ? 1 : 0) } }
 
-  mutating func printf(_ line: String) { console.append(line) }
+  /// Writes a console line; past `consoleLimit` lines the oldest is dropped (lines come only
+  /// from rare events, so shifting the array is cheap).
+  mutating func printf(_ line: String) {
+    console.append(line)
+    if console.count > Self.consoleLimit {
+      console.removeFirst()
+      consoleDropped += 1
+    }
+  }
 }
 
 /// Counts of destroyed messages, by reason.

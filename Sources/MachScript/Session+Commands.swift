@@ -53,6 +53,10 @@ extension Session {
       return .nil
     case "info tasks", "info task", "info threads", "info ports", "info port", "info queue": return try info(c)
     case "console":
+      if kernel.consoleDropped > 0 {
+        let n = kernel.consoleDropped
+        output.writeError("note: \(n) older console line\(n == 1 ? " was" : "s were") dropped (the console keeps the newest \(Kernel.consoleLimit))\n")
+      }
       for line in kernel.console { output.write(line + "\n") }
       return .list(kernel.console.map(Value.string))
     case "set": return try set(c)

@@ -104,6 +104,21 @@ struct System {
     s.invariantsHold()
   }
 
+  /// task_create and thread_create fail with KERN_RESOURCE_SHORTAGE when the kernel cannot
+  /// make another task or thread (its zones are exhausted), changing nothing.
+  @Test func section4_taskAndThreadCreationRunOutWithResourceShortage() {
+    var s = System()
+    let (_, childName, _) = s.spawn("child")
+    s.k.taskLimit = s.k.tasks.count
+    s.k.threadLimit = s.k.threads.count
+    let tasks = s.k.tasks.count, threads = s.k.threads.count
+    #expect(s.call("task_create", 1, [.int(0)])?.retCode == KernReturn.resourceShortage)
+    #expect(s.call("thread_create", childName, [])?.retCode == KernReturn.resourceShortage)
+    #expect(s.k.trap(s.st, .taskCreate, target: 1, arguments: [.int(0)]).0 == KernReturn.resourceShortage)
+    #expect(s.k.tasks.count == tasks && s.k.threads.count == threads)
+    s.invariantsHold()
+  }
+
   @Test func section4_specialPortErrors() {
     var s = System()
     #expect(s.call("task_get_special_port", 1, [.int(2)])?.retCode == KernReturn.invalidArgument)

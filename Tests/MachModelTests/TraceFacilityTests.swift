@@ -322,6 +322,29 @@ extension System {
     s.invariantsHold()
   }
 
+  /// T10's console lines cannot pile up without bound: the console keeps the latest
+  /// `Kernel.consoleLimit` lines and counts the ones it let go.
+  @Test func T10_theConsoleKeepsItsLatestLines() {
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    _ = s.traceToLog(aName)
+    let (r, send) = s.channel(from: a, to: a)
+    s.k.kmsgLimit = 1
+    for id in 1...(Kernel.consoleLimit + 5) {
+      let m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: Int32(id)).finish()
+      #expect(s.k.machMsg(at, .send(m)) == MachMsgReturn.success)
+      #expect(s.k.machMsg(at, .receive(r)) == MachMsgReturn.success)  // frees the buffer again
+    }
+    // One line per round: the send's copy finds no buffer (the receive's copy finds the one
+    // the message left).
+    #expect(s.k.console.count == Kernel.consoleLimit)
+    #expect(s.k.consoleDropped == 5)
+    #expect(s.k.console.first == "trace: dropped copy of msgid 6 from a.1 (no buffer)")
+    #expect(s.k.console.last == "trace: dropped copy of msgid \(Kernel.consoleLimit + 5) from a.1 (no buffer)")
+    s.k.kmsgLimit = nil
+    s.invariantsHold()
+  }
+
   @Test func T11_aTracedTasksShortcutTrapsFallBackOnTracedRpcs() {
     var s = System()
     let (_, childName, thread) = s.spawn("child")
