@@ -47,7 +47,11 @@ extension Kernel {
         : threads[Int(t)].specialPorts[Int(SpecialPort.threadException)]
       guard port >= 0 && objects[Int(port)].isActive else { continue }
       threads[Int(t)].pendingException!.triedTaskPort = s == 1
-      sendExceptionRaise(t, to: port)
+      guard sendExceptionRaise(t, to: port) else {
+        // No port left to wait for the reply on: the exception cannot be delivered.
+        threads[Int(t)].pendingException = nil
+        return finish(t, KernReturn.resourceShortage)
+      }
       return MachMsgReturn.rcvInProgress
     }
     threads[Int(t)].pendingException = nil
@@ -65,10 +69,9 @@ extension Kernel {
   /// to the thread's kernel reply port, the body thread, task, exception, code, subcode.
   /// A handler already waiting on the port gets it directly with seqno 0, leaving the port's
   /// seqno and count alone (the fast path of `exception_raise`, §2.6).
-  private mutating func sendExceptionRaise(_ t: ThreadIndex, to port: ObjectIndex) {
+  private mutating func sendExceptionRaise(_ t: ThreadIndex, to port: ObjectIndex) -> Bool {
     let task = threads[Int(t)].task
-    let reply = exceptionReplyPort(t)
-    guard let k = allocKMsg(budgeted: false) else { return }
+    guard let reply = exceptionReplyPort(t), let k = allocKMsg(budgeted: false) else { return false }
     let e = threads[Int(t)].pendingException!
     objects[Int(port)].sendRights += 1
     objects[Int(reply)].sendOnceRights += 1
@@ -97,6 +100,7 @@ extension Kernel {
     // room there if it must (T9).
     let kind: TraceMessage.Kind = e.triedTaskPort ? .taskException : .threadException
     _ = kernelCopy(task: task, thread: t, direction: .send, kind: kind, bytes: bytes, length: bytes.count, waiter: t, then: .exceptionSent)
+    return true
   }
 
   private mutating func deliverExceptionRaise(_ k: Int32, to port: ObjectIndex) {
@@ -118,10 +122,10 @@ extension Kernel {
   }
 
   /// The port on which thread `t` waits for exception replies (`ith_rpc_reply`), made on
-  /// first use; the kernel receives on it.
-  private mutating func exceptionReplyPort(_ t: ThreadIndex) -> ObjectIndex {
+  /// first use; the kernel receives on it. nil when no port can be made.
+  private mutating func exceptionReplyPort(_ t: ThreadIndex) -> ObjectIndex? {
     if threads[Int(t)].exceptionReplyPort >= 0 { return threads[Int(t)].exceptionReplyPort }
-    let o = newObject(isSet: false, receiver: .kernel)!
+    guard let o = newObject(isSet: false, receiver: .kernel) else { return nil }
     objects[Int(o)].kernelObject = .exceptionReply(t)
     threads[Int(t)].exceptionReplyPort = o
     return o

@@ -280,6 +280,59 @@ struct System {
     s.invariantsHold()
   }
 
+  /// Every shortcut trap of §8 does its routine's work on the target task, with no request
+  /// message served, and answers what the routine answers.
+  @Test(arguments: ShortcutTrap.allCases)
+  func section8_everyTrapDoesItsRoutinesWorkWithoutAMessage(_ trap: ShortcutTrap) {
+    var s = System()
+    let (child, childName, _) = s.spawn("child")
+    let (_, port) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    let before = s.k.destroyedMessages[.consumedByKernel, default: 0]
+    let tasks = s.k.tasks.count
+    var arguments: [MigValue] = []
+    switch trap {
+    case .vmAllocate: arguments = [.int(0), .int(8192), .int(1)]
+    case .vmDeallocate:
+      _ = s.k.vmAllocate(child, size: 4096)
+      arguments = [.int(0x10000), .int(4096)]
+    case .taskCreate: arguments = [.int(0)]
+    case .taskTerminate, .taskSuspend: arguments = []
+    case .taskSetSpecialPort:
+      // The trap copies a send right (COPY_SEND): the shell needs one under the name.
+      let (_, o, type) = s.k.portExtractRight(s.shell, port, disposition: MsgType.makeSend)
+      _ = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
+      arguments = [.int(SpecialPort.taskBootstrap), .port(port, disposition: MsgType.copySend)]
+    case .machPortAllocate: arguments = [.int(Int32(PortRight.receive.rawValue))]
+    case .machPortDeallocate: arguments = [.name(1)]
+    case .machPortInsertRight: arguments = [.name(40), .port(port, disposition: MsgType.makeSend)]
+    case .machPortAllocateName: arguments = [.int(Int32(PortRight.portSet.rawValue)), .name(41)]
+    }
+    let (code, results) = s.k.trap(s.st, trap, target: childName, arguments: arguments)
+    #expect(code == KernReturn.success)
+    #expect(s.k.destroyedMessages[.consumedByKernel, default: 0] == before)  // nothing was served
+    let space = s.k.task(child).space
+    switch trap {
+    case .vmAllocate:
+      #expect(results == [.int(0x10000)] && s.k.task(child).map.contains(address: 0x10000, size: 8192))
+    case .vmDeallocate: #expect(!s.k.task(child).map.contains(address: 0x10000, size: 1))
+    case .taskCreate:
+      #expect(s.k.tasks.count == tasks + 1)
+      guard case .port(let n, _)? = results.first else { Issue.record("no child port"); return }
+      #expect(s.k.taskOf(port: s.k.task(s.shell).space.lookup(n)!.object) == TaskIndex(tasks))
+    case .taskTerminate: #expect(s.k.task(child).state == "terminated")
+    case .taskSuspend: #expect(s.k.task(child).suspendCount == 1)
+    case .taskSetSpecialPort:
+      #expect(s.k.task(child).specialPorts[Int(SpecialPort.taskBootstrap)] == s.k.task(s.shell).space.lookup(port)!.object)
+    case .machPortAllocate:
+      guard case .name(let n)? = results.first else { Issue.record("no name"); return }
+      #expect(space.lookup(n)?.type == PortType.receive)
+    case .machPortDeallocate: #expect(space.lookup(1) == nil)  // the child's only right to its own port
+    case .machPortInsertRight: #expect(space.lookup(40)?.object == s.k.task(s.shell).space.lookup(port)!.object)
+    case .machPortAllocateName: #expect(space.lookup(41)?.type == PortType.portSet)
+    }
+    s.invariantsHold()
+  }
+
   @Test func section8_aNameThatIsNotATaskPortGivesSendInterrupted() {
     var s = System()
     let (_, r) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
