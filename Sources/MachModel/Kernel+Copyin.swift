@@ -16,8 +16,12 @@ extension Kernel {
       replyType == 0 ? replyName == MachPort.null : MsgType.isPortAnySend(replyType)
     else { return MachMsgReturn.sendInvalidHeader }
     guard tasks[Int(task)].space.isActive else { return MachMsgReturn.sendInvalidDest }
+    // MACH_SEND_CANCEL: `notify` must name a receive right; a port-deleted notification the
+    // destination's copy-in would send there is cancelled.
+    var cancelled: ObjectIndex = -1
     if notify != MachPort.null {
       guard let n = entry(task, notify), n.has(PortType.receive) else { return MachMsgReturn.sendInvalidNotify }
+      cancelled = n.object
     }
 
     var dest: CopyinOutcome
@@ -80,7 +84,12 @@ extension Kernel {
       replyAddress = reply.object >= 0 ? Self.address(of: reply.object) : MachPort.dead
     }
 
-    if dest.deletedNotify >= 0 { sendNotification(to: dest.deletedNotify, id: NotifyID.portDeleted, .name(destName)) }
+    if dest.deletedNotify >= 0 && dest.deletedNotify == cancelled {
+      objects[Int(cancelled)].sendOnceRights -= 1  // ipc_port_release_sonce: no notification
+      reclaimIfUnreferenced(cancelled)
+    } else if dest.deletedNotify >= 0 {
+      sendNotification(to: dest.deletedNotify, id: NotifyID.portDeleted, .name(destName))
+    }
     if reply.deletedNotify >= 0 { sendNotification(to: reply.deletedNotify, id: NotifyID.portDeleted, .name(replyName)) }
 
     let newBits = (bits & MsgHeader.otherMask)

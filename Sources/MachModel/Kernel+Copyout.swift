@@ -7,7 +7,7 @@ extension Kernel {
   /// reply right becomes the remote port, the destination becomes the local port (the
   /// receiver's name for its receive right, DEAD if the port died, NULL if the right moved
   /// on), and the right that carried the message is consumed.
-  mutating func copyoutHeader(_ k: Int32, to task: TaskIndex) {
+  mutating func copyoutHeader(_ k: Int32, to task: TaskIndex, deadNameNotify: ObjectIndex = -1) {
     let bits = kmsgs[Int(k)].bits
     let destType = MsgHeader.remote(bits)
     let replyType = MsgHeader.local(bits)
@@ -17,7 +17,16 @@ extension Kernel {
     var replyName = replyAddress
     if let r = Self.object(at: replyAddress) {
       if objects[Int(r)].isActive {
+        // MACH_RCV_NOTIFY: a reply right that lands under a new name gets a dead-name request
+        // to the notify port; a send right the receiver already holds does not.
+        let reused = replyType != MsgType.portSendOnce && tasks[Int(task)].space.name(of: r) != nil
         replyName = copyoutRight(task, r, replyType)
+        if deadNameNotify >= 0 && !reused && MachPort.isValid(replyName), var e = entry(task, replyName) {
+          objects[Int(deadNameNotify)].sendOnceRights += 1  // ipc_port_make_sonce
+          objects[Int(r)].deadNameRequests.append(DeadNameRequest(task: task, name: replyName, notify: deadNameNotify))
+          e.hasDeadNameRequest = true
+          setEntry(task, replyName, e)
+        }
       } else {
         releaseRight(r, replyType)
         replyName = MachPort.dead

@@ -103,9 +103,17 @@ extension Kernel {
     kmsgs[Int(k)].sender = task
     if tasks[Int(task)].specialPorts[Int(SpecialPort.taskTrace)] >= 0 { takeSendCopy(t, message, length: size) }
 
-    let options = threads[Int(t)].call.options
-    let notify = options.contains(.sendNotify) ? threads[Int(t)].call.notify : MachPort.null
-    let header = copyinHeader(k, from: task, notify: notify)
+    // Only MACH_SEND_CANCEL hands `notify` to copy-in (`mach_msg_send`); MACH_SEND_NOTIFY
+    // reads it only if the send would block (`registerMsgAccepted`).
+    var cancel = MachPort.null
+    if threads[Int(t)].call.options.contains(.sendCancel) {
+      cancel = threads[Int(t)].call.notify
+      guard cancel != MachPort.null else {
+        freeKMsgBuffer(k)
+        return MachMsgReturn.sendInvalidNotify
+      }
+    }
+    let header = copyinHeader(k, from: task, notify: cancel)
     guard header == MachMsgReturn.success else {
       freeKMsgBuffer(k)
       return header
@@ -266,17 +274,33 @@ extension Kernel {
     }
     let size = kmsgs[Int(k)].size
     if !call.options.contains(.receiveLarge) && UInt32(size) > call.receiveSize {
-      copyoutDestOnly(k, to: task)
-      threads[Int(t)].setMessage(kmsgs[Int(k)].bytes, length: MsgHeader.size)
-      destroyedMessages[.tooLarge, default: 0] += 1
-      freeKMsgBuffer(k)
-      return MachMsgReturn.rcvTooLarge
+      return handBackHeaderOnly(t, k, destroyed: .tooLarge, code: MachMsgReturn.rcvTooLarge)
     }
-    copyoutHeader(k, to: task)
+    // MACH_RCV_NOTIFY: `notify` must name a receive right of the receiver; the reply right
+    // then gets a dead-name request sent there. Otherwise the message is lost as a too-large
+    // one is (`mach_msg_receive`, `ipc_kmsg_copyout_header`).
+    var deadNameNotify: ObjectIndex = -1
+    if call.options.contains(.receiveNotify) {
+      guard call.notify != MachPort.null, let n = entry(task, call.notify), n.has(PortType.receive) else {
+        return handBackHeaderOnly(t, k, destroyed: .invalidNotify, code: MachMsgReturn.rcvInvalidNotify)
+      }
+      deadNameNotify = n.object
+    }
+    copyoutHeader(k, to: task, deadNameNotify: deadNameNotify)
     copyoutBody(k, to: task)
     threads[Int(t)].setMessage(kmsgs[Int(k)].bytes, length: size)
     freeKMsgBuffer(k)
     return MachMsgReturn.success
+  }
+
+  /// `ipc_kmsg_copyout_dest` then the header alone to the user: the destination becomes the
+  /// local name, the reply right and the body are destroyed, `msgh_size` keeps the real size.
+  private mutating func handBackHeaderOnly(_ t: ThreadIndex, _ k: Int32, destroyed reason: DestroyReason, code: ReturnCode) -> ReturnCode {
+    copyoutDestOnly(k, to: threads[Int(t)].task)
+    threads[Int(t)].setMessage(kmsgs[Int(k)].bytes, length: MsgHeader.size)
+    destroyedMessages[reason, default: 0] += 1
+    freeKMsgBuffer(k)
+    return code
   }
 
   /// A header whose only meaningful field is `msgh_size` (MACH_RCV_LARGE's answer).

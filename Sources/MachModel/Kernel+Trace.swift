@@ -222,7 +222,8 @@ extension Kernel {
   /// MACH_RCV_TOO_LARGE), the receiver's view of it is copied, then the call ends.
   mutating func receiveCopyThen(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
     let task = threads[Int(t)].task
-    if code == MachMsgReturn.success || code == MachMsgReturn.rcvTooLarge, tracePort(of: task) != nil,
+    if code == MachMsgReturn.success || code == MachMsgReturn.rcvTooLarge || code == MachMsgReturn.rcvInvalidNotify,
+      tracePort(of: task) != nil,
       threads[Int(t)].messageLength >= MsgHeader.size
     {
       let id = Int32(bitPattern: threads[Int(t)].messageBuffer.word(at: MsgHeader.idOffset))

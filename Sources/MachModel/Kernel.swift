@@ -254,6 +254,8 @@ public enum DestroyReason: Int, Sendable, CaseIterable {
   case bodyError
   /// Received without MACH_RCV_LARGE into a buffer that was too small.
   case tooLarge
+  /// Received with MACH_RCV_NOTIFY and a notify name that is no receive right.
+  case invalidNotify
   /// Carried a receive right into a loop of receive rights (`MACH_MSGH_BITS_CIRCULAR`).
   case circular
   /// Queued on a port that died.

@@ -174,7 +174,8 @@ struct SeededGenerator: RandomNumberGenerator {
         return "give \(n) of \(task) as \(d) to \(to)"
       case 20..<42:
         guard idle else { return "busy" }
-        let opts: MachMsgOptions = chance(30) ? [.sendTimeout] : (chance(10) ? [.sendNotify] : [])
+        var opts: MachMsgOptions = chance(30) ? [.sendTimeout] : (chance(10) ? [.sendNotify] : [])
+        if chance(10) { opts.insert(.sendCancel) }
         let call = MachMsgCall(
           options: opts.union(.send), message: message(from: task),
           timeout: UInt32.random(in: 0...3, using: &rng), notify: name(in: task))
@@ -182,8 +183,10 @@ struct SeededGenerator: RandomNumberGenerator {
         return "send from \(thread)"
       case 42..<62:
         guard idle else { return "busy" }
-        let opts: MachMsgOptions = [chance(75) ? .receiveTimeout : [], chance(30) ? .receiveLarge : []]
-        _ = k.machMsg(thread, .receive(name(in: task), size: UInt32.random(in: 24...120, using: &rng), options: opts, timeout: UInt32.random(in: 0...3, using: &rng)))
+        let opts: MachMsgOptions = [chance(75) ? .receiveTimeout : [], chance(30) ? .receiveLarge : [], chance(10) ? .receiveNotify : []]
+        var call = MachMsgCall.receive(name(in: task), size: UInt32.random(in: 24...120, using: &rng), options: opts, timeout: UInt32.random(in: 0...3, using: &rng))
+        call.notify = name(in: task)
+        _ = k.machMsg(thread, call)
         return "receive on \(thread)"
       case 62..<66:
         guard idle else { return "busy" }

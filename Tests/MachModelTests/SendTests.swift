@@ -254,11 +254,22 @@ import Testing
     f.invariantsHold()
   }
 
-  @Test func section2_4_sendNotifyWithoutANotifyPortIsInvalidNotify() {
+  /// `mach_msg_send`: MACH_SEND_NOTIFY reads `notify` only when the send would block; then a
+  /// name that is no receive right (or none) is MACH_SEND_INVALID_NOTIFY and the message
+  /// comes back to the sender.
+  @Test func section2_4_sendNotifyReadsNotifyOnlyWhenTheSendWouldBlock() {
     var f = Fixture()
-    let (_, s) = f.channel()
+    let (r, s) = f.channel()
     #expect(f.k.machMsg(f.ta, MachMsgCall(options: [.send, .sendNotify], message: Fixture.message(to: s), notify: 55))
-      == MachMsgReturn.sendInvalidNotify)
+      == MachMsgReturn.success)
+    _ = f.k.portSetQlimit(f.b, r, qlimit: 1)
+    for notify in [55, MachPort.null] {
+      #expect(f.k.machMsg(f.ta, MachMsgCall(options: [.send, .sendNotify], message: Fixture.message(to: s, id: 9), notify: notify))
+        == MachMsgReturn.sendInvalidNotify)
+      #expect(f.message(f.ta)?.id == 9 && f.message(f.ta)?.remotePort == s)  // handed back
+    }
+    #expect(f.status(f.b, r)!.messageCount == 1)
+    f.invariantsHold()
   }
 
   @Test func section2_4_destinationDeadAfterCopyinIsSuccessAndTheMessageIsDestroyed() {
