@@ -19,7 +19,7 @@ extension Kernel {
       if objects[Int(r)].isActive {
         // MACH_RCV_NOTIFY: a reply right that lands under a new name gets a dead-name request
         // to the notify port; a send right the receiver already holds does not.
-        let reused = replyType != MsgType.portSendOnce && tasks[Int(task)].space.name(of: r) != nil
+        let reused = deadNameNotify >= 0 && replyType != MsgType.portSendOnce && tasks[Int(task)].space.name(of: r) != nil
         replyName = copyoutRight(task, r, replyType)
         if deadNameNotify >= 0 && !reused && MachPort.isValid(replyName), var e = entry(task, replyName) {
           objects[Int(deadNameNotify)].sendOnceRights += 1  // ipc_port_make_sonce

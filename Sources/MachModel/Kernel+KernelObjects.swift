@@ -108,8 +108,9 @@ extension Kernel {
     var args: [KernelArg] = []
     var outOfLineIndex = 0
     for arg in routine.inputs {
-      guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end), d.size == 32,
-        d.isInline != (arg.type == .outOfLinePorts)
+      var outOfLine = false
+      if case .outOfLinePorts = arg.type { outOfLine = true }
+      guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end), d.size == 32, d.isInline != outOfLine
       else {
         return nil
       }
@@ -274,21 +275,31 @@ extension Kernel {
     traced: (task: TaskIndex, thread: ThreadIndex, kind: TraceMessage.Kind)? = nil
   ) {
     guard let k = allocKMsg(budgeted: false) else { return }
-    // The body as words: the RetCode, then (on success) each out-argument.
-    var words: [UInt32] = [0x1001_2002, UInt32(bitPattern: code)]
+    // The body as words: the RetCode, then (on success) each out-argument. The word buffer is
+    // the kernel's own scratch space, reused from reply to reply.
+    var words = replyWords
+    replyWords = []
+    words.removeAll(keepingCapacity: true)
+    words.append(0x1001_2002)
+    words.append(UInt32(bitPattern: code))
     var copies: [OutOfLineCopy] = []
     var complex = false
     if code == KernReturn.success {
       for value in outputs {
         switch value {
-        case .int(let v): words += [0x1001_2002, UInt32(bitPattern: v)]
-        case .name(let n): words += [0x1001_200f, n]
+        case .int(let v):
+          words.append(0x1001_2002)
+          words.append(UInt32(bitPattern: v))
+        case .name(let n):
+          words.append(0x1001_200f)
+          words.append(n)
         case .right(let o, let carried):
-          words += [0x1001_2000 | carried, o >= 0 ? Self.address(of: o) : MachPort.null]
+          words.append(0x1001_2000 | carried)
+          words.append(o >= 0 ? Self.address(of: o) : MachPort.null)
           complex = true
         case .ints(let v):
           words.append(0x1000_2002 | UInt32(v.count) << 16)
-          words += v.map { UInt32(bitPattern: $0) }
+          for x in v { words.append(UInt32(bitPattern: x)) }
         case .outOfLineNames(let names):
           appendOutOfLine(&words, &copies, name: MsgType.portName, words: names)
           complex = true
@@ -307,9 +318,12 @@ extension Kernel {
     if kmsgs[Int(k)].bytes.count < size {
       kmsgs[Int(k)].bytes.append(contentsOf: repeatElement(0, count: size - kmsgs[Int(k)].bytes.count))
     }
-    kmsgs[Int(k)].bytes.setWords(
-      [MsgHeader.bits(remote: type, local: 0, complex: complex), UInt32(size), Self.address(of: reply), MachPort.null, 0, UInt32(bitPattern: id)] + words,
-      at: 0)
+    kmsgs[Int(k)].bytes.setHeaderPorts(bits: MsgHeader.bits(remote: type, local: 0, complex: complex), remote: Self.address(of: reply), local: MachPort.null)
+    kmsgs[Int(k)].bytes.setWord(UInt32(size), at: MsgHeader.sizeOffset)
+    kmsgs[Int(k)].bytes.setWord(0, at: MsgHeader.seqnoOffset)
+    kmsgs[Int(k)].bytes.setWord(UInt32(bitPattern: id), at: MsgHeader.idOffset)
+    kmsgs[Int(k)].bytes.setWords(words, at: MsgHeader.size)
+    replyWords = words
     if !copies.isEmpty { kmsgs[Int(k)].outOfLine = copies }
     if let tr = traced {  // the trace port is read now: after task_terminate it is gone (D5)
       _ = kernelCopy(task: tr.task, thread: tr.thread, direction: .send, kind: tr.kind, bytes: kmsgs[Int(k)].bytes, length: size)

@@ -166,8 +166,10 @@ extension Kernel {
   private mutating func placeOutOfLineArguments(_ t: ThreadIndex, _ routine: Routine, _ arguments: [MigValue]) -> [MigValue]? {
     var placed = arguments
     let task = threads[Int(t)].task
-    for (i, arg) in routine.inputs.enumerated() where i < placed.count && arg.type == .outOfLinePorts {
-      guard case .ports(let names, let disposition) = placed[i] else { continue }
+    for (i, value) in arguments.enumerated() {
+      guard case .ports(let names, let disposition) = value, i < routine.inputs.count,
+        case .outOfLinePorts = routine.inputs[i].type
+      else { continue }
       var bytes: [UInt8] = []
       for n in names { bytes.appendWord(n) }
       var address: UInt32 = 0

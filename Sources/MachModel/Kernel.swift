@@ -38,6 +38,8 @@ public struct Kernel: Sendable {
   /// The thread whose request the kernel-object server is running (`current_thread()`),
   /// or -1.
   var kernelCaller: ThreadIndex = -1
+  /// Scratch space for building kernel replies, kept so that a reply allocates nothing.
+  var replyWords: [UInt32] = []
 
   /// Calls that finished after blocking, in the order they finished; drained by the caller.
   public internal(set) var completions: [Completion] = []

@@ -59,8 +59,9 @@ public enum MigTarget: Equatable, Sendable {
   case port
 }
 
-/// A MIG routine or simpleroutine.
-public struct Routine: Equatable, Sendable {
+/// A MIG routine or simpleroutine. A class: the table's entries are shared, never copied, so
+/// passing one around on the RPC path costs one reference count, not one per field.
+public final class Routine: Equatable, Sendable {
   public let id: Int32
   public let name: String
   public let subsystem: String
@@ -90,6 +91,12 @@ public struct Routine: Equatable, Sendable {
 
   /// id + 100 for a routine; nil for a simpleroutine (no reply).
   public var replyID: Int32? { isSimple ? nil : id + 100 }
+
+  public static func == (a: Routine, b: Routine) -> Bool {
+    a === b
+      || (a.id == b.id && a.name == b.name && a.subsystem == b.subsystem && a.target == b.target
+        && a.targetName == b.targetName && a.arguments == b.arguments && a.isSimple == b.isSimple)
+  }
 }
 
 /// The routines the kernel serves, by msgid.
