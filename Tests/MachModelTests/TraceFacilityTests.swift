@@ -25,6 +25,16 @@ extension System {
     return port
   }
 
+  /// Makes a receive right in `tracer`, with queue limit `qlimit`, the trace port of `traced`;
+  /// returns its name in `tracer`.
+  mutating func traceThroughQueue(of traced: TaskIndex, to tracer: TaskIndex, qlimit: UInt32) -> PortName {
+    let (_, port) = k.portAllocate(tracer, right: PortRight.receive.rawValue)
+    _ = k.portSetQlimit(tracer, port, qlimit: qlimit)
+    let (_, o, _) = k.portExtractRight(tracer, port, disposition: MsgType.makeSend)
+    #expect(k.taskSetSpecialPort(traced, slot: SpecialPort.taskTrace, right: o) == KernReturn.success)
+    return port
+  }
+
   /// A receive right in `a` and a send right to it in `b`: (a's name, b's name).
   mutating func channel(from b: TaskIndex, to a: TaskIndex) -> (PortName, PortName) {
     let (_, r) = k.portAllocate(a, right: PortRight.receive.rawValue)
@@ -276,10 +286,7 @@ extension System {
     let (tracer, tracerName, tt) = s.spawn("tracer")
     _ = tracerName
     let (traced, _, xt) = s.spawn("traced")
-    let (_, port) = s.k.portAllocate(tracer, right: PortRight.receive.rawValue)
-    _ = s.k.portSetQlimit(tracer, port, qlimit: 1)
-    let (_, o, _) = s.k.portExtractRight(tracer, port, disposition: MsgType.makeSend)
-    _ = s.k.taskSetSpecialPort(traced, slot: SpecialPort.taskTrace, right: o)
+    let port = s.traceThroughQueue(of: traced, to: tracer, qlimit: 1)
     let (r, send) = s.channel(from: traced, to: traced)
     let m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 3).finish()
     #expect(s.k.machMsg(xt, .send(m)) == MachMsgReturn.success)  // the first copy fits
@@ -296,10 +303,7 @@ extension System {
     var s = System()
     let (tracer, _, _) = s.spawn("tracer")
     let (traced, tracedName, _) = s.spawn("traced")
-    let (_, port) = s.k.portAllocate(tracer, right: PortRight.receive.rawValue)
-    _ = s.k.portSetQlimit(tracer, port, qlimit: 0)
-    let (_, o, _) = s.k.portExtractRight(tracer, port, disposition: MsgType.makeSend)
-    _ = s.k.taskSetSpecialPort(traced, slot: SpecialPort.taskTrace, right: o)
+    let port = s.traceThroughQueue(of: traced, to: tracer, qlimit: 0)
     #expect(s.call("task_suspend", tracedName, [])?.retCode == KernReturn.success)
     #expect(s.k.portGetReceiveStatus(tracer, port).1!.messageCount == 2)
     s.invariantsHold()
