@@ -168,7 +168,21 @@ extension Session {
   private func admit(_ record: TraceRecord, names: TraceNames) {
     records.append(record)
     var shown = false
-    let live = liveFilter.map { (try? $0.test(record)) == true } ?? (isInteractive && !liveOff)
+    var live = isInteractive && !liveOff
+    if let filter = liveFilter {
+      do {
+        live = try filter.test(record)
+      } catch {
+        // Like a watch's: the live filter goes, and its error is reported at its position
+        // once the running command returns (details.md §6).
+        liveFilter = nil
+        liveOff = true
+        live = false
+        if blockError == nil, let e = error as? ScriptError {
+          blockError = ScriptError("\(e.message) (in the live filter, now off)", at: e.location)
+        }
+      }
+    }
     if live {
       output.write(format.render(record, names: names, colors: colors) + "\n")
       shown = true
