@@ -22,6 +22,9 @@ import Testing
     ("watch code != 0 on", ["once", "on"]),
     ("info ports ser", ["server"]),
     ("unwatch al", ["all"]),
+    ("abo", ["abort"]),
+    ("rpc thread_ab", ["thread_abort"]),
+    ("rpc mach_ports_l", ["mach_ports_lookup"]),
   ])
   func completes(line: String, expected: [String]) {
     #expect(Self.offered(line) == Set(expected), "\(line)")
