@@ -49,6 +49,8 @@ enum Help {
       items. On receive the header is swapped: remote is the reply port, local the port the
       message arrived on. A full queue (qlimit, default 5) blocks the sender unless it sends to a
       send-once right. `send … timeout MS` gives MACH_SEND_TIMED_OUT after MS of virtual time.
+      `abort THREAD` (thread_abort) ends a blocked send with MACH_SEND_INTERRUPTED, the message
+      handed back, and a blocked receive with MACH_RCV_INTERRUPTED.
       """,
     "trace": """
       `trace TASK` gives the task a trace port (special port 5) whose copies enter the trace
