@@ -33,9 +33,13 @@ extension Kernel {
       }
     }
     var destName = MachPort.null
+    var localType = destType
     if let d = Self.object(at: destAddress) {
       if !objects[Int(d)].isActive {
         destName = MachPort.dead
+      } else if objects[Int(d)].hasProtectedPayload {
+        destName = objects[Int(d)].protectedPayload
+        localType = MsgType.protectedPayload
       } else if case .task(let owner, let name) = objects[Int(d)].receiver, owner == task {
         destName = name
       }
@@ -47,7 +51,7 @@ extension Kernel {
       }
     }
     let newBits = (bits & MsgHeader.otherMask & ~MsgHeader.circularBit)
-      | MsgHeader.bits(remote: replyType, local: destType)
+      | MsgHeader.bits(remote: replyType, local: localType)
     kmsgs[Int(k)].bytes.setHeaderPorts(bits: newBits, remote: replyName, local: destName)
   }
 

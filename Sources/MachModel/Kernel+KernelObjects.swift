@@ -264,6 +264,8 @@ extension Kernel {
         .map { Int32(bitPattern: $0) } + [s.hasPortDestroyedRequest ? 1 : 0, s.hasNoSendersRequest ? 1 : 0]
       return (code, [.ints(fields)])
     case 3218: return (portSetSeqno(task, a[0].name, seqno: a[1].uint), [])
+    case 3221: return (portSetProtectedPayload(task, a[0].name, payload: a[1].uint), [])
+    case 3222: return (portClearProtectedPayload(task, a[0].name), [])
     default: return (MigReturn.badID, [])
     }
   }

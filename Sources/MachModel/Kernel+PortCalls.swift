@@ -342,6 +342,25 @@ extension Kernel {
     }
   }
 
+  /// mach_port_set_protected_payload (3221, §1.6): messages received through the port now
+  /// carry `payload` in the local-port slot, with MACH_MSG_TYPE_PROTECTED_PAYLOAD.
+  public mutating func portSetProtectedPayload(_ task: TaskIndex, _ name: PortName, payload: UInt32) -> ReturnCode {
+    onReceiveRight(task, name) { k, o in
+      k.objects[Int(o)].hasProtectedPayload = true
+      k.objects[Int(o)].protectedPayload = payload
+      return KernReturn.success
+    }
+  }
+
+  /// mach_port_clear_protected_payload (3222): received messages name the port again.
+  public mutating func portClearProtectedPayload(_ task: TaskIndex, _ name: PortName) -> ReturnCode {
+    onReceiveRight(task, name) { k, o in
+      k.objects[Int(o)].hasProtectedPayload = false
+      k.objects[Int(o)].protectedPayload = 0
+      return KernReturn.success
+    }
+  }
+
   public mutating func portSetSeqno(_ task: TaskIndex, _ name: PortName, seqno: UInt32) -> ReturnCode {
     onReceiveRight(task, name) { k, o in
       k.objects[Int(o)].seqno = seqno

@@ -9,6 +9,8 @@ extension Kernel {
     wakeReceivers(of: o, with: MachMsgReturn.rcvPortDied)
     objects[Int(o)].makeSendCount = 0
     objects[Int(o)].seqno = 0
+    objects[Int(o)].hasProtectedPayload = false  // a payload belongs to the old receiver (§1.6)
+    objects[Int(o)].protectedPayload = 0
   }
 
   /// The receive right of `o` is destroyed (`ipc_port_destroy`). With a port-destroyed

@@ -63,6 +63,10 @@ public struct Port: Sendable {
   /// right in a message, per kernel slot.
   public var sendRights: UInt32 = 0
   public var sendOnceRights: UInt32 = 0
+  /// mach_port_set_protected_payload (mach-semantics.md §1.6): while set, a message received
+  /// through this port carries `protectedPayload` in its local-port slot instead of a name.
+  public var hasProtectedPayload = false
+  public var protectedPayload: UInt32 = 0
   /// The set this port belongs to, or -1.
   public var portSet: ObjectIndex = -1
   /// For a receive right in transit: the port whose message carries it (`ip_destination`).

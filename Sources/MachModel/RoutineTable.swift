@@ -164,6 +164,8 @@ public enum RoutineTable {
     ]),
     routine(3217, "mach_port_get_receive_status", "mach_port", .task, "task", [arg("name", .portName), arg("status", status, .output)]),
     routine(3218, "mach_port_set_seqno", "mach_port", .task, "task", [arg("name", .portName), arg("seqno", .int32)]),
+    routine(3221, "mach_port_set_protected_payload", "mach_port", .task, "task", [arg("name", .portName), arg("payload", .int32)]),
+    routine(3222, "mach_port_clear_protected_payload", "mach_port", .task, "task", [arg("name", .portName)]),
   ]
 
   private static let ids: [Int32] = served.map(\.id)  // ascending

@@ -140,7 +140,11 @@ extension Session {
       guard let s = kernel.portGetReceiveStatus(p.task, p.name).1 else {
         throw ScriptError("\(kernel.tasks[Int(p.task)].name):\(p.name) is not a receive right", at: c.location)
       }
-      output.write("\(kernel.tasks[Int(p.task)].name):\(p.name) queue \(s.messageCount)/\(s.qlimit), seqno \(s.seqno), mscount \(s.makeSendCount), send rights \(s.sendRights), send-once rights \(s.sendOnceRights)\n")
+      var line = "\(kernel.tasks[Int(p.task)].name):\(p.name) queue \(s.messageCount)/\(s.qlimit), seqno \(s.seqno), mscount \(s.makeSendCount), send rights \(s.sendRights), send-once rights \(s.sendOnceRights)"
+      if let o = kernel.tasks[Int(p.task)].space.lookup(p.name)?.object, kernel.objects[Int(o)].hasProtectedPayload {
+        line += ", protected payload \(kernel.objects[Int(o)].protectedPayload)"
+      }
+      output.write(line + "\n")
     }
     return .nil
   }

@@ -154,7 +154,9 @@ extension Session {
     }
     return MessageValue(
       id: v.id, size: v.size, seqno: v.seqno,
-      dest: MachPort.isValid(v.localPort) ? portValue(task, v.localPort) : .nil,
+      // With a protected payload the local slot holds the payload, not a name (§1.6).
+      dest: v.localBits == MsgType.protectedPayload ? .int(Int64(v.localPort))
+        : MachPort.isValid(v.localPort) ? portValue(task, v.localPort) : .nil,
       reply: MachPort.isValid(v.remotePort) ? portValue(task, v.remotePort) : .nil,
       complex: v.isComplex, task: task, retval: code, bytes: bytes)
   }

@@ -113,6 +113,11 @@ struct SeededGenerator: RandomNumberGenerator {
       guard !owned.isEmpty else { return "no thread" }
       let thread = pick(owned)
       let idle = k.thread(thread).state == .idle && k.task(task).isActive
+      if chance(2) {
+        // A protected payload set or cleared on some name (§1.6).
+        let n = name(in: task)
+        return "payload \(n): \(chance(70) ? k.portSetProtectedPayload(task, n, payload: UInt32.random(in: 0...9, using: &rng)) : k.portClearProtectedPayload(task, n))"
+      }
       if chance(3) {
         // thread_abort of any thread, whatever it waits in (§4).
         let victim = pick(threads)
