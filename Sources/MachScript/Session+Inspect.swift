@@ -121,6 +121,7 @@ extension Session {
       for (slot, name) in [(1, "kernel"), (3, "exception"), (4, "bootstrap"), (5, "trace")] {
         output.write("  \(name): \(address(k.specialPorts[slot]))\n")
       }
+      output.write("  registered: \(k.registeredPorts.map(address).joined(separator: " "))\n")
       output.write("  threads: \(k.threads.map(label).joined(separator: " "))\n")
     case "info threads":
       let t = try task(c.arguments[0])
