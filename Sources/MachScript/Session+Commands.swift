@@ -154,7 +154,7 @@ extension Session {
       return interpreter.rc
     }
     if c.name == "abort" {
-      throw ScriptError("abort needs a thread (such as srv.1), found \(target.kindWithArticle)", at: c.arguments[0].location)
+      throw ScriptError("abort needs a thread (such as server.1), found \(target.kindWithArticle)", at: c.arguments[0].location)
     }
     let t = try task(c.arguments[0])
     if t == shell && c.name == "kill" { throw ScriptError("the shell cannot kill itself", at: c.location) }
