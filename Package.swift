@@ -29,16 +29,24 @@ let package = Package(
     // The Swift face of libedit: prompt, history, completion, Ctrl-C.
     .target(name: "LineEditor", dependencies: ["CHistEdit"]),
     // The shell: argument parsing, choosing the prompt or a script, exit status.
+    //
+    // Targets list every module whose types they hold, even through another module: a
+    // `Session` holds a `Kernel` by value, so its layout is MachModel's. SwiftPM rebuilds a
+    // target only when the modules it lists change, and an incremental build that missed a new
+    // stored property in `Kernel` linked a `machsh` that crashed at start-up.
     .executableTarget(
       name: "machsh",
-      dependencies: ["MachScript", "LineEditor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: [
+        "MachModel", "MachTrace", "MachScript", "LineEditor",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     // A small narrated walk through the model (the README's first command until the shell lands).
     .executableTarget(name: "mach-demo", dependencies: ["MachModel", "MachTrace"]),
     // The benchmark behind scripts/bench: prints `NAME VALUE UNIT` lines. Release builds only.
-    .executableTarget(name: "machsh-bench", dependencies: ["MachModel", "MachScript"]),
+    .executableTarget(name: "machsh-bench", dependencies: ["MachModel", "MachTrace", "MachScript"]),
     .testTarget(name: "MachModelTests", dependencies: ["MachModel"]),
     .testTarget(name: "MachTraceTests", dependencies: ["MachTrace", "MachModel"]),
-    .testTarget(name: "MachScriptTests", dependencies: ["MachScript"]),
+    .testTarget(name: "MachScriptTests", dependencies: ["MachModel", "MachTrace", "MachScript"]),
     // Scripts with their expected output and exit status, run through the built machsh.
     .testTarget(name: "GoldenTests", dependencies: ["machsh"], exclude: ["scripts"]),
   ]
