@@ -27,7 +27,7 @@ import Testing
     }
 
     deinit {
-      try? tmux(["kill-server"])
+      _ = try? tmux(["kill-server"])
       try? FileManager.default.removeItem(atPath: home)
     }
 

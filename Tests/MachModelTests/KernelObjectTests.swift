@@ -36,7 +36,7 @@ struct System {
 /// Tasks, threads and kernel objects: mach-semantics.md §4 and §6.
 @Suite struct KernelObjectTests {
   @Test func section4_theShellTaskHoldsItsOwnTaskPortAsNameOne() {
-    var s = System()
+    let s = System()
     #expect(s.k.task(s.shell).name == "shell")
     #expect(s.k.task(s.shell).space.lookup(1)?.object == s.k.task(s.shell).kernelPort)
     s.invariantsHold()

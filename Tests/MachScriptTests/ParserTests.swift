@@ -149,8 +149,6 @@ import Testing
   }
 
   @Test func randomInputNeverCrashes() {
-    var rng = SystemRandomNumberGenerator()
-    _ = rng
     var state: UInt64 = 0x1234_5678
     for _ in 0..<300 {
       var bytes: [UInt8] = []
