@@ -182,6 +182,15 @@ extension Kernel {
     return placed
   }
 
+  /// Whether a MIG stub whose mach_msg ended with `code` gives up its reply port: after a
+  /// receive error, and after a send error that handed the request back (timed out,
+  /// interrupted), whose send-once reply right could still bring something to the port.
+  /// Errors found before anything was copied in leave the port alone, as MIG's stubs do.
+  public static func replacesReplyPort(_ code: ReturnCode, handedBack: Bool) -> Bool {
+    guard code > 0, code & 0x1000_0000 != 0 else { return false }
+    return code & 0x4000 != 0 || handedBack
+  }
+
   /// Destroys the thread's MIG reply port after a receive error, as MIG's stubs do, so that a
   /// late reply cannot be taken for the next call's; the next RPC makes a new one.
   public mutating func discardMigReplyPort(_ t: ThreadIndex) {
@@ -194,7 +203,7 @@ extension Kernel {
   /// or mach_msg's error (after a receive error the thread's reply port is replaced).
   public mutating func finishRPC(_ t: ThreadIndex, _ routine: Routine, _ code: ReturnCode) -> RPCOutcome {
     guard code == MachMsgReturn.success else {
-      if code & 0x4000 != 0, code & 0x1000_0000 != 0 { discardMigReplyPort(t) }  // a receive error
+      if Self.replacesReplyPort(code, handedBack: threads[Int(t)].messageLength >= MsgHeader.size) { discardMigReplyPort(t) }
       return .failed(code)
     }
     // A success with no message in the thread's hands is a caller's mistake, not a reply.

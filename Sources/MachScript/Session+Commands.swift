@@ -217,11 +217,23 @@ extension Session {
   }
 
   /// The shell's send right to a thread's port (copied from the thread's task).
+  /// The shell's send right to a thread's kernel port: taken once, as a copy of the right the
+  /// kernel holds (what thread_get_special_port(THREAD_KERNEL_PORT) gives), and kept, as the
+  /// shell keeps its task ports. Nothing changes in the thread's own task. Once the thread is
+  /// gone the name is a dead name, so an RPC through it gets MACH_SEND_INVALID_DEST.
   private func threadPortInShell(_ th: ThreadIndex) throws -> PortName {
-    let task = kernel.threads[Int(th)].task
-    let own = kernel.tasks[Int(task)].space.name(of: kernel.threads[Int(th)].kernelPort) ?? kernel.giveThreadSelfName(th)
-    let (_, o, type) = kernel.portExtractRight(task, own, disposition: MsgType.copySend)
-    return kernel.copyoutKernelRight(shell, o, carriedType: type)
+    let space = kernel.tasks[Int(shell)].space
+    if let name = shellThreadPorts[th], let e = space.lookup(name),
+      e.has(PortType.deadName) || (e.has(PortType.send) && e.object == kernel.threads[Int(th)].kernelPort)
+    {
+      return name
+    }
+    let (code, right) = kernel.threadGetSpecialPort(th, slot: SpecialPort.threadKernel)
+    let name = code == KernReturn.success && right >= 0
+      ? kernel.copyoutKernelRight(shell, right, carriedType: MsgType.portSend)
+      : kernel.portAllocate(shell, right: PortRight.deadName.rawValue).1  // the thread is gone
+    shellThreadPorts[th] = name
+    return name
   }
 
   private func untrace(_ c: Command) throws -> Value {

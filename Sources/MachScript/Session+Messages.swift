@@ -256,6 +256,7 @@ extension Session {
         return .message(m)
       case .failed(let code):
         s.setRC(code, machMsg: code & 0x1000_0000 != 0 && code > 0)
+        s.destroyHandedBack(t)  // a send that failed after copy-in gave the request back
         return .nil
       case .inProgress:
         return .nil
@@ -287,7 +288,9 @@ extension Session {
       s.kernel.machMsg(t, MachMsgCall(options: options, message: m, receiveSize: 8192, receiveName: reply, timeout: timeout?.0 ?? 0))
     }, finish: { s, code in
       guard code == MachMsgReturn.success else {
-        if code & 0x4000 != 0, code & 0x1000_0000 != 0 { s.kernel.discardMigReplyPort(t) }  // a receive error
+        let handedBack = s.kernel.threads[Int(t)].message.count >= MsgHeader.size
+        if Kernel.replacesReplyPort(code, handedBack: handedBack) { s.kernel.discardMigReplyPort(t) }
+        s.destroyHandedBack(t)  // a send that failed after copy-in gave the request back
         s.setRC(code, machMsg: true)
         return .nil
       }

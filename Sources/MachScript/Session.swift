@@ -21,6 +21,8 @@ public final class Session: ScriptHost {
   var taskPorts: [TaskIndex: PortName] = [Kernel.shellTask: 1]
   /// Trace ports the shell holds and drains, by traced task.
   var shellTracePorts: [TaskIndex: PortName] = [:]
+  /// The shell's send rights to thread ports, by thread (see `threadPortInShell`).
+  var shellThreadPorts: [ThreadIndex: PortName] = [:]
 
   // The trace buffer.
   public internal(set) var records = TraceBuffer()

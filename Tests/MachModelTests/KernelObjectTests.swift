@@ -402,6 +402,29 @@ struct System {
     s.invariantsHold()
   }
 
+  /// details.md §5 and MIG's stubs: a send that fails after the request was copied in and
+  /// hands it back (here MACH_SEND_TIMED_OUT) also gives up the reply port, since the
+  /// handed-back send-once right could still bring something to it; a send that fails before
+  /// copy-in (MACH_SEND_INVALID_DEST) keeps it.
+  @Test func details5_aHandedBackRequestReplacesTheReplyPortAnEarlyErrorDoesNot() {
+    var s = System()
+    let (_, port) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    _ = s.k.portSetQlimit(s.shell, port, qlimit: 0)
+    let (_, o, type) = s.k.portExtractRight(s.shell, port, disposition: MsgType.makeSend)
+    let full = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
+    let routine = RoutineTable.routine(named: "mach_port_allocate")!
+    let first = s.k.migReplyPort(s.st)
+    #expect(s.k.rpc(s.st, routine, target: 99, arguments: [.int(1)]) == .failed(MachMsgReturn.sendInvalidDest))
+    #expect(s.k.migReplyPort(s.st) == first)
+    #expect(s.k.rpc(s.st, routine, target: full, arguments: [.int(1)], timeout: 0) == .failed(MachMsgReturn.sendTimedOut))
+    #expect(s.k.task(s.shell).space.lookup(first)?.has(PortType.receive) != true)  // destroyed
+    #expect(s.k.migReplyPort(s.st) != MachPort.null)
+    #expect(Kernel.replacesReplyPort(MachMsgReturn.rcvTimedOut, handedBack: false))
+    #expect(!Kernel.replacesReplyPort(MachMsgReturn.sendInvalidDest, handedBack: false))
+    #expect(!Kernel.replacesReplyPort(KernReturn.invalidArgument, handedBack: true))
+    s.invariantsHold()
+  }
+
   @Test func section8_trapResultsOtherThanInterruptedAreFinal() {
     var s = System()
     let (code, _) = s.k.trap(s.st, .machPortDeallocate, target: 1, arguments: [.name(77)])
