@@ -408,10 +408,8 @@ struct System {
   /// copy-in (MACH_SEND_INVALID_DEST) keeps it.
   @Test func details5_aHandedBackRequestReplacesTheReplyPortAnEarlyErrorDoesNot() {
     var s = System()
-    let (_, port) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    let (port, full) = s.channel(from: s.shell, to: s.shell)
     _ = s.k.portSetQlimit(s.shell, port, qlimit: 0)
-    let (_, o, type) = s.k.portExtractRight(s.shell, port, disposition: MsgType.makeSend)
-    let full = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
     let routine = RoutineTable.routine(named: "mach_port_allocate")!
     let first = s.k.migReplyPort(s.st)
     #expect(s.k.rpc(s.st, routine, target: 99, arguments: [.int(1)]) == .failed(MachMsgReturn.sendInvalidDest))

@@ -1,6 +1,5 @@
 @testable import MachScript
 import Testing
-import MachModel
 
 final class CapturedOutput: ScriptOutput {
   var out = ""
@@ -111,14 +110,5 @@ func run(_ source: String) -> (String, String, RunOutcome) {
     }
     let outcome = interpreter.run(source: "while true { }", file: "i.msh")
     #expect(outcome == .error(Diagnostic("interrupted", at: SourceLocation(file: "i.msh", line: 1, column: 7))))
-  }
-}
-
-/// `explain` (language.md §5): every return code GNU Mach names has a meaning.
-@Suite struct ExplainTests {
-  @Test func everyNamedCodeHasAMeaning() {
-    for (name, code) in ReturnCodeNames.machMsg + ReturnCodeNames.kern + ReturnCodeNames.mig {
-      #expect(Help.meanings[code] != nil, "\(name)")
-    }
   }
 }
