@@ -13,8 +13,10 @@ public final class LineEditor {
   public var prompt = "> " {
     didSet { setPromptString() }
   }
-  /// Candidates for the word before the cursor, given the whole line up to it.
-  public var complete: (_ line: String, _ word: String) -> [String] = { _, _ in [] }
+  /// The word before the cursor and its candidates, given the whole line up to the cursor.
+  public var complete: (_ line: String) -> (word: String, candidates: [String]) = { _ in ("", []) }
+  /// Past this many candidates, Tab asks before listing them, as readline does.
+  public static let askAbove = 50
 
   /// What one read gave.
   public enum Input: Equatable {
@@ -91,11 +93,12 @@ public final class LineEditor {
     guard let info = el_line(el)?.pointee, let buffer = info.buffer, let cursor = info.cursor else { return UInt8(CC_ERROR) }
     let length = buffer.distance(to: cursor)
     let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
-    let word = String(line.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }.reversed())
-    let matches = complete(line, word).filter { $0.hasPrefix(word) }.sorted()
+    let (word, candidates) = complete(line)
+    let matches = candidates.filter { $0.hasPrefix(word) }.sorted()
     guard !matches.isEmpty else { return UInt8(CC_ERROR) }
     if matches.count == 1 {
-      el_insertstr(el, String(matches[0].dropFirst(word.count)) + " ")
+      let rest = String(matches[0].dropFirst(word.count))
+      el_insertstr(el, rest + (matches[0].hasSuffix("/") ? "" : " "))
       return UInt8(CC_REFRESH)
     }
     var common = matches[0]
@@ -106,8 +109,35 @@ public final class LineEditor {
       el_insertstr(el, String(common.dropFirst(word.count)))
       return UInt8(CC_REFRESH)
     }
-    print("\n" + matches.joined(separator: "  "))
+    if matches.count > Self.askAbove && !confirm("Display all \(matches.count) possibilities? (y or n)") {
+      return UInt8(CC_REDISPLAY)
+    }
+    print("\n" + columns(matches))
     return UInt8(CC_REDISPLAY)
+  }
+
+  /// Asks a yes-or-no question on the terminal and reads one key ('y', 'Y' or space is yes).
+  private func confirm(_ question: String) -> Bool {
+    print("\n" + question, terminator: "")
+    fflush(nil)  // every output stream: Swift 6 forbids naming the global `stdout`
+    var key: CChar = 0
+    let answer = el_getc(el, &key) == 1 && (key == 0x79 || key == 0x59 || key == 0x20)
+    if !answer { print("") }
+    return answer
+  }
+
+  /// The candidates in columns, as wide as the terminal (80 when it cannot tell).
+  private func columns(_ items: [String]) -> String {
+    var size = winsize()
+    let width = ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
+    let cell = (items.map(\.count).max() ?? 0) + 2
+    let perLine = max(1, width / cell)
+    var lines: [String] = []
+    for start in stride(from: 0, to: items.count, by: perLine) {
+      let row = items[start..<min(start + perLine, items.count)]
+      lines.append(row.map { $0 + String(repeating: " ", count: cell - $0.count) }.joined().trimmingTrailingSpaces)
+    }
+    return lines.joined(separator: "\n")
   }
 }
 

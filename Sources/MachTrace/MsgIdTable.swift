@@ -46,6 +46,9 @@ public struct MsgIdTable: Sendable {
     return ""
   }
 
+  /// Every routine name the table knows.
+  public var routineNames: [String] { byID.values.flatMap { $0.map(\.routine) } }
+
   /// Whether `id` is the reply id of a known routine.
   public func isReplyID(_ id: Int32) -> Bool {
     byID[id - 100]?.contains { $0.replyID == id } == true

@@ -65,16 +65,17 @@ struct Machsh: ParsableCommand {
     let session = Session(output: output)
     session.readFile = { SystemIO.readFile($0) }
     session.writeFile = { SystemIO.writeFile($0, $1) }
+    session.listDirectory = { SystemIO.listDirectory($0) }
     guard let chosen = TraceFormat(rawValue: format) else {
       throw ValidationError("--format is rpctrace, verbose or json")
     }
-    session.format = chosen
+    session.settings.format = chosen
     switch color {
     case "auto":
       let noColor = SystemIO.environment("NO_COLOR")
-      session.colors.enabled = TraceColors.suits(isTerminal: isatty(1) != 0, noColor: noColor)
-    case "always": session.colors.enabled = true
-    case "never": session.colors.enabled = false
+      session.settings.colors.enabled = TraceColors.suits(isTerminal: isatty(1) != 0, noColor: noColor)
+    case "always": session.settings.colors.enabled = true
+    case "never": session.settings.colors.enabled = false
     default: throw ValidationError("--color is auto, always or never")
     }
     for path in msgids.flatMap({ SystemIO.msgidsFiles(in: $0) ?? [$0] }) {
@@ -88,7 +89,7 @@ struct Machsh: ParsableCommand {
     Interrupt.install()
     session.interpreter.interruptRequested = { Interrupt.consume() }
     session.interpreter.showValue = { [unowned session] value, text in
-      if session.echo { output.write("> \(text)\n\(value.printed)\n") } else if session.isInteractive, !isNil(value) {
+      if session.settings.echo { output.write("> \(text)\n\(value.printed)\n") } else if session.isInteractive, !isNil(value) {
         output.write(value.printed + "\n")
       }
     }
@@ -145,7 +146,10 @@ struct Prompt {
     let terminal = isatty(0) != 0 && isatty(1) != 0
     let home = SystemIO.environment("HOME")
     let editor = terminal ? LineEditor(program: "machsh", historyPath: home.map { $0 + "/.machsh_history" }) : nil
-    editor?.complete = { [session] line, word in session.completions(line: line, word: word) }
+    editor?.complete = { [session] line in
+      let found = session.complete(line: line)
+      return (found.word, found.candidates)
+    }
     var pending = ""
     while true {
       let prompt = pending.isEmpty ? promptText() : "   ... "

@@ -67,19 +67,30 @@ enum SystemIO {
     return nil
   }
 
-  /// The `*.msgids` files of a folder, sorted by name; nil when `path` is not a folder.
-  static func msgidsFiles(in path: String) -> [String]? {
+  /// The entries of a folder, without `.` and `..`, folders with a trailing "/"; nil when
+  /// `path` is not a folder that can be read.
+  static func listDirectory(_ path: String) -> [String]? {
     guard let dir = opendir(path) else { return nil }
     defer { closedir(dir) }
+    let folder = path.hasSuffix("/") ? path : path + "/"
     var names: [String] = []
     while let entry = readdir(dir) {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
       }
-      if name.hasSuffix(".msgids") && !name.hasPrefix(".") { names.append(name) }
+      guard name != "." && name != ".." else { continue }
+      var info = stat()
+      let isFolder = stat(folder + name, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+      names.append(isFolder ? name + "/" : name)
     }
+    return names.sorted()
+  }
+
+  /// The `*.msgids` files of a folder, sorted by name; nil when `path` is not a folder.
+  static func msgidsFiles(in path: String) -> [String]? {
+    guard let names = listDirectory(path) else { return nil }
     let folder = path.hasSuffix("/") ? path : path + "/"
-    return names.sorted().map { folder + $0 }
+    return names.filter { $0.hasSuffix(".msgids") && !$0.hasPrefix(".") }.map { folder + $0 }
   }
 
   static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }

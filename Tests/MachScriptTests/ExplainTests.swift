@@ -6,7 +6,7 @@ import Testing
 @Suite struct ExplainTests {
   @Test func everyNamedCodeHasAMeaning() {
     for (name, code) in ReturnCodeNames.machMsg + ReturnCodeNames.kern + ReturnCodeNames.mig {
-      #expect(Help.meanings[code] != nil, "\(name)")
+      #expect(Explain.meanings[code] != nil, "\(name)")
     }
   }
 }

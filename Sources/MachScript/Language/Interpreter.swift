@@ -20,6 +20,14 @@ public protocol ScriptHost: AnyObject {
   func call(_ name: String, _ args: [Expr], in interpreter: Interpreter, at: SourceLocation) throws -> Value?
   /// `source`, `help`, `explain`.
   func statement(_ s: Stmt, in interpreter: Interpreter) throws
+  /// `stop` in a block: throws where it is not allowed.
+  func stop(at: SourceLocation) throws
+  /// A stop at the prompt abandons the rest of the input line.
+  var abandonsLine: Bool { get }
+  /// A new input line begins.
+  func lineStarts()
+  /// `routine(ID)`: the routine name the shell knows for an id, or "".
+  func routineName(_ id: Int32) -> String
 }
 
 /// An error of the script itself (details.md §1: syntax and runtime errors), with where.
@@ -69,20 +77,12 @@ public final class Interpreter {
   /// Called with the value and source text of each top-level expression or command statement
   /// (the prompt prints values; `set echo on` prints `> SOURCE` and the value).
   public var showValue: ((Value, String) -> Void)? = nil
-  /// Set inside a watch's do block: `stop` is allowed there, and sets `stopRequested`.
-  public var stopAllowed = false
-  public var stopRequested = false
-  /// Set by the host when a watch stops the model at the prompt: the rest of the input line
-  /// is abandoned (details.md §7). Cleared when the next line starts.
-  public var abandonLine = false
   private var runDepth = 0
   /// Serve and do blocks running (`source` and `quit` are errors inside them).
   private var blocksRunning = 0
   private struct Abandon: Error {}
   /// Polled at loop iterations and calls: true stops the run with "interrupted" (Ctrl-C).
   public var interruptRequested: () -> Bool = { false }
-  /// The message ids the shell knows (built in, plus loaded files).
-  public var msgids = MsgIdTable()
   private var regexes: [String: Regex<AnyRegexOutput>] = [:]
 
   public init(output: ScriptOutput) {
@@ -102,7 +102,7 @@ public final class Interpreter {
   /// Parses all of `source` first; with syntax errors, reports every one and runs nothing.
   public func run(source: String, file: String) -> RunOutcome {
     sources[file] = source
-    if runDepth == 0 { abandonLine = false }
+    if runDepth == 0 { host?.lineStarts() }
     runDepth += 1
     defer { runDepth -= 1 }
     let (statements, diagnostics) = Parser.parse(source, file: file)
@@ -126,7 +126,7 @@ public final class Interpreter {
         default:
           if case .breakLoop(let at) = try execute(s) { throw ScriptError("'break' outside a loop", at: at) }
         }
-        if abandonLine { throw Abandon() }
+        if abandonsLine { throw Abandon() }
       }
       return .completed
     } catch let e as ScriptError {
@@ -163,8 +163,24 @@ public final class Interpreter {
     _ = try execute(block)
   }
 
-  /// The names of global variables and procedures.
-  public var globalNames: [String] { Array(scopes[0].keys) + Array(procedures.keys) }
+  /// The names of global variables.
+  public var globalNames: [String] { Array(scopes[0].keys) }
+
+  /// The names of the procedures defined so far.
+  public var procedureNames: [String] { Array(procedures.keys) }
+
+  private var abandonsLine: Bool { host?.abandonsLine ?? false }
+
+  /// What `name` stands for now: a variable of any scope, a read-only variable, a constant.
+  public func lookup(_ name: String) -> Value? {
+    for scope in scopes.reversed() { if let v = scope[name] { return v } }
+    switch name {
+    case "rc": return rc
+    case "last": return last
+    case "now": return now
+    default: return Words.constants[name]
+    }
+  }
 
   /// The value of a global variable, if set.
   public func global(_ name: String) -> Value? { scopes[0][name] }
@@ -175,7 +191,7 @@ public final class Interpreter {
   private func execute(_ statements: [Stmt]) throws -> Flow {
     for s in statements {
       let flow = try execute(s)
-      if abandonLine { throw Abandon() }
+      if abandonsLine { throw Abandon() }
       if case .normal = flow { continue }
       return flow
     }
@@ -217,7 +233,7 @@ public final class Interpreter {
         }
       }
     case .repeat(let count, let body, let at):
-      let n = try int(count, "repeat count")
+      let n = try integer(count, "repeat count")
       guard n >= 0 else { throw ScriptError("repeat count is negative (\(n))", at: at) }
       loopDepth += 1
       defer { loopDepth -= 1 }
@@ -255,8 +271,8 @@ public final class Interpreter {
       guard loopDepth > 0 else { throw ScriptError("'break' outside a loop", at: at) }
       return .breakLoop(at)
     case .stop(let at):
-      guard stopAllowed else { throw ScriptError("'stop' belongs in a watch's do block", at: at) }
-      stopRequested = true
+      guard let host else { throw ScriptError("'stop' belongs in a watch's do block", at: at) }
+      try host.stop(at: at)
       return .returned(.nil)
     case .print(let values, _):
       output.write(try values.map { try evaluate($0).printed }.joined(separator: " ") + "\n")
@@ -264,7 +280,11 @@ public final class Interpreter {
       try expect(e, message: message, text: text, at: at)
     case .quit(let e, let at):
       guard blocksRunning == 0 else { throw ScriptError("'quit' cannot be used inside a serve or do block", at: at) }
-      throw Quit(code: try e.map { Int32(truncatingIfNeeded: try int($0, "exit status")) })
+      throw Quit(code: try e.map { e in
+        let n = try integer(e, "an exit status")
+        guard (0...255).contains(n) else { throw ScriptError("an exit status \(n) is out of range (0 to 255)", at: e.location) }
+        return Int32(n)
+      })
     case .command(let c):
       _ = try run(c)
     case .source(_, let at) where blocksRunning > 0:
@@ -294,7 +314,7 @@ public final class Interpreter {
     if let proc = procedures[c.name] {
       return try call(c.name, proc, c.arguments.map(evaluate), at: c.location)
     }
-    guard let host else { throw ScriptError("'\(c.name)' needs the machsh shell", at: c.location) }
+    guard let host else { throw ScriptError("unknown command or procedure '\(c.name)'", at: c.location) }
     return try host.run(c, in: self)
   }
 
@@ -328,7 +348,8 @@ public final class Interpreter {
     return b
   }
 
-  private func int(_ e: Expr, _ what: String) throws -> Int64 {
+  /// An int argument: "WHAT must be an int, not a string".
+  func integer(_ e: Expr, _ what: String) throws -> Int64 {
     let v = try evaluate(e)
     guard let n = v.integer else { throw ScriptError("\(what) must be an int, not \(v.kindWithArticle)", at: e.location) }
     return n
@@ -344,14 +365,7 @@ public final class Interpreter {
       case .nil_: return .nil
       }
     case .name(let n, let at):
-      for scope in scopes.reversed() { if let v = scope[n] { return v } }
-      switch n {
-      case "rc": return rc
-      case "last": return last
-      case "now": return now
-      default: break
-      }
-      if let c = Constants.all[n] { return c }
+      if let v = lookup(n) { return v }
       throw ScriptError("unknown name '\(n)'", at: at)
     case .list(let items, _):
       return .list(try items.map(evaluate))
@@ -369,7 +383,7 @@ public final class Interpreter {
       return try binary(op, l, r, at: at)
     case .index(let base, let index, let at):
       let b = try evaluate(base)
-      let i = try int(index, "an index")
+      let i = try integer(index, "an index")
       switch b {
       case .list(let items):
         guard i >= 0 && i < items.count else { throw ScriptError("index \(i) is out of range (the list has \(items.count))", at: at) }
@@ -388,7 +402,7 @@ public final class Interpreter {
     case .call(let name, let args, let at):
       if let proc = procedures[name] { return try call(name, proc, args.map(evaluate), at: at) }
       if let host, let v = try host.call(name, args, in: self, at: at) { return v }
-      return try Builtins.call(name, args.map(evaluate), msgids: msgids, at: at)
+      return try Builtins.call(name, args.map(evaluate), routineName: host?.routineName ?? Builtins.builtInRoutineName, at: at)
     case .portRef(_, _, let at), .threadRef(_, _, let at), .selfRef(_, let at):
       guard let host else { throw ScriptError("port and thread references need the machsh shell", at: at) }
       return try host.reference(e, in: self)

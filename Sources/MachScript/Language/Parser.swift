@@ -155,7 +155,7 @@ public struct Parser {
   }
 
   private mutating func identifier(_ what: String) throws -> String {
-    guard let w = token.word, !CommandTable.reserved.contains(w) else { throw error("expected \(what), found \(token.text)") }
+    guard let w = token.word, !CommandRegistry.reserved.contains(w) else { throw error("expected \(what), found \(token.text)") }
     advance()
     return w
   }
@@ -201,7 +201,7 @@ public struct Parser {
       advance()
       let nameToken = token
       let name = try identifier("a procedure name")
-      if CommandTable.specs[name] != nil || CommandTable.statementWords.contains(name) {
+      if CommandRegistry.specs[name] != nil || CommandRegistry.statementWords.contains(name) {
         throw Diagnostic("'\(name)' is a command; a procedure cannot take its name", at: nameToken.location)
       }
       try expect("(", "'('")
@@ -263,8 +263,8 @@ public struct Parser {
       advance()
       return .quit(atStatementEnd ? nil : try expression(), at)
     default:
-      if CommandTable.specs[word] != nil { return .command(try command()) }
-      if next().isSymbol("=") && !CommandTable.reserved.contains(word) {
+      if CommandRegistry.specs[word] != nil { return .command(try command()) }
+      if next().isSymbol("=") && !CommandRegistry.reserved.contains(word) {
         advance()
         advance()
         return .assign(word, try valueOrCommand(), at)
@@ -277,12 +277,12 @@ public struct Parser {
   /// `NAME a b`: a procedure called as a command, when an argument follows the name on the
   /// same line after a space.
   private func isProcedureCommand(_ word: String) -> Bool {
-    guard !CommandTable.reserved.contains(word), !["contains", "matches"].contains(word) else { return false }
+    guard !CommandRegistry.reserved.contains(word), !["contains", "matches"].contains(word) else { return false }
     let n = next()
     guard n.spaceBefore else { return false }
     switch n.kind {
     case .integer, .string: return true
-    case .identifier(let w): return !CommandTable.reserved.contains(w) && w != "contains" && w != "matches"
+    case .identifier(let w): return !CommandRegistry.reserved.contains(w) && w != "contains" && w != "matches"
     case .symbol(let s): return s == "[" || (s == "-" && next(2).kind != .newline && !next(2).spaceBefore && isInteger(next(2)))
     default: return false
     }
@@ -311,7 +311,7 @@ public struct Parser {
 
   /// The right of `let`/`=`: a command, or an expression.
   private mutating func valueOrCommand() throws -> Expr {
-    if let w = token.word, CommandTable.specs[w] != nil { return .command(try command()) }
+    if let w = token.word, CommandRegistry.specs[w] != nil { return .command(try command()) }
     return try expression()
   }
 
@@ -321,7 +321,7 @@ public struct Parser {
     let first = token
     let name = first.word!
     advance()
-    var spec = CommandTable.specs[name]!
+    var spec = CommandRegistry.specs[name]!
     var fullName = name
     if !spec.subcommands.isEmpty {
       if let w = token.word, let sub = spec.subcommands[w] {
@@ -398,7 +398,7 @@ public struct Parser {
       }
     case .reply:
       option.values = [try singleValue()]
-      if let w = token.word, CommandTable.rights.contains(w) || w.hasPrefix("MACH_MSG_TYPE_") {
+      if let w = token.word, Words.value(w, in: Words.dispositions) != nil || w.hasPrefix("MACH_MSG_TYPE_") {
         option.values.append(.name(w, token.location))
         advance()
       }
@@ -563,7 +563,7 @@ public struct Parser {
         advance()
         return .literal(.nil_, t.location)
       default:
-        if CommandTable.reserved.contains(w) || stopWords.contains(w) {
+        if CommandRegistry.reserved.contains(w) || stopWords.contains(w) {
           throw error("expected an expression, found '\(w)'")
         }
         advance()
@@ -583,7 +583,7 @@ public struct Parser {
       let inner: Expr
       let savedStops = stopWords
       stopWords = []
-      if let w = token.word, CommandTable.specs[w] != nil {
+      if let w = token.word, CommandRegistry.specs[w] != nil {
         inner = .command(try command())
       } else {
         inner = try expression()

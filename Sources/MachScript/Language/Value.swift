@@ -163,20 +163,3 @@ public struct MessageValue: Sendable, CustomStringConvertible {
     return "message(id \(id), size \(size)\(where_))"
   }
 }
-
-/// An operation that did not complete when its command returned (details.md §5): `done`,
-/// `value`, `rc`, `thread`, `command`. Shared, so that every copy of the value sees it finish.
-public final class PendingHandle: @unchecked Sendable {
-  public let thread: ThreadIndex
-  public let command: String
-  public internal(set) var isDone = false
-  public internal(set) var value: Value = .nil
-  public internal(set) var rc: ReturnCode = 0
-  let finish: (Session, ReturnCode) -> Value
-
-  init(thread: ThreadIndex, command: String, finish: @escaping (Session, ReturnCode) -> Value) {
-    self.thread = thread
-    self.command = command
-    self.finish = finish
-  }
-}

@@ -5,9 +5,12 @@ import MachTrace
 /// `routine`. (`count`, `first`, `records` and `decode` read the trace buffer: the shell's.)
 enum Builtins {
   static let names: Set<String> = ["len", "hex", "name", "routine", "count", "first", "records", "decode"]
+  /// `routine(ID)` without a shell: the built-in table only.
+  static let builtInRoutineName: @Sendable (Int32) -> String = { MsgIdTable().name(of: $0) }
+
   static let comparisons: Set<String> = ["==", "!=", "<", "<=", ">", ">=", "in", "contains", "matches"]
 
-  static func call(_ name: String, _ args: [Value], msgids: MsgIdTable, at: SourceLocation) throws -> Value {
+  static func call(_ name: String, _ args: [Value], routineName: (Int32) -> String, at: SourceLocation) throws -> Value {
     func one() throws -> Value {
       guard args.count == 1 else { throw ScriptError("'\(name)' takes 1 argument, not \(args.count)", at: at) }
       return args[0]
@@ -35,7 +38,7 @@ enum Builtins {
     case "routine":
       let n = try integer()
       guard let id = Int32(exactly: n) else { return .string("") }
-      return .string(msgids.name(of: id))
+      return .string(routineName(id))
     case "count", "first", "records", "decode":
       throw ScriptError("'\(name)' reads the trace buffer: it needs the machsh shell", at: at)
     default:

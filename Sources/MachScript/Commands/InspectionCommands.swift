@@ -1,0 +1,122 @@
+import MachModel
+
+// Inspection: the model's state as tables (nothing crosses the kernel), and the console.
+
+extension CommandRegistry {
+  static let inspection: [CommandEntry] = [
+    CommandEntry("info tasks", .inspection, usage: ["info tasks"], summary: "every task: state, threads, names") {
+      s, _ in s.infoTasks()
+    },
+    CommandEntry(
+      "info task", .inspection, usage: ["info task TASK"],
+      summary: "a task's kernel port, special and registered ports, threads", required: [.task]
+    ) { s, c in try s.infoTask(c) },
+    CommandEntry(
+      "info threads", .inspection, usage: ["info threads TASK"],
+      summary: "a task's threads, what each waits in, exception ports", required: [.task]
+    ) { s, c in try s.infoThreads(c) },
+    CommandEntry(
+      "info ports", .inspection, usage: ["info ports TASK"], summary: "a task's names: rights, urefs, port, queue",
+      required: [.task]
+    ) { s, c in try s.infoPorts(c) },
+    CommandEntry("info port", .inspection, usage: ["info port PORTREF"], summary: "one name", required: [.port]) {
+      s, c in try s.infoPort(c)
+    },
+    CommandEntry(
+      "info queue", .inspection, usage: ["info queue PORTREF"],
+      summary: "a receive right's queue, seqno, make-send count, rights and payload", required: [.port]
+    ) { s, c in try s.infoQueue(c) },
+    CommandEntry("console", .inspection, usage: ["console"], summary: "the kernel's console lines", returns: "their list")
+    { s, _ in s.console() },
+  ]
+}
+
+extension Session {
+  func infoTasks() -> Value {
+    output.write(pad(["TASK", "STATE", "THREADS", "NAMES"]) + "\n")
+    for (i, t) in kernel.tasks.enumerated() {
+      let live = t.threads.filter { kernel.threads[Int($0)].state != .terminated }.count
+      output.write(pad([t.name, taskState(TaskIndex(i)), String(live), String(t.space.count)]) + "\n")
+    }
+    return .nil
+  }
+
+  func infoTask(_ c: Command) throws -> Value {
+    let t = try task(c.arguments[0])
+    let k = kernel.tasks[Int(t)]
+    output.write("task \(k.name): \(taskState(t)), port \(address(k.kernelPort))\n")
+    for (name, slot) in Words.slots {
+      output.write("  \(name): \(address(k.specialPorts[Int(slot)]))\n")
+    }
+    output.write("  registered: \(k.registeredPorts.map(address).joined(separator: " "))\n")
+    output.write("  threads: \(k.threads.map(label).joined(separator: " "))\n")
+    return .nil
+  }
+
+  func infoThreads(_ c: Command) throws -> Value {
+    let t = try task(c.arguments[0])
+    for th in kernel.tasks[Int(t)].threads {
+      let exception = address(kernel.threads[Int(th)].specialPorts[Int(SpecialPort.threadException)])
+      output.write("\(label(th)) \(threadStateDetail(th)) exception \(exception)\n")
+    }
+    return .nil
+  }
+
+  func infoPorts(_ c: Command) throws -> Value {
+    let t = try task(c.arguments[0])
+    output.write(pad(["NAME", "RIGHTS", "UREFS", "PORT", "QUEUE"]) + "\n")
+    for n in kernel.tasks[Int(t)].space.names { output.write(portLine(t, n) + "\n") }
+    return .nil
+  }
+
+  func infoPort(_ c: Command) throws -> Value {
+    let p = try port(c.arguments[0])
+    guard kernel.tasks[Int(p.task)].space.lookup(p.name) != nil else {
+      let task = kernel.tasks[Int(p.task)].name
+      throw ScriptError("\(task):\(p.name) names no right in \(task)'s space", at: c.arguments[0].location)
+    }
+    output.write(pad(["NAME", "RIGHTS", "UREFS", "PORT", "QUEUE"]) + "\n")
+    output.write(portLine(p.task, p.name) + "\n")
+    return .nil
+  }
+
+  func infoQueue(_ c: Command) throws -> Value {
+    let p = try port(c.arguments[0])
+    let name = "\(kernel.tasks[Int(p.task)].name):\(p.name)"
+    guard let s = kernel.portGetReceiveStatus(p.task, p.name).1 else {
+      throw ScriptError("\(name) is not a receive right", at: c.location)
+    }
+    var line =
+      "\(name) queue \(s.messageCount)/\(s.qlimit), seqno \(s.seqno), mscount \(s.makeSendCount), send rights \(s.sendRights), send-once rights \(s.sendOnceRights)"
+    if let o = kernel.tasks[Int(p.task)].space.lookup(p.name)?.object, kernel.objects[Int(o)].hasProtectedPayload {
+      line += ", protected payload \(kernel.objects[Int(o)].protectedPayload)"
+    }
+    output.write(line + "\n")
+    return .nil
+  }
+
+  func console() -> Value {
+    if kernel.consoleDropped > 0 {
+      let n = kernel.consoleDropped
+      output.writeError(
+        "note: \(n) older console line\(n == 1 ? " was" : "s were") dropped (the console keeps the newest \(Kernel.consoleLimit))\n"
+      )
+    }
+    for line in kernel.console { output.write(line + "\n") }
+    return .list(kernel.console.map(Value.string))
+  }
+
+  private func portLine(_ t: TaskIndex, _ n: PortName) -> String {
+    guard let e = kernel.tasks[Int(t)].space.lookup(n) else { return pad([String(n), "", "0", "null", "-"]) }
+    var queue = "-"
+    if let s = kernel.portGetReceiveStatus(t, n).1 { queue = "\(s.messageCount)/\(s.qlimit)" }
+    return pad([String(n), rightWords(e.type).joined(separator: "+"), String(e.urefs), address(e.object), queue])
+  }
+
+  private func pad(_ columns: [String]) -> String {
+    let widths = [10, 18, 6, 12, 6]
+    return columns.enumerated().map { i, c in
+      i == columns.count - 1 ? c : c + String(repeating: " ", count: max(1, widths[i] - c.count))
+    }.joined()
+  }
+}

@@ -1,0 +1,127 @@
+import MachModel
+import MachTrace
+
+// Settings and time: `set`, `info settings`, and letting virtual time pass.
+
+extension CommandRegistry {
+  static let settings: [CommandEntry] = [
+    CommandEntry(
+      "set", .settings, usage: SettingsTable.entries.map { "set \($0.name) \($0.values)" },
+      summary: "change a setting (`info settings` lists them)", required: [.setting, .anything]
+    ) { s, c in try s.set(c) },
+    CommandEntry(
+      "info settings", .settings, usage: ["info settings"],
+      summary: "every setting with its value and the values it takes (also `show`)"
+    ) { s, _ in s.showSettings() },
+    CommandEntry("show", .settings, usage: ["show"], summary: "the same as `info settings`, as in gdb") { s, _ in
+      s.showSettings()
+    },
+    CommandEntry(
+      "advance", .settings, usage: ["advance MS"], summary: "let MS milliseconds of virtual time pass",
+      required: [.anything]
+    ) { s, c in
+      let ms = try s.integer(c.arguments[0], "a number of milliseconds")
+      guard ms >= 0 else { throw ScriptError("cannot go back in time", at: c.arguments[0].location) }
+      try s.notInBlock(c)
+      s.advance(to: s.kernel.now &+ UInt64(ms) &* 1000)
+      return .nil
+    },
+    CommandEntry(
+      "wait", .settings, usage: ["wait [PENDING]"],
+      summary: "run, letting time pass, until nothing is left to happen, or the pending operation is done",
+      returns: "nil, or the operation's value", optional: [.anything]
+    ) { s, c in
+      try s.notInBlock(c)
+      if let e = c.arguments.first, case .pending(let handle?) = try s.evaluate(e) {
+        s.waitUntilQuiet { handle.isDone }
+        return handle.isDone ? handle.value : .pending(handle)
+      }
+      s.waitUntilQuiet()
+      return .nil
+    },
+    CommandEntry("run", .settings, usage: ["run"], summary: "run the model until no thread can move") { s, c in
+      try s.notInBlock(c)
+      s.pump()
+      return .nil
+    },
+  ]
+}
+
+/// Every `set` option: its name, the values it takes, how to read and change it.
+enum SettingsTable {
+  struct Entry: Sendable {
+    let name: String
+    /// The values, in usage notation (`on|off`).
+    let values: String
+    let summary: String
+    let current: @Sendable (Session) -> String
+    let apply: @Sendable (Session, Expr) throws -> Void
+  }
+
+  static let entries: [Entry] = [
+    Entry(
+      name: "output", values: "rpctrace|verbose|json", summary: "how trace records print",
+      current: { $0.settings.format.rawValue },
+      apply: { s, e in s.settings.format = try s.choice(e, TraceFormat.allCases.map { ($0.rawValue, $0) }, "output") }),
+    Entry(
+      name: "color", values: "on|off", summary: "colour in trace lines and completion lines",
+      current: { $0.settings.colors.enabled ? "on" : "off" },
+      apply: { s, e in s.settings.colors.enabled = try s.choice(e, onOff, "color") }),
+    Entry(
+      name: "echo", values: "on|off", summary: "print `> SOURCE` and the value of each top-level statement",
+      current: { $0.settings.echo ? "on" : "off" },
+      apply: { s, e in s.settings.echo = try s.choice(e, onOff, "echo") }),
+    Entry(
+      name: "kmsg_limit", values: "N|off", summary: "kernel message buffers before MACH_SEND_NO_BUFFER",
+      current: { $0.kernel.kmsgLimit.map(String.init) ?? "off" },
+      apply: { s, e in
+        if case .name("off", _) = e {
+          s.kernel.kmsgLimit = nil
+          return
+        }
+        let n = try s.integer(e, "kmsg_limit")
+        guard n >= 0, let limit = Int(exactly: n) else {
+          throw ScriptError("kmsg_limit must be 0 or more", at: e.location)
+        }
+        s.kernel.kmsgLimit = limit
+      }),
+    Entry(
+      name: "trace_limit", values: "N", summary: "records the trace buffer keeps (the oldest go first)",
+      current: { String($0.records.limit) },
+      apply: { s, e in
+        let n = try s.integer(e, "trace_limit")
+        guard n >= 1, let limit = Int(exactly: n) else {
+          throw ScriptError("trace_limit must be 1 or more", at: e.location)
+        }
+        s.intake.setLimit(limit)
+      }),
+  ]
+
+  static let onOff = [("on", true), ("off", false)]
+}
+
+extension Session {
+  func set(_ c: Command) throws -> Value {
+    let names = SettingsTable.entries.map(\.name)
+    guard case .name(let setting, let at) = c.arguments[0] else {
+      throw ScriptError("set needs a setting (\(Words.choices(names)))", at: c.arguments[0].location)
+    }
+    guard let entry = SettingsTable.entries.first(where: { $0.name == setting }) else {
+      throw ScriptError("unknown setting '\(setting)' (\(Words.choices(names)))", at: at)
+    }
+    try entry.apply(self, c.arguments[1])
+    return .nil
+  }
+
+  func showSettings() -> Value {
+    let width = SettingsTable.entries.map(\.name.count).max()! + 2
+    output.write("SETTING" + String(repeating: " ", count: width - 7) + "VALUE     VALUES\n")
+    for e in SettingsTable.entries {
+      let value = e.current(self)
+      output.write(
+        e.name + String(repeating: " ", count: width - e.name.count) + value
+          + String(repeating: " ", count: max(1, 10 - value.count)) + e.values + "  " + e.summary + "\n")
+    }
+    return .nil
+  }
+}

@@ -1,0 +1,189 @@
+import MachModel
+import MachTrace
+
+// Tracing (docs/trace.md): setting trace ports, and reading the buffer.
+
+extension CommandRegistry {
+  static let tracing: [CommandEntry] = [
+    CommandEntry(
+      "trace", .tracing, usage: ["trace TASK [to PORTREF]"],
+      summary: "set the trace port: a new shell port, drained into the buffer, or a copy of PORTREF's right",
+      returns: "rc", required: [.task], options: ["to": .atom(.port)]
+    ) { s, c in try s.trace(c) },
+    CommandEntry(
+      "untrace", .tracing, usage: ["untrace TASK"], summary: "clear the trace port", returns: "rc", required: [.task]
+    ) { s, c in
+      let t = try s.task(c.arguments[0])
+      let null = MigValue.port(0, disposition: MsgType.copySend)
+      _ = try s.shellRPC(
+        "task_set_special_port", s.taskPort(t), [.int(SpecialPort.taskTrace), null], at: c.location)
+      return s.interpreter.rc
+    },
+    CommandEntry(
+      "trace show", .tracing, usage: ["trace show [where FILTER] [last N] [format rpctrace|verbose|json]"],
+      summary: "print the buffer", options: ["where": .filter, "last": .atom(.anything), "format": .word(TraceFormat.allCases.map(\.rawValue))]
+    ) { s, c in try s.traceShow(c) },
+    CommandEntry(
+      "trace stats", .tracing, usage: ["trace stats [where FILTER] [by FIELD]"],
+      summary:
+        "a table per routine (or FIELD): calls, errors, bytes, requests answered and unanswered, min/avg/max latency in µs",
+      options: ["where": .filter, "by": .word(FilterCompiler.fields.sorted().filter { $0 != "body" })]
+    ) { s, c in try s.traceStats(c) },
+    CommandEntry(
+      "trace export", .tracing, usage: ["trace export \"FILE\" [where FILTER] [format jsonl|rpctrace|mermaid|chrome]"],
+      summary: "write the selected records to FILE (`\"-\"`: standard output)", required: [.file],
+      options: ["where": .filter, "format": .word(TraceExport.allCases.map(\.rawValue))]
+    ) { s, c in try s.traceExport(c) },
+    CommandEntry("trace clear", .tracing, usage: ["trace clear"], summary: "empty the buffer") { s, _ in
+      s.intake.clear()
+      s.interpreter.last = .nil
+      return .nil
+    },
+    CommandEntry(
+      "filter", .tracing, usage: ["filter FILTER", "filter off"],
+      summary: "print records live as they arrive (at the prompt they show without a filter until `filter off`)",
+      required: [.filter], filterArgument: true
+    ) { s, c in
+      if case .name("off", _) = c.arguments[0] {
+        s.intake.setLiveFilter(nil)
+      } else {
+        s.intake.setLiveFilter(try s.compileFilter(c.arguments[0]))
+      }
+      return .nil
+    },
+    CommandEntry(
+      "msgids load", .tracing, usage: ["msgids load \"FILE\""], summary: "Hurd .msgids routine names", required: [.file]
+    ) { s, c in try s.loadMsgids(c) },
+  ]
+}
+
+extension Session {
+  /// trace T [to PORTREF]: without `to`, a new port in the shell, drained into the trace
+  /// buffer (the old one is destroyed once no task uses it; docs/shell.md §4).
+  func trace(_ c: Command) throws -> Value {
+    let target = try evaluate(c.arguments[0])
+    if let to = c.option("to") {
+      return try setSpecialPort(target, slot: SpecialPort.taskTrace, from: try port(to.values[0]), c)
+    }
+    guard case .task(let t, _) = target else { throw ScriptError("trace needs a task", at: c.arguments[0].location) }
+    let (_, name) = kernel.portAllocate(shell, right: PortRight.receive.rawValue)
+    _ = kernel.setHostDrained(shell, name)
+    let old = rights.setTracePort(of: t, name)
+    let right = MigValue.port(name, disposition: MsgType.makeSend)
+    _ = try shellRPC("task_set_special_port", taskPort(t), [.int(SpecialPort.taskTrace), right], at: c.location)
+    if let old, !rights.isTracePort(old) { _ = kernel.portDestroy(shell, old) }
+    return interpreter.rc
+  }
+
+  func traceShow(_ c: Command) throws -> Value {
+    var shown = try selectedRecords(c)
+    if let l = c.option("last") {
+      let n = try integer(l.values[0], "a count")
+      shown = Array(shown.suffix(max(0, Int(clamping: n))))
+    }
+    var f = settings.format
+    if let fmt = c.option("format") {
+      f = try choice(fmt.values[0], TraceFormat.allCases.map { ($0.rawValue, $0) }, "format")
+    }
+    let names = TraceNames(kernel)
+    for r in shown { output.write(f.render(r, names: names, colors: settings.colors) + "\n") }
+    return .nil
+  }
+
+  /// The records of the buffer that pass the command's `where` filter, in order. When the
+  /// ring has dropped records, a note on standard error says how many.
+  func selectedRecords(_ c: Command) throws -> [TraceRecord] {
+    let buffer = intake.buffer
+    if buffer.dropped > 0 {
+      let n = buffer.dropped
+      output.writeError(
+        "note: \(n) older record\(n == 1 ? " was" : "s were") dropped (the buffer keeps the newest \(buffer.limit); set trace_limit)\n"
+      )
+    }
+    guard let w = c.option("where") else { return Array(buffer) }
+    let filter = try compileFilter(w.values[0])
+    if let fast = filter.fastTest { return buffer.filter(whereRecordAt: fast) }
+    return try buffer.filter(filter.test)
+  }
+
+  /// `trace stats [where F] [by FIELD]`: the table of `TraceStats`.
+  func traceStats(_ c: Command) throws -> Value {
+    var field = "routine"
+    if let by = c.option("by") {
+      guard case .name(let w, _) = by.values[0], FilterCompiler.fields.contains(w), w != "body" else {
+        throw ScriptError(
+          "trace stats can group by a record field (routine, msgid, task, thread, dir, type, retval, code, …)",
+          at: by.values[0].location)
+      }
+      field = w
+    }
+    let selected = try selectedRecords(c)
+    guard !selected.isEmpty else {
+      output.write("no records\n")
+      return .nil
+    }
+    let stats = TraceStats(selected, replies: intake.buffer) { r in
+      if field == "routine" { return r.routine.isEmpty ? String(r.msgid) : r.routine }
+      return self.recordFields(r)[field]?.printed ?? "nil"
+    }
+    output.write(stats.table(by: field) + "\n")
+    return .nil
+  }
+
+  /// `trace export "FILE" [where F] [format jsonl|rpctrace|mermaid|chrome]`. Without
+  /// `format`, the file's extension chooses (.jsonl, .txt/.log, .mmd/.mermaid, .json), else
+  /// JSON Lines. A relative FILE is relative to the working directory, as in a shell; "-" is
+  /// standard output.
+  func traceExport(_ c: Command) throws -> Value {
+    guard case .string(let path) = try evaluate(c.arguments[0]), !path.isEmpty else {
+      throw ScriptError("trace export needs a file name string", at: c.arguments[0].location)
+    }
+    var format = TraceExport.jsonl
+    if let f = c.option("format") {
+      format = try choice(f.values[0], TraceExport.allCases.map { ($0.rawValue, $0) }, "format")
+    } else if let dot = path.lastIndex(of: ".") {
+      switch path[path.index(after: dot)...] {
+      case "txt", "log": format = .rpctrace
+      case "mmd", "mermaid": format = .mermaid
+      case "json": format = .chrome
+      default: format = .jsonl
+      }
+    }
+    let text = format.render(try selectedRecords(c), names: TraceNames(kernel), peer: peerName)
+    if path == "-" {
+      output.write(text)
+      return .nil
+    }
+    if let problem = writeFile(path, text) {
+      throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].location)
+    }
+    return .nil
+  }
+
+  /// Who held the receive right of a record's destination: a task's name, or "kernel" for a
+  /// kernel object. Taken when the copy was made for a `send` copy; otherwise looked up now
+  /// (nil when the port is gone).
+  func peerName(_ r: TraceRecord) -> String? {
+    if r.peer == TraceEntry.kernelPeer { return "kernel" }
+    if r.peer >= 0 { return kernel.tasks[Int(r.peer)].name }
+    let object: ObjectIndex?
+    if r.kind == .normal {
+      object = kernel.tasks[Int(r.task)].space.lookup(r.dest)?.object
+    } else {
+      object = Kernel.object(at: r.dest)
+    }
+    guard let o = object, o >= 0, Int(o) < kernel.objects.count, kernel.objects[Int(o)].isActive else { return nil }
+    let port = kernel.objects[Int(o)]
+    if port.kernelObject != .none { return "kernel" }
+    return port.receiverTask.map { kernel.tasks[Int($0)].name }
+  }
+
+  func loadMsgids(_ c: Command) throws -> Value {
+    guard case .string(let path) = try evaluate(c.arguments[0]) else {
+      throw ScriptError("msgids load needs a file name", at: c.arguments[0].location)
+    }
+    guard let text = readFile(path) else { throw ScriptError("cannot read \(Value.quoted(path))", at: c.arguments[0].location) }
+    if case .failure(let e) = loadMsgids(text, file: path) { throw ScriptError(e.description, at: c.location) }
+    return .nil
+  }
+}

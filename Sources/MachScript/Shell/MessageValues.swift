@@ -1,0 +1,105 @@
+import MachModel
+import MachTrace
+
+// Messages, MIG replies and trace records as values (docs/language.md, Values; docs/shell.md
+// §8, §11).
+
+extension Session {
+  /// A received message as a value: names become port refs in the receiver's space. The
+  /// body's items are made only when `.body` is read.
+  func messageValue(_ bytes: [UInt8], in task: TaskIndex, retval: ReturnCode? = nil) -> MessageValue {
+    let v = MessageView(bytes)!
+    var code = retval
+    // A MIG reply: an id 100 above a request id, and one inline INTEGER_32 first.
+    let expected = operations.takeExpectedReply(task: task, port: v.localPort, id: v.id)
+    if code == nil, expected || intake.msgids.isReplyID(v.id), bytes.count >= 32, v.size >= 32,
+      bytes.word(at: 24) == 0x1001_2002
+    {
+      code = ReturnCode(bitPattern: bytes.word(at: 28))
+    }
+    return MessageValue(
+      id: v.id, size: v.size, seqno: v.seqno,
+      // With a protected payload the local slot holds the payload, not a name.
+      dest: v.localBits == MsgType.protectedPayload
+        ? .int(Int64(v.localPort)) : MachPort.isValid(v.localPort) ? portValue(task, v.localPort) : .nil,
+      reply: MachPort.isValid(v.remotePort) ? portValue(task, v.remotePort) : .nil,
+      complex: v.isComplex, task: task, retval: code, bytes: bytes)
+  }
+
+  /// The typed items of a received message, as values.
+  func bodyValues(_ m: MessageValue) -> [Value] {
+    guard let v = MessageView(m.bytes), v.size > UInt32(MsgHeader.size), case .success(let items) = v.items() else {
+      return []
+    }
+    return items.map { itemValue(TraceItem($0), in: m.task) }
+  }
+
+  /// An item as a value: `type`, `number`, `value` (docs/shell.md §11).
+  func itemValue(_ item: TraceItem, in task: TaskIndex) -> Value {
+    var fields: [(String, Value)] = [("type", .string(item.type)), ("number", .int(Int64(item.number)))]
+    switch item.value {
+    case .ints(let v):
+      let values = v.map { Value.int($0) }
+      let scalar = item.number == 1 && item.type != "byte" && item.type != "char"
+      fields.append(("value", scalar ? values.first ?? .nil : .list(values)))
+    case .string(let s): fields.append(("value", .string(s)))
+    case .ports(let names, let right):
+      let refs = names.map { MachPort.isValid($0) ? portValue(task, $0) : .int(Int64($0)) }
+      fields.append(("value", refs.count == 1 ? refs[0] : .list(refs)))
+      fields.append(("right", .string(right)))
+    case .ool(let address, let size):
+      fields.append(("value", .fields([("address", .int(Int64(address))), ("size", .int(Int64(size)))])))
+    }
+    return .fields(fields)
+  }
+
+  /// A MIG reply's out-argument as a value.
+  func migValue(_ v: MigValue, in task: TaskIndex, type: MigType?) -> Value {
+    switch v {
+    case .int(let n): return .int(Int64(n))
+    case .name(let n), .port(let n, _): return MachPort.isValid(n) ? portValue(task, n) : .nil
+    case .ints(let values):
+      if case .structure(let fields)? = type {
+        return .fields(zip(fields, values).map { ($0.0, Value.int(Int64($0.1))) })
+      }
+      return .list(values.map { .int(Int64($0)) })
+    case .names(let names), .ports(let names, _):
+      return .list(names.map { $0 == MachPort.null ? .nil : portValue(task, $0) })
+    case .outOfLinePorts: return .nil  // a request's form; replies carry `.ports`
+    }
+  }
+
+  func recordValue(_ r: TraceRecord) -> Value { recordValue(r, names: TraceNames(kernel)) }
+
+  func recordValue(_ r: TraceRecord, names: TraceNames) -> Value {
+    .record(r, line: TraceFormat.rpctrace.render(r, names: names))
+  }
+
+  /// A record's fields as the language sees them (docs/language.md, Filters; docs/shell.md §8).
+  func recordFields(_ r: TraceRecord, withBody: Bool = false) -> [String: Value] {
+    var fields: [String: Value] = [
+      "seq": r.seq.map { .int(Int64($0)) } ?? .nil,
+      "time": .int(Int64(r.time)),
+      "task": taskValue(r.task),
+      "thread": r.thread.map(threadValue) ?? .nil,
+      "dir": .string(r.direction == .send ? "send" : "receive"),
+      "type": .string(r.kind.name),
+      "retval": .code(r.retval, fromMachMsg: true),
+      "code": r.code.map { .code($0, fromMachMsg: false) } ?? .nil,
+      "msgid": .int(Int64(r.msgid)),
+      "routine": .string(r.routine),
+      "dest": .int(Int64(r.dest)),
+      "reply": .int(Int64(r.reply)),
+      "size": .int(Int64(r.size)),
+      "complex": .bool(r.complex),
+      "ool": .int(Int64(r.ool)),
+      "rights": .int(Int64(r.rights)),
+      "answers": r.answers.map { .int(Int64($0)) } ?? .nil,
+    ]
+    if withBody { fields["body"] = .list(r.body.map { itemValue($0, in: r.task) }) }
+    return fields
+  }
+
+  /// Compiles a filter when its command runs (docs/shell.md §7, §9).
+  func compileFilter(_ e: Expr) throws -> Filter { try FilterCompiler(session: self).compile(e) }
+}

@@ -1,0 +1,116 @@
+import MachModel
+import MachTrace
+
+/// The shell over the model: the kernel, the `shell` task whose thread carries out the
+/// commands only a privileged task could (docs/shell.md §4), the trace intake, servers and
+/// pending operations, and the run state. The interpreter runs the language and hands every
+/// command here; the registry says which handler runs it.
+public final class Session: ScriptHost {
+  /// The model the commands act on.
+  public internal(set) var kernel: Kernel
+  public let interpreter: Interpreter
+  public var output: ScriptOutput { interpreter.output }
+  /// Reads a file for `source` and `msgids load` (the executable gives the real one).
+  public var readFile: (String) -> String? = { _ in nil }
+  /// Writes a file for `trace export`: nil when written, else why not.
+  public var writeFile: (String, String) -> String? = { _, _ in "no file system" }
+  /// The entries of a folder, for Tab in a file name ("/" ends a folder's name); nil when
+  /// it cannot be read.
+  public var listDirectory: (String) -> [String]? = { _ in nil }
+  /// At the prompt: records and completion lines show as they come, and a stop abandons
+  /// the rest of the input line.
+  public var isInteractive = false
+  /// What `set` changes (`info settings` lists them).
+  public var settings = Settings()
+
+  /// The task the shell's commands act from, and its one thread.
+  public let shell: TaskIndex
+  var shellThread: ThreadIndex { kernel.tasks[Int(shell)].threads[0] }
+  var rights: ShellRights
+  var intake = TraceIntake()
+  var runState = RunState()
+  var operations = Operations()
+  var servers = ServerTable()
+
+  public init(output: ScriptOutput) {
+    (kernel, shell) = Self.bootedKernel()
+    rights = ShellRights(shell: shell)
+    interpreter = Interpreter(output: output)
+    interpreter.host = self
+    interpreter.setGlobal("shell", .task(shell, "shell"))
+    interpreter.setGlobal("args", .list([]))
+    setRC(0, machMsg: false)
+  }
+
+  /// A kernel that has booted the shell: a `shell` task with one thread, holding its own task
+  /// port as name 1 as every task glibc starts does (`mach_task_self()`).
+  public static func bootedKernel() -> (Kernel, shell: TaskIndex) {
+    var k = Kernel()
+    let shell = k.createTask(name: "shell")
+    _ = k.createThread(in: shell)
+    _ = k.giveTaskSelfName(shell)
+    return (k, shell)
+  }
+
+  /// Runs a whole script.
+  public func run(source: String, file: String) -> RunOutcome {
+    interpreter.run(source: source, file: file)
+  }
+
+  /// A watch, `step` or Ctrl-C stopped the model and nothing has run it since (`continue`
+  /// resumes).
+  public var isStopped: Bool { runState.canResume }
+
+  /// The trace buffer.
+  public var records: TraceBuffer { intake.buffer }
+
+  /// The operations still pending, as `[TASK.N] COMMAND` lines (shown at exit).
+  public var pendingLines: [String] {
+    operations.waiting.map { "[\(label($0.thread))] \($0.command)" }
+  }
+
+  func setRC(_ code: ReturnCode, machMsg: Bool) {
+    interpreter.rc = .code(code, fromMachMsg: machMsg)
+  }
+
+  /// Loads a `.msgids` file's text into the table the decoder and `routine()` read.
+  public func loadMsgids(_ text: String, file: String) -> Result<MsgIdTable.LoadReport, MsgIdTable.FormatError> {
+    let result = intake.loadMsgids(text, file: file)
+    if case .success(let report) = result {
+      for line in report.collisions { output.write("msgids: \(file): id \(line)\n") }
+    }
+    return result
+  }
+
+  // MARK: - ScriptHost
+
+  /// Runs a command through its registry entry, then reports what happened while it ran: a
+  /// Ctrl-C that stopped the model, or an error in a serve or do block (docs/shell.md §6).
+  public func run(_ c: Command, in interpreter: Interpreter) throws -> Value {
+    guard let entry = CommandRegistry.entry(named: c.name), let handler = entry.run else {
+      throw unknownCommand(c.name, at: c.location)
+    }
+    let value = try handler(self, c)
+    if runState.takeInterruptReport() {
+      throw ScriptError("interrupted (the model is stopped; 'continue' resumes it)", at: c.location)
+    }
+    if let e = runState.takeBlockError() { throw e }
+    return value
+  }
+
+  func unknownCommand(_ name: String, at: SourceLocation) -> ScriptError {
+    let names = CommandRegistry.leadingWords + interpreter.procedureNames
+    let hint = CommandRegistry.nearest(to: name, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+    return ScriptError("unknown command or procedure '\(name)'\(hint)", at: at)
+  }
+
+  public func routineName(_ id: Int32) -> String { intake.msgids.name(of: id) }
+
+  public var abandonsLine: Bool { runState.abandonsLine }
+
+  public func lineStarts() { runState.lineStarts() }
+
+  public func stop(at: SourceLocation) throws {
+    guard runState.requestStop() else { throw ScriptError("'stop' belongs in a watch's do block", at: at) }
+  }
+}

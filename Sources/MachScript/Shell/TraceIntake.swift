@@ -1,0 +1,83 @@
+import MachModel
+import MachTrace
+
+/// Where trace copies become records (docs/trace.md, "The trace buffer"): the decoder with the
+/// one routine-name table, the ring buffer, the live display filter and the watches. It takes
+/// records in and says what to show; running a watch's do block and stopping the model are
+/// the session's.
+struct TraceIntake {
+  private(set) var buffer = TraceBuffer()
+  private var decoder = TraceDecoder()
+  /// The live display filter (`filter F`); `filter off` sets `liveOff`. With neither, records
+  /// show live at the prompt only (docs/shell.md §1).
+  private var liveFilter: Filter? = nil
+  private var liveOff = false
+  private(set) var watches: [Watch] = []
+  private var nextWatchID = 1
+
+  /// The message ids the shell knows: built in, plus loaded `.msgids` files.
+  var msgids: MsgIdTable { decoder.msgids }
+
+  mutating func loadMsgids(_ text: String, file: String) -> Result<MsgIdTable.LoadReport, MsgIdTable.FormatError> {
+    decoder.msgids.load(text, file: file)
+  }
+
+  /// Decodes the copies that reached the shell's trace ports, in `seq` order.
+  mutating func decode(_ log: TraceLog) -> [TraceRecord] { decoder.records(log) }
+
+  /// Decodes one trace message a task received (`decode(msg)`).
+  func decode(traceMessage bytes: [UInt8], resolve: (PortName) -> (task: TaskIndex?, thread: ThreadIndex?)) -> Result<TraceRecord, TraceDecodeError> {
+    decoder.decode(traceMessage: bytes, resolve: resolve)
+  }
+
+  /// Appends `record` to the buffer and says whether to show it live: when the live filter
+  /// passes it, or with no filter at the prompt (`showAll`) unless `filter off`. A filter that
+  /// fails on a record goes, and its error comes back to be reported.
+  mutating func admit(_ record: TraceRecord, showAll: Bool) -> (show: Bool, error: ScriptError?) {
+    buffer.append(record)
+    guard let filter = liveFilter else { return (showAll && !liveOff, nil) }
+    do {
+      return (try filter.test(record), nil)
+    } catch {
+      liveFilter = nil
+      liveOff = true
+      guard let e = error as? ScriptError else { return (false, nil) }
+      return (false, ScriptError("\(e.message) (in the live filter, now off)", at: e.location))
+    }
+  }
+
+  /// `filter F`, or `filter off` with nil.
+  mutating func setLiveFilter(_ filter: Filter?) {
+    liveFilter = filter
+    liveOff = filter == nil
+  }
+
+  mutating func clear() { buffer.removeAll() }
+
+  mutating func setLimit(_ n: Int) { buffer.setLimit(n) }
+
+  // MARK: - Watches
+
+  mutating func addWatch(_ filter: Filter, text: String, once: Bool, ignore: Int, block: [Stmt]?) -> Watch {
+    let w = Watch(id: nextWatchID, filter: filter, text: text, once: once, ignore: ignore, block: block)
+    nextWatchID += 1
+    watches.append(w)
+    return w
+  }
+
+  /// The enabled watches, to match a record against in order (a do block may change them).
+  var activeWatches: [Watch] { watches.filter { $0.enabled && !$0.removed } }
+
+  /// Drops removed watches from the list.
+  mutating func sweep() { watches.removeAll { $0.removed } }
+
+  mutating func removeAll() {
+    for w in watches { w.remove() }
+    watches.removeAll()
+  }
+
+  mutating func remove(_ w: Watch) {
+    w.remove()
+    watches.removeAll { $0 === w }
+  }
+}
