@@ -40,13 +40,15 @@ let package = Package(
         "MachModel", "MachTrace", "MachScript", "LineEditor",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    // A small narrated walk through the model (the README's first command until the shell lands).
+    // A small narrated walk through the model's API, for developers.
     .executableTarget(name: "mach-demo", dependencies: ["MachModel", "MachTrace"]),
     // The benchmark behind scripts/bench: prints `NAME VALUE UNIT` lines. Release builds only.
     .executableTarget(name: "machsh-bench", dependencies: ["MachModel", "MachTrace", "MachScript"]),
-    .testTarget(name: "MachModelTests", dependencies: ["MachModel"]),
-    .testTarget(name: "MachTraceTests", dependencies: ["MachTrace", "MachModel"]),
-    .testTarget(name: "MachScriptTests", dependencies: ["MachModel", "MachTrace", "MachScript"]),
+    // What the test targets share: a booted kernel, captured output, a session under test.
+    .target(name: "TestSupport", dependencies: ["MachModel", "MachTrace", "MachScript"], path: "Tests/TestSupport"),
+    .testTarget(name: "MachModelTests", dependencies: ["MachModel", "TestSupport"]),
+    .testTarget(name: "MachTraceTests", dependencies: ["MachTrace", "MachModel", "TestSupport"]),
+    .testTarget(name: "MachScriptTests", dependencies: ["MachModel", "MachTrace", "MachScript", "TestSupport"]),
     // Scripts with their expected output and exit status, run through the built machsh.
     .testTarget(name: "GoldenTests", dependencies: ["machsh"], exclude: ["scripts"]),
   ]

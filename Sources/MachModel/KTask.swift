@@ -17,7 +17,4 @@ public struct KTask: Sendable {
   public var suspendCount = 0
 
   init(name: String) { self.name = name }
-
-  /// "running", "suspended" or "terminated", as the shell shows it.
-  public var state: String { !isActive ? "terminated" : suspendCount > 0 ? "suspended" : "running" }
 }

@@ -159,19 +159,6 @@ extension Kernel {
 }
 
 extension Kernel {
-  /// The task that the shell's commands act from (kernel.md, "Who does what").
-  public static let shellTask: TaskIndex = 0
-
-  /// A kernel that has booted: the `shell` task exists, with one thread, and holds its own
-  /// task port as name 1, as every task started by glibc does.
-  public static func booted() -> Kernel {
-    var k = Kernel()
-    let shell = k.createTask(name: "shell")
-    _ = k.createThread(in: shell)
-    _ = k.giveTaskSelfName(shell)
-    return k
-  }
-
   /// What glibc's start-up does for a new task: a send right to its own task port in its
   /// space (`mach_task_self()`), name 1 in a fresh task. Returns the name.
   public mutating func giveTaskSelfName(_ task: TaskIndex) -> PortName {

@@ -25,7 +25,7 @@ extension Kernel {
   }
 
   /// Copies to this port (whose receive right `task` holds as `name`) go straight into
-  /// `traceLog` instead of its queue: the host drains it in batches, as the shell does for the
+  /// `traceLog` instead of its queue: the host drains it in batches, as a debugger does for the
   /// trace ports it holds (details.md §6: never queued, no back-pressure).
   public mutating func setHostDrained(_ task: TaskIndex, _ name: PortName, _ drained: Bool = true) -> ReturnCode {
     switch receiveRight(task, name) {

@@ -1,6 +1,6 @@
 /// The GNU Mach kernel model: every port, task, thread and message, the run queue and the
 /// virtual clock. A value type whose operations are `mutating` methods: the model is a pure
-/// state machine that never calls out, so that the shell, the tests and the benchmark drive it
+/// state machine that never calls out, so that every host (a shell, a test, a benchmark) drives it
 /// the same way and the same calls always give the same results.
 ///
 /// Contracts kept by every operation (checked by `checkInvariants()`):
@@ -158,7 +158,7 @@ public struct Kernel: Sendable {
     return t
   }
 
-  /// Renames a task (the shell names tasks made by task_create after the fact).
+  /// Renames a task (a host names the tasks task_create made, after the fact).
   public mutating func setTaskName(_ t: TaskIndex, _ name: String) { tasks[Int(t)].name = name }
 
   func isValidTask(_ t: TaskIndex) -> Bool { t >= 0 && Int(t) < tasks.count && tasks[Int(t)].isActive }

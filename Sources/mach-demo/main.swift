@@ -4,7 +4,11 @@
 import MachModel
 import MachTrace
 
-var kernel = Kernel.booted()
+// A first task to act from, as a shell would have: one thread, its own port as name 1.
+var kernel = Kernel()
+let host = kernel.createTask(name: "host")
+_ = kernel.createThread(in: host)
+_ = kernel.giveTaskSelfName(host)
 let server = kernel.createTask(name: "server")
 let client = kernel.createTask(name: "client")
 let serverThread = kernel.createThread(in: server)
@@ -67,12 +71,12 @@ print("  client's name \(clientName) is now type 0x\(String(kernel.portType(clie
 print("  invariants: \(kernel.checkInvariants().isEmpty ? "hold" : "broken")")
 
 print("5. The kernel trace facility")
-let traced = kernel.createTask(name: "traced", parent: Kernel.shellTask)
+let traced = kernel.createTask(name: "traced", parent: host)
 let tracedThread = kernel.createThread(in: traced)
 _ = kernel.giveTaskSelfName(traced)
-let (_, tracePort) = kernel.portAllocate(Kernel.shellTask, right: PortRight.receive.rawValue)
-_ = kernel.setHostDrained(Kernel.shellTask, tracePort)
-let (_, traceRight, _) = kernel.portExtractRight(Kernel.shellTask, tracePort, disposition: MsgType.makeSend)
+let (_, tracePort) = kernel.portAllocate(host, right: PortRight.receive.rawValue)
+_ = kernel.setHostDrained(host, tracePort)
+let (_, traceRight, _) = kernel.portExtractRight(host, tracePort, disposition: MsgType.makeSend)
 print("  the shell sets traced's TASK_TRACE_PORT (5): \(name(kernel.taskSetSpecialPort(traced, slot: SpecialPort.taskTrace, right: traceRight)))")
 let allocate = RoutineTable.routine(named: "mach_port_allocate")!
 print("  traced calls mach_port_allocate; its shortcut trap answers MACH_SEND_INTERRUPTED, so the stub sends the RPC")

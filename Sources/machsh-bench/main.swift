@@ -52,7 +52,7 @@ func ipcRoundTrip(cpu: Bool) -> Double {
 
 /// The ipc_roundtrip workload, set up three ways for the tracing figures.
 struct RoundTrip {
-  var k = Kernel.booted()
+  var (k, shellTask) = Session.bootedKernel()
   var client: ThreadIndex = 0, server: ThreadIndex = 0, proxy: ThreadIndex = 0
   var sendCall = MachMsgCall.send([])
   var receiveCall = MachMsgCall.receive(0)
@@ -65,8 +65,8 @@ struct RoundTrip {
 
   init(_ setup: Setup) {
     viaProxy = setup == .proxied
-    let c = k.createTask(name: "client", parent: Kernel.shellTask)
-    let s = k.createTask(name: "server", parent: Kernel.shellTask)
+    let c = k.createTask(name: "client", parent: shellTask)
+    let s = k.createTask(name: "server", parent: shellTask)
     client = k.createThread(in: c)
     server = k.createThread(in: s)
     let (_, port) = k.portAllocate(s, right: PortRight.receive.rawValue)
@@ -75,7 +75,7 @@ struct RoundTrip {
     if setup == .proxied {
       // rpctrace's design: the client holds a send right to a wrapper port of the proxy,
       // which receives every message and re-sends it to the real port.
-      let p = k.createTask(name: "proxy", parent: Kernel.shellTask)
+      let p = k.createTask(name: "proxy", parent: shellTask)
       proxy = k.createThread(in: p)
       let (_, wrapper) = k.portAllocate(p, right: PortRight.receive.rawValue)
       let (_, o, type) = k.portExtractRight(s, port, disposition: MsgType.makeSend)
@@ -88,7 +88,7 @@ struct RoundTrip {
     let send = k.copyoutKernelRight(c, o, carriedType: type)
     if setup == .traced {
       // Both tasks traced to a port a third task holds, drained by the host in batches.
-      let d = k.createTask(name: "drainer", parent: Kernel.shellTask)
+      let d = k.createTask(name: "drainer", parent: shellTask)
       let (_, trace) = k.portAllocate(d, right: PortRight.receive.rawValue)
       _ = k.setHostDrained(d, trace)
       for t in [c, s] {
@@ -147,8 +147,8 @@ func tracingRatios() -> (trace: Double, proxy: Double) {
 /// kernel_rpc_ns: a mach_port_allocate RPC plus a mach_port_destroy RPC from a task to its
 /// own task port (real messages through the kernel-object server, not the shortcut traps).
 func kernelRPCPair() -> Double {
-  var k = Kernel.booted()
-  let task = k.createTask(name: "client", parent: Kernel.shellTask)
+  var (k, shellTask) = Session.bootedKernel()
+  let task = k.createTask(name: "client", parent: shellTask)
   let thread = k.createThread(in: task)
   let me = k.giveTaskSelfName(task)
   let allocate = RoutineTable.routine(named: "mach_port_allocate")!

@@ -41,7 +41,7 @@ import Testing
     #expect(items.map(\.descriptor.name) == [MsgType.portSend, MsgType.portSend, 2, 2, 2])
     #expect(items[2].words == [1] && items[3].words == [1] && items[4].words == [0x1234])
     #expect(s.k.takeCompletions() == [Completion(thread: vt, result: KernReturn.success)])
-    #expect(s.k.task(victim).state == "running")
+    #expect(s.k.task(victim).isActive && s.k.task(victim).suspendCount == 0)
     s.invariantsHold()
   }
 
@@ -62,7 +62,7 @@ import Testing
     var s = System()
     let (victim, _, vt) = s.spawn("victim")
     #expect(s.k.raiseException(vt, exception: ExceptionType.arithmetic, code: 0, subcode: 0) == KernReturn.terminated)
-    #expect(s.k.task(victim).state == "terminated")
+    #expect(s.k.task(victim).isActive == false)
     #expect(s.k.thread(vt).state == .terminated)
     s.invariantsHold()
   }
@@ -74,7 +74,7 @@ import Testing
     _ = s.k.raiseException(vt, exception: ExceptionType.software, code: 0, subcode: 0)
     _ = answer(&s, ht, port, code: KernReturn.invalidArgument)
     #expect(s.k.takeCompletions() == [Completion(thread: vt, result: KernReturn.terminated)])
-    #expect(s.k.task(victim).state == "terminated")
+    #expect(s.k.task(victim).isActive == false)
     s.invariantsHold()
   }
 
@@ -88,7 +88,7 @@ import Testing
     #expect(s.k.portDeallocate(s.k.thread(ht).task, reply) == KernReturn.success)  // send-once notification
     s.k.run()
     #expect(s.k.takeCompletions() == [Completion(thread: vt, result: KernReturn.terminated)])
-    #expect(s.k.task(victim).state == "terminated")
+    #expect(s.k.task(victim).isActive == false)
     s.invariantsHold()
   }
 
@@ -104,7 +104,7 @@ import Testing
     _ = s.k.machMsg(ht, .send(m.finish()))
     s.k.run()
     #expect(s.k.takeCompletions() == [Completion(thread: vt, result: KernReturn.terminated)])
-    #expect(s.k.task(victim).state == "terminated")
+    #expect(s.k.task(victim).isActive == false)
   }
 
   @Test func section2_6_theFastPathHandsOffWithSeqnoZeroAndLeavesThePortAlone() {

@@ -1,4 +1,5 @@
 import MachModel
+import TestSupport
 import Testing
 
 /// The shell task, a spawned child, and RPC helpers: what the shell does, through the model.
@@ -224,7 +225,7 @@ struct System {
     let (_, o, type) = s.k.portExtractRight(child, p, disposition: MsgType.makeSend)
     let shellName = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
     #expect(s.call("task_terminate", childName, [])?.retCode == KernReturn.success)
-    #expect(s.k.task(child).state == "terminated")
+    #expect(s.k.task(child).isActive == false)
     // The child's receive right died: the shell's send right is dead at its next use.
     #expect(s.k.portType(s.shell, shellName).1 == PortType.deadName)
     // The task port itself is gone: an RPC through it cannot even be sent.
@@ -237,7 +238,7 @@ struct System {
     let (child, childName, thread) = s.spawn("child")
     let (_, r) = s.k.portAllocate(child, right: PortRight.receive.rawValue)
     #expect(s.call("task_suspend", childName, [])?.retCode == KernReturn.success)
-    #expect(s.k.task(child).state == "suspended")
+    #expect(s.k.task(child).suspendCount > 0)
     #expect(s.k.machMsg(thread, .receive(r)) == MachMsgReturn.rcvInProgress)
     let (_, o, type) = s.k.portExtractRight(child, r, disposition: MsgType.makeSend)
     let send = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
@@ -319,7 +320,7 @@ struct System {
       #expect(s.k.tasks.count == tasks + 1)
       guard case .port(let n, _)? = results.first else { Issue.record("no child port"); return }
       #expect(s.k.taskOf(port: s.k.task(s.shell).space.lookup(n)!.object) == TaskIndex(tasks))
-    case .taskTerminate: #expect(s.k.task(child).state == "terminated")
+    case .taskTerminate: #expect(s.k.task(child).isActive == false)
     case .taskSuspend: #expect(s.k.task(child).suspendCount == 1)
     case .taskSetSpecialPort:
       #expect(s.k.task(child).specialPorts[Int(SpecialPort.taskBootstrap)] == s.k.task(s.shell).space.lookup(port)!.object)

@@ -1,4 +1,5 @@
 import MachModel
+import TestSupport
 import Testing
 
 /// A small, seeded generator (xorshift64*), so that every run of a seed is the same run.
@@ -259,7 +260,7 @@ struct SeededGenerator: RandomNumberGenerator {
     #expect(served > 0 && raised > 0, "seed \(seed): the run must exercise RPCs and exceptions (\(served) served, \(raised) raised)")
     for t in w.tasks { w.k.terminateTask(t) }
     w.k.runAdvancingTime()
-    #expect(w.k.tasks.allSatisfy { $0.state == "terminated" })
+    #expect(w.k.tasks.allSatisfy { !$0.isActive })
     #expect(w.k.checkInvariants() == [])
     #expect(w.k.messagesInUse == 0, "seed \(seed)")
     let leftAlive = w.k.objects.enumerated().filter { $0.element.isActive }.map {

@@ -101,7 +101,7 @@ import Testing
     // mach_msg_abort_rpc destroyed the reply port: the kernel's wait ends with PORT_DIED and
     // the thread goes on; the task is not terminated and no other handler is tried.
     #expect(s.k.takeCompletions() == [Completion(thread: vt, result: MachMsgReturn.rcvPortDied)])
-    #expect(s.k.task(victim).state == "running" && s.k.thread(vt).state == .idle)
+    #expect(s.k.task(victim).isActive && s.k.task(victim).suspendCount == 0 && s.k.thread(vt).state == .idle)
     // The handler's answer now goes to a dead port.
     var reply = MessageBuilder(remote: request.remotePort, remoteDisposition: MsgType.moveSendOnce, id: 2500)
     reply.int32([KernReturn.success])

@@ -1,4 +1,5 @@
 @testable import MachScript
+import TestSupport
 import Testing
 
 /// details.md §6: inside serve and do blocks, `wait`, `advance`, `run`, `continue`, `step`,

@@ -1,4 +1,5 @@
 @testable import MachScript
+import TestSupport
 import Testing
 
 /// Tab completion (issue 5): what the prompt offers for the word being typed.

@@ -1,4 +1,5 @@
 @testable import MachScript
+import TestSupport
 import Testing
 
 /// Filters (language.md §6, details.md §8–§9) over a real trace: the records below, made by

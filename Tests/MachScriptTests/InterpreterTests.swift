@@ -1,20 +1,6 @@
 @testable import MachScript
+import TestSupport
 import Testing
-
-final class CapturedOutput: ScriptOutput {
-  var out = ""
-  var err = ""
-  func write(_ text: String) { out += text }
-  func writeError(_ text: String) { err += text }
-}
-
-/// Runs `source` through the interpreter and returns (stdout, stderr, outcome).
-func run(_ source: String) -> (String, String, RunOutcome) {
-  let output = CapturedOutput()
-  let interpreter = Interpreter(output: output)
-  let outcome = interpreter.run(source: source, file: "t.msh")
-  return (output.out, output.err, outcome)
-}
 
 @Suite struct InterpreterTests {
   @Test(arguments: [

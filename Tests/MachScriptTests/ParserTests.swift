@@ -1,4 +1,5 @@
 @testable import MachScript
+import TestSupport
 import Testing
 
 @Suite struct ParserTests {

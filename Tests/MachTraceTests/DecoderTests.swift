@@ -1,6 +1,7 @@
 import Foundation
 import MachModel
 import MachTrace
+import TestSupport
 import Testing
 
 /// A small traced world: the shell, a client traced into the shell's log, and a server.
