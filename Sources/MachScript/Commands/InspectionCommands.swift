@@ -9,11 +9,11 @@ extension CommandRegistry {
     },
     CommandEntry(
       "info task", .inspection, usage: ["info task TASK"],
-      summary: "a task's kernel port, special and registered ports, threads", required: [.task]
+      summary: "a task's special and registered ports, threads", required: [.task]
     ) { s, c in try s.infoTask(c) },
     CommandEntry(
       "info threads", .inspection, usage: ["info threads TASK"],
-      summary: "a task's threads, what each waits in, exception ports", required: [.task]
+      summary: "a task's threads and what they wait in", required: [.task]
     ) { s, c in try s.infoThreads(c) },
     CommandEntry(
       "info ports", .inspection, usage: ["info ports TASK"], summary: "a task's names: rights, urefs, port, queue",
@@ -24,7 +24,7 @@ extension CommandRegistry {
     },
     CommandEntry(
       "info queue", .inspection, usage: ["info queue PORTREF"],
-      summary: "a receive right's queue, seqno, make-send count, rights and payload", required: [.port]
+      summary: "a receive right's queue and counts", required: [.port]
     ) { s, c in try s.infoQueue(c) },
     CommandEntry("console", .inspection, usage: ["console"], summary: "the kernel's console lines", returns: "their list")
     { s, _ in s.console() },

@@ -8,9 +8,12 @@ extension CommandRegistry {
   static let ports: [CommandEntry] = [
     CommandEntry(
       "setport", .ports, usage: ["setport TASK|THREAD SLOT PORTREF"],
-      summary:
-        "extract_right (copy_send, or make_send from a receive right) then set_special_port; SLOT `kernel exception bootstrap trace` or a number",
-      returns: "rc", required: [.taskOrThread, .words(Words.slots.map(\.0)), .port]
+      summary: "set a special port to a right made from PORTREF", returns: "rc",
+      help: """
+        mach_port_extract_right into the shell (copy_send, or make_send from a receive right), then
+        task_set_special_port or thread_set_special_port. SLOT is kernel, exception, bootstrap,
+        trace or a number.
+        """, required: [.taskOrThread, .words(Words.slots.map(\.0)), .port]
     ) { s, c in try s.setport(c) },
     CommandEntry(
       "getport", .ports, usage: ["getport TASK|THREAD SLOT"], summary: "get_special_port into the shell",
@@ -18,14 +21,17 @@ extension CommandRegistry {
     ) { s, c in try s.getport(c) },
     CommandEntry(
       "allocate", .ports, usage: ["allocate TASK [receive|portset|dead]"],
-      summary: "mach_port_allocate by a thread of TASK (the trap, or the RPC when the task is traced)",
-      returns: "port ref", required: [.task], optional: [.words(Words.rights.map(\.0))]
+      summary: "mach_port_allocate by a thread of TASK", returns: "port ref",
+      help: "The shortcut trap, or the RPC to the task's port when the task is traced.",
+      required: [.task], optional: [.words(Words.rights.map(\.0))]
     ) { s, c in try s.allocate(c) },
     CommandEntry(
       "insert", .ports, usage: ["insert TASK RIGHT PORTREF [name N]"],
-      summary:
-        "extract_right into the shell, insert_right into TASK (the name TASK already has for the port, else the lowest free)",
-      returns: "port ref", required: [.task, .words(Words.dispositions.map(\.0)), .port],
+      summary: "give TASK a right made from PORTREF", returns: "port ref",
+      help: """
+        mach_port_extract_right into the shell, then mach_port_insert_right into TASK, under the name
+        TASK already has for the port, else the lowest free name (or `name N`).
+        """, required: [.task, .words(Words.dispositions.map(\.0)), .port],
       options: ["name": .atom(.anything)]
     ) { s, c in try s.insert(c) },
     CommandEntry(
@@ -56,9 +62,9 @@ extension CommandRegistry {
     ) { s, c in try s.move(c) },
     CommandEntry(
       "notify", .ports, usage: ["notify PORTREF no_senders|dead_name|port_destroyed to PORTREF [sync N]"],
-      summary:
-        "request_notification with a send-once right made from the second port; the previous right is destroyed",
-      returns: "rc", required: [.port, .words(Words.notifications.map(\.0))],
+      summary: "mach_port_request_notification",
+      returns: "rc",
+      help: "The notification comes on a send-once right made from the second port; the previous one is destroyed.", required: [.port, .words(Words.notifications.map(\.0))],
       options: ["to": .atom(.port), "sync": .atom(.anything)]
     ) { s, c in try s.notify(c) },
   ]

@@ -8,16 +8,23 @@ extension CommandRegistry {
   static let rpcCommands: [CommandEntry] = [
     CommandEntry(
       "rpc", .messages, usage: ["rpc ROUTINE(TARGET, ARG …) [timeout MS] [thread N] [&]", "rpc ID(TARGET, INT …) [timeout MS] [thread N] [&]"],
-      summary:
-        "a MIG request with the thread's reply port (a numbered one, or one named only by a loaded .msgids file, carries its ints as INTEGER_32 items; an out-of-line port array, as `mach_ports_register` takes, is a list of port refs in the target's space or nil, sent copy_send from the caller's memory); with `timeout`, MACH_SEND_TIMEOUT|MACH_RCV_TIMEOUT; after a receive error, or a send error that hands the request back (which the shell then destroys), the reply port is replaced",
+      summary: "a MIG request, with the thread's reply port, and its reply",
       returns: "the reply, nil, or a pending handle",
-      help: "The reply's out-arguments are fields of the returned message, named as the routine names them.",
+      help: """
+        The reply's out-arguments are fields of the returned message, named as the routine names
+        them. A numbered routine, or one only a loaded .msgids file names, carries its ints as
+        INTEGER_32 items. An out-of-line port array (as mach_ports_register takes) is a list of
+        port refs in the target's space, or nil, sent copy_send from the caller's memory. With
+        `timeout`, MACH_SEND_TIMEOUT|MACH_RCV_TIMEOUT. After a receive error, or a send error that
+        hands the request back (which the shell then destroys), the reply port is replaced.
+        """,
       required: [.routine], options: ["timeout": .atom(.anything), "thread": .atom(.anything)]
     ) { s, c in try s.rpc(c) },
     CommandEntry(
       "raise", .messages, usage: ["raise THREAD EXC [code N] [subcode N]"],
-      summary: "exception_raise by the kernel: the thread's exception port, the task's, then termination",
-      returns: "KERN_SUCCESS or KERN_TERMINATED", required: [.thread, .anything],
+      summary: "an exception, raised by the kernel for THREAD",
+      returns: "KERN_SUCCESS or KERN_TERMINATED",
+      help: "exception_raise to the thread's exception port, then the task's; with no handler the task is terminated.", required: [.thread, .anything],
       options: ["code": .atom(.anything), "subcode": .atom(.anything)]
     ) { s, c in try s.raise(c) },
   ]

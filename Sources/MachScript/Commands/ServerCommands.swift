@@ -8,9 +8,9 @@ extension CommandRegistry {
     CommandEntry(
       "serve", .messages,
       usage: ["serve PORTREF [thread N] with echo|sink|exc_handler", "serve PORTREF [thread N] { … }"],
-      summary: "a server loop (a new thread unless `thread N`); in a block, `msg` is the request", returns: "the thread",
+      summary: "a server loop on PORTREF", returns: "the thread",
       help: """
-        echo answers each request with its own body, sink destroys what it receives, exc_handler
+        The loop runs on a new thread unless `thread N`. echo answers each request with its own body, sink destroys what it receives, exc_handler
         answers exception_raise with KERN_SUCCESS. A block runs for each message, with `msg`
         bound; `reply` answers it.
         """,

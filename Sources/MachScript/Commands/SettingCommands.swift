@@ -11,7 +11,7 @@ extension CommandRegistry {
     ) { s, c in try s.set(c) },
     CommandEntry(
       "info settings", .settings, usage: ["info settings"],
-      summary: "every setting with its value and the values it takes (also `show`)"
+      summary: "the settings, their values and the values they take"
     ) { s, _ in s.showSettings() },
     CommandEntry("show", .settings, usage: ["show"], summary: "the same as `info settings`, as in gdb") { s, _ in
       s.showSettings()
@@ -28,7 +28,7 @@ extension CommandRegistry {
     },
     CommandEntry(
       "wait", .settings, usage: ["wait [PENDING]"],
-      summary: "run, letting time pass, until nothing is left to happen, or the pending operation is done",
+      summary: "run until nothing is left to happen, or PENDING is done",
       returns: "nil, or the operation's value", optional: [.anything]
     ) { s, c in
       try s.notInBlock(c)

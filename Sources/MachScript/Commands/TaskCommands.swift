@@ -6,9 +6,12 @@ extension CommandRegistry {
   static let tasks: [CommandEntry] = [
     CommandEntry(
       "spawn", .tasks, usage: ["spawn NAME [parent TASK]"],
-      summary: "task_create, thread_create, thread_resume from the shell; name 1 in the task is its own port",
-      returns: "the task",
-      help: "Binds NAME to the new task. The child inherits its parent's special and registered ports.",
+      summary: "a new task with one thread, made by the shell", returns: "the task",
+      help: """
+        task_create, thread_create and thread_resume from the shell; binds NAME to the task. Name 1
+        in the new task is its own task port, as glibc's start-up makes it. The child inherits its
+        parent's special and registered ports (the shell's when no parent is given).
+        """,
       required: [.anything], options: ["parent": .atom(.task)]
     ) { s, c in try s.spawn(c) },
     CommandEntry(
@@ -29,9 +32,12 @@ extension CommandRegistry {
     ) { s, c in try s.taskOrThreadRPC(c, task: "task_resume", thread: "thread_resume") },
     CommandEntry(
       "abort", .tasks, usage: ["abort THREAD"],
-      summary:
-        "thread_abort from the shell: a blocked send ends MACH_SEND_INTERRUPTED (its message handed back), a blocked receive MACH_RCV_INTERRUPTED, an exception wait ends without an answer (`raise` returns MACH_RCV_PORT_DIED); KERN_ABORTED for a thread waiting for trace room",
-      returns: "rc", required: [.thread]
+      summary: "thread_abort: end a blocked send, receive or exception wait", returns: "rc",
+      help: """
+        From the shell. A blocked send ends MACH_SEND_INTERRUPTED (its message handed back), a
+        blocked receive MACH_RCV_INTERRUPTED, an exception wait ends without an answer (`raise`
+        returns MACH_RCV_PORT_DIED); a thread waiting for trace room gets KERN_ABORTED.
+        """, required: [.thread]
     ) { s, c in try s.taskOrThreadRPC(c, task: nil, thread: "thread_abort") },
   ]
 }

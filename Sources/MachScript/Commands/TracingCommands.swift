@@ -7,8 +7,9 @@ extension CommandRegistry {
   static let tracing: [CommandEntry] = [
     CommandEntry(
       "trace", .tracing, usage: ["trace TASK [to PORTREF]"],
-      summary: "set the trace port: a new shell port, drained into the buffer, or a copy of PORTREF's right",
-      returns: "rc", required: [.task], options: ["to": .atom(.port)]
+      summary: "set TASK's trace port",
+      returns: "rc",
+      help: "A new port of the shell's, drained into the trace buffer; or, with `to`, a right made from PORTREF.", required: [.task], options: ["to": .atom(.port)]
     ) { s, c in try s.trace(c) },
     CommandEntry(
       "untrace", .tracing, usage: ["untrace TASK"], summary: "clear the trace port", returns: "rc", required: [.task]
@@ -25,13 +26,15 @@ extension CommandRegistry {
     ) { s, c in try s.traceShow(c) },
     CommandEntry(
       "trace stats", .tracing, usage: ["trace stats [where FILTER] [by FIELD]"],
-      summary:
-        "a table per routine (or FIELD): calls, errors, bytes, requests answered and unanswered, min/avg/max latency in µs",
+      summary: "calls, errors, bytes and latency per routine",
+      help: "A row per routine (or FIELD): calls, errors, bytes, requests answered and unanswered, min/avg/max latency in µs.",
       options: ["where": .filter, "by": .word(FilterCompiler.fields.sorted().filter { $0 != "body" })]
     ) { s, c in try s.traceStats(c) },
     CommandEntry(
       "trace export", .tracing, usage: ["trace export \"FILE\" [where FILTER] [format jsonl|rpctrace|mermaid|chrome]"],
-      summary: "write the selected records to FILE (`\"-\"`: standard output)", required: [.file],
+      summary: "write the records to a file",
+      help: "\"-\" is standard output. Without `format`, the file's extension chooses (.jsonl, .txt, .mmd, .json).",
+      required: [.file],
       options: ["where": .filter, "format": .word(TraceExport.allCases.map(\.rawValue))]
     ) { s, c in try s.traceExport(c) },
     CommandEntry("trace clear", .tracing, usage: ["trace clear"], summary: "empty the buffer") { s, _ in
@@ -41,7 +44,8 @@ extension CommandRegistry {
     },
     CommandEntry(
       "filter", .tracing, usage: ["filter FILTER", "filter off"],
-      summary: "print records live as they arrive (at the prompt they show without a filter until `filter off`)",
+      summary: "show the records that pass as they arrive",
+      help: "At the prompt every record shows as it arrives until `filter off`; in a script, only with a filter.",
       required: [.filter], filterArgument: true
     ) { s, c in
       if case .name("off", _) = c.arguments[0] {

@@ -8,8 +8,9 @@ extension CommandRegistry {
   static let watchCommands: [CommandEntry] = [
     CommandEntry(
       "watch", .watches, usage: ["watch FILTER [once] [ignore N] [do { … }]"],
-      summary: "a breakpoint on the trace stream: stop the model after the first record that matches",
-      returns: "the watch", required: [.filter], filterArgument: true,
+      summary: "a breakpoint on the trace stream",
+      returns: "the watch",
+      help: "Stops the model after the first record that matches (help watches).", required: [.filter], filterArgument: true,
       options: ["once": .flag, "ignore": .atom(.anything), "do": .block]
     ) { s, c in try s.watch(c) },
     CommandEntry(
@@ -25,7 +26,8 @@ extension CommandRegistry {
       return .nil
     },
     CommandEntry(
-      "continue", .watches, usage: ["continue"], summary: "resume after a stop (an interrupted wait or advance goes on)"
+      "continue", .watches, usage: ["continue"], summary: "resume the model after a stop",
+      help: "A wait or advance that the stop interrupted goes on."
     ) { s, c in try s.resumeCommand(c) },
     CommandEntry(
       "step", .watches, usage: ["step [N]"], summary: "let N records in (printing them), then stop",

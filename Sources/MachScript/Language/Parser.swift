@@ -160,6 +160,12 @@ public struct Parser {
     return w
   }
 
+  /// The keywords `statement()` reads as statements of their own (each has a registry entry).
+  static let statementKeywords: Set<String> = [
+    "let", "if", "while", "repeat", "for", "def", "return", "break", "stop", "print", "expect", "source", "help",
+    "explain", "quit",
+  ]
+
   mutating func statement() throws -> Stmt {
     let first = token
     let at = first.location

@@ -12,7 +12,7 @@ extension Session {
   func integer<T: FixedWidthInteger>(_ e: Expr, _ what: String, as: T.Type) throws -> T {
     let n = try integer(e, what)
     guard let v = T(exactly: n) else {
-      throw ScriptError("\(what) \(n) is out of range (\(T.min) to \(T.max))", at: e.location)
+      throw ScriptError("\(what) \(n) is out of range (\(T.min) to \(T.max))", at: e.start)
     }
     return v
   }
@@ -30,15 +30,15 @@ extension Session {
     if case .name(let w, _) = e {
       if let v = Words.value(w, in: table) { return v }
       if interpreter.lookup(w) == nil {
-        throw ScriptError("\(what) must be one of \(words), not '\(w)'", at: e.location)
+        throw ScriptError("\(what) must be one of \(words), not '\(w)'", at: e.start)
       }
     }
     let v = try evaluate(e)
     if let number, let n = v.integer {
       if let chosen = number(n) { return chosen }
-      throw ScriptError("\(what) \(n) is not one of \(words)", at: e.location)
+      throw ScriptError("\(what) \(n) is not one of \(words)", at: e.start)
     }
-    throw ScriptError("\(what) must be one of \(words), not \(v.kindWithArticle)", at: e.location)
+    throw ScriptError("\(what) must be one of \(words), not \(v.kindWithArticle)", at: e.start)
   }
 
   func task(_ e: Expr) throws -> TaskIndex {
@@ -46,8 +46,8 @@ extension Session {
     case .task(let t, _): return t
     case .string(let s):
       if let i = kernel.tasks.firstIndex(where: { $0.name == s }) { return TaskIndex(i) }
-      throw ScriptError("no task is named \(Value.quoted(s))", at: e.location)
-    case let v: throw ScriptError("expected a task, found \(v.kindWithArticle)", at: e.location)
+      throw ScriptError("no task is named \(Value.quoted(s))", at: e.start)
+    case let v: throw ScriptError("expected a task, found \(v.kindWithArticle)", at: e.start)
     }
   }
 
@@ -55,13 +55,13 @@ extension Session {
     switch try evaluate(e) {
     case .port(let t, _, let n): return (t, n)
     case let v:
-      throw ScriptError("expected a port reference such as server:3, found \(v.kindWithArticle)", at: e.location)
+      throw ScriptError("expected a port reference such as server:3, found \(v.kindWithArticle)", at: e.start)
     }
   }
 
   func thread(_ e: Expr, for what: String) throws -> ThreadIndex {
     guard case .thread(let t, _) = try evaluate(e) else {
-      throw ScriptError("\(what) needs a thread (such as server.1)", at: e.location)
+      throw ScriptError("\(what) needs a thread (such as server.1)", at: e.start)
     }
     return t
   }

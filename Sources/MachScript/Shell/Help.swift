@@ -63,9 +63,10 @@ enum Help {
   static func text(_ topic: [String], procedures: [String] = []) -> String {
     guard !topic.isEmpty else { return overview() }
     let word = topic.joined(separator: " ")
-    if let text = topics[aliases[word] ?? word] { return text }
     let matching = CommandRegistry.entries.filter { $0.name == word || $0.name.hasPrefix(word + " ") }
-    if !matching.isEmpty { return matching.map(detail).joined(separator: "\n") }
+    let commands = matching.map(detail).joined(separator: "\n")
+    if let text = topics[aliases[word] ?? word] { return matching.isEmpty ? text : text + "\n\n" + commands }
+    if !matching.isEmpty { return commands }
     if procedures.contains(word) { return "\(word) is a procedure of this session (def \(word)(…))" }
     let names = CommandRegistry.entries.map(\.name) + topics.keys
     let hint = CommandRegistry.nearest(to: word, among: names).map { " (did you mean '\($0)'?)" } ?? ""
@@ -74,15 +75,16 @@ enum Help {
 
   /// Every command and statement, by group.
   static func overview() -> String {
-    let width = 48
+    let width = 44
     var lines = ["Commands by group; help COMMAND for one, help TOPIC for: \(topics.keys.sorted().joined(separator: ", "))."]
     for group in CommandGroup.allCases {
       lines.append("")
       lines.append(group.title + ":")
       for e in CommandRegistry.entries where e.group == group {
-        let usage = e.usage.joined(separator: " | ")
+        let usage = e.usage[0]
         let gap = usage.count < width ? String(repeating: " ", count: width - usage.count) : "\n" + String(repeating: " ", count: width + 2)
         lines.append("  " + usage + gap + e.summary)
+        for more in e.usage.dropFirst() { lines.append("  " + more) }
       }
     }
     return lines.joined(separator: "\n")
