@@ -125,5 +125,15 @@ import Testing
     let stopped = try t.screen()
     #expect(stopped.contains("error: interrupted (the model is stopped; 'continue' resumes it)"), "screen:\n\(stopped)")
     #expect(stopped.split(separator: "\n").last == "machsh [stopped]>")
+    // More than 50 candidates: Tab asks first, as readline does; 'n' lists nothing.
+    try t.keys("C-u", "rpc ", "Tab")
+    let asked = try t.screen()
+    #expect(asked.contains("Display all "), "screen:\n\(asked)")
+    #expect(asked.contains(" possibilities? (y or n)"))
+    try t.keys("n")
+    #expect(try t.screen().split(separator: "\n").last?.hasPrefix("machsh [stopped]> rpc") == true)
+    // A setting's values after its name.
+    try t.keys("C-u", "set output ve", "Tab")
+    #expect(try t.screen().contains("set output verbose"))
   }
 }

@@ -1,4 +1,5 @@
 import MachModel
+import MachTrace
 import MachScript
 
 extension Kernel {
@@ -9,4 +10,13 @@ extension Kernel {
 
   /// The first task of `booted()`.
   public static let shellTask: TaskIndex = 0
+}
+
+extension TraceRecord {
+  /// A send record of message 1000 by task 1, for tests that need a record but no model.
+  public static func sample(seq: UInt64?) -> TraceRecord {
+    TraceRecord(
+      seq: seq, time: 0, task: 1, thread: 1, direction: .send, kind: .normal, retval: 0, code: nil, msgid: 1000,
+      routine: "", dest: 2, reply: 3, size: 24, complex: false, ool: 0, rights: 0, answers: nil, bytes: [])
+  }
 }

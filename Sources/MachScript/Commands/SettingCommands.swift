@@ -113,15 +113,16 @@ extension Session {
     return .nil
   }
 
+  /// `info settings` and `show`: a table of every setting, its value and the values it takes.
   func showSettings() -> Value {
-    let width = SettingsTable.entries.map(\.name.count).max()! + 2
-    output.write("SETTING" + String(repeating: " ", count: width - 7) + "VALUE     VALUES\n")
-    for e in SettingsTable.entries {
-      let value = e.current(self)
-      output.write(
-        e.name + String(repeating: " ", count: width - e.name.count) + value
-          + String(repeating: " ", count: max(1, 10 - value.count)) + e.values + "  " + e.summary + "\n")
+    let rows = [["SETTING", "VALUE", "VALUES", "WHAT"]]
+      + SettingsTable.entries.map { [$0.name, $0.current(self), $0.values, $0.summary] }
+    let widths = (0..<3).map { column in rows.map { $0[column].count }.max()! + 2 }
+    for row in rows {
+      let padded = (0..<3).map { row[$0] + String(repeating: " ", count: widths[$0] - row[$0].count) }
+      output.write(padded.joined() + row[3] + "\n")
     }
     return .nil
   }
+
 }

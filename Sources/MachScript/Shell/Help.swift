@@ -94,7 +94,7 @@ enum Help {
   static func detail(_ e: CommandEntry) -> String {
     var lines = e.usage
     lines.append("  " + e.summary)
-    if !e.returns.isEmpty { lines.append("  returns: " + e.returns) }
+    if !e.returns.isEmpty && e.returns != "nil" { lines.append("  returns: " + e.returns) }
     if !e.help.isEmpty { lines += e.help.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 } }
     return lines.joined(separator: "\n")
   }
