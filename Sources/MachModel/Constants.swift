@@ -1,4 +1,4 @@
-// GNU Mach's numbers, as the i386 headers of 2018 define them (mach-semantics.md §1.4, §2.1,
+// GNU Mach's numbers, as the i386 headers of 2018 define them (docs/gnumach.md §1.4, §2.1,
 // §2.2, §3, §4, §5, §6, §10). Each group is a caseless enum of static constants so that the
 // model reads like the C it follows: `MachMsgReturn.sendTimedOut`, `KernReturn.invalidName`.
 
@@ -8,7 +8,7 @@ public typealias ReturnCode = Int32
 /// A port name in some task's IPC space (`mach_port_t` as user space sees it).
 public typealias PortName = UInt32
 
-/// `mach_msg_return_t` values (`include/mach/message.h`, mach-semantics.md §2.2).
+/// `mach_msg_return_t` values (`include/mach/message.h`, docs/gnumach.md §2.2).
 public enum MachMsgReturn {
   public static let success: ReturnCode = 0x0000_0000
   /// Special bits that can be OR'ed into a receive error.
@@ -48,7 +48,7 @@ public enum MachMsgReturn {
   public static let rcvBodyError: ReturnCode = 0x1000_400c
 }
 
-/// `kern_return_t` values (`include/mach/kern_return.h`, mach-semantics.md §10).
+/// `kern_return_t` values (`include/mach/kern_return.h`, docs/gnumach.md §10).
 public enum KernReturn {
   public static let success: ReturnCode = 0
   public static let invalidAddress: ReturnCode = 1
@@ -79,7 +79,7 @@ public enum KernReturn {
   public static let interrupted: ReturnCode = 28
 }
 
-/// MIG's error codes (`include/mach/mig_errors.h`, mach-semantics.md §6).
+/// MIG's error codes (`include/mach/mig_errors.h`, docs/gnumach.md §6).
 public enum MigReturn {
   public static let typeError: ReturnCode = -300
   public static let replyMismatch: ReturnCode = -301
@@ -93,7 +93,7 @@ public enum MigReturn {
   public static let destroyRequest: ReturnCode = -309
 }
 
-/// `mach_msg` option bits (mach-semantics.md §2.1).
+/// `mach_msg` option bits (docs/gnumach.md §2.1).
 public struct MachMsgOptions: OptionSet, Sendable, Hashable {
   public let rawValue: UInt32
   public init(rawValue: UInt32) { self.rawValue = rawValue }
@@ -111,7 +111,7 @@ public struct MachMsgOptions: OptionSet, Sendable, Hashable {
   public static let sendAlways = MachMsgOptions(rawValue: 0x10000)
 }
 
-/// `msgt_name` values (mach-semantics.md §1.4).
+/// `msgt_name` values (docs/gnumach.md §1.4).
 public enum MsgType {
   public static let unstructured: UInt32 = 0
   public static let integer16: UInt32 = 1
@@ -150,7 +150,7 @@ public enum MsgType {
   }
 }
 
-/// `mach_port_right_t` (mach-semantics.md §3).
+/// `mach_port_right_t` (docs/gnumach.md §3).
 public enum PortRight: UInt32, Sendable, CaseIterable {
   case send = 0, receive = 1, sendOnce = 2, portSet = 3, deadName = 4
 }
@@ -170,7 +170,7 @@ public enum PortType {
   static let typeMask: UInt32 = 0x1f_0000
 }
 
-/// Reserved names and limits (mach-semantics.md §3, §10).
+/// Reserved names and limits (docs/gnumach.md §3, §10).
 public enum MachPort {
   public static let null: PortName = 0
   public static let dead: PortName = 0xffff_ffff
@@ -182,7 +182,7 @@ public enum MachPort {
   public static let freeListLimit = 64
 }
 
-/// Notification message ids (`include/mach/notify.h`, mach-semantics.md §3).
+/// Notification message ids (`include/mach/notify.h`, docs/gnumach.md §3).
 public enum NotifyID {
   public static let first: Int32 = 64
   public static let portDeleted: Int32 = 65
@@ -194,7 +194,7 @@ public enum NotifyID {
   public static let last: Int32 = 77
 }
 
-/// Task and thread special port slots (§4), and the trace facility's new slot (trace.md T1).
+/// Task and thread special port slots (§4), and the trace facility's new slot (docs/trace.md T1).
 public enum SpecialPort {
   public static let taskKernel: Int32 = 1
   public static let taskException: Int32 = 3

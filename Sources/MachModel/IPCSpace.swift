@@ -25,7 +25,7 @@ public struct Entry: Equatable, Sendable {
 }
 
 /// A task's IPC space (`struct ipc_space`): name → entry, with names chosen as GNU Mach
-/// chooses them (mach-semantics.md §3, "How names are chosen"): a recently freed name first,
+/// chooses them (docs/gnumach.md §3, "How names are chosen"): a recently freed name first,
 /// from a LIFO list of at most 64; otherwise the lowest unused name; 0 is reserved.
 ///
 /// Names below `denseLimit` live in an array indexed by name (the common case, and the fast

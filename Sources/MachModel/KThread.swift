@@ -15,7 +15,7 @@ public enum ThreadRunState: Equatable, Sendable {
   case blockedInReceive
   /// Waiting for an exception handler's reply.
   case blockedInException
-  /// Waiting for room on its task's trace port to queue a copy (trace.md T9).
+  /// Waiting for room on its task's trace port to queue a copy (docs/trace.md T9).
   case blockedInTrace
   case terminated
 }

@@ -1,5 +1,5 @@
 // Translating a message from the sender's names into kernel form: `ipc_kmsg_copyin_header`
-// and `ipc_kmsg_copyin_body` (mach-semantics.md §1.1, §1.2, §1.5, §1.7, §2.5).
+// and `ipc_kmsg_copyin_body` (docs/gnumach.md §1.1, §1.2, §1.5, §1.7, §2.5).
 
 extension Kernel {
   /// Copies in the header of kmsg `k` from `task`'s space. Atomic: on error nothing changed.

@@ -1,6 +1,6 @@
 // Translating a kernel message into a receiver's names (`ipc_kmsg_copyout_header/body`,
 // `_dest`, `_pseudo`), and destroying messages (`ipc_kmsg_destroy`, `ipc_kmsg_clean`);
-// mach-semantics.md §1.1, §1.2, §1.5, §2.3.
+// docs/gnumach.md §1.1, §1.2, §1.5, §2.3.
 
 extension Kernel {
   /// Copies out the header of `k` into `task`'s space, reversing it as GNU Mach does: the

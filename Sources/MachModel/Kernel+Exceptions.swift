@@ -1,4 +1,4 @@
-// Exceptions (`kern/exception.c`, mach-semantics.md §5): exception_raise to the thread's
+// Exceptions (`kern/exception.c`, docs/gnumach.md §5): exception_raise to the thread's
 // exception port, then the task's, then task_terminate; the raising thread waits for each
 // reply on a port the kernel receives on.
 

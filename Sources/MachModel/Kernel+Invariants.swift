@@ -1,4 +1,4 @@
-// The model's invariants (kernel.md, "Invariants"), checked from tests after every step.
+// The model's invariants (docs/model.md, "Invariants"), checked from tests after every step.
 
 extension Kernel {
   /// Checks every invariant and returns a description of each violation (empty when all hold):

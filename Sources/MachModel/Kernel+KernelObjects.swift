@@ -1,4 +1,4 @@
-// The kernel-object server (`ipc_kobject_server`, mach-semantics.md §6): a message sent to a
+// The kernel-object server (`ipc_kobject_server`, docs/gnumach.md §6): a message sent to a
 // task or thread port is served synchronously in the sender's thread, by msgid, and the
 // reply (id + 100) is queued to the request's reply port ignoring qlimit.
 

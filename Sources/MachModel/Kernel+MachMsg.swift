@@ -1,6 +1,6 @@
 // mach_msg for a thread: the send half (`mach_msg_send`, `ipc_kmsg_get`, `ipc_mqueue_send`),
 // the receive half (`mach_msg_receive`, `ipc_mqueue_receive`), and their continuations after
-// blocking (mach-semantics.md §2).
+// blocking (docs/gnumach.md §2).
 
 extension Kernel {
   /// Performs mach_msg for thread `t`. Returns the call's code when it completes at once, or

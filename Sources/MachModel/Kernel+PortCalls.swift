@@ -1,6 +1,6 @@
 // The mach_port subsystem as the kernel serves it (`ipc/mach_port.c`, `ipc/ipc_right.c`),
 // called with the target task's space and arguments already in kernel form. Each returns
-// the routine's kern_return_t and changes nothing on error (mach-semantics.md §3).
+// the routine's kern_return_t and changes nothing on error (docs/gnumach.md §3).
 
 /// `mach_port_status_t`, as mach_port_get_receive_status returns it.
 public struct PortStatus: Equatable, Sendable {

@@ -1,4 +1,4 @@
-// The death of ports (`ipc_port_clear_receiver`, `ipc_port_destroy`); mach-semantics.md §3,
+// The death of ports (`ipc_port_clear_receiver`, `ipc_port_destroy`); docs/gnumach.md §3,
 // "Port death".
 
 extension Kernel {

@@ -1,5 +1,5 @@
 // Message queues, thread queues, and port sets (`ipc_mqueue_*`, `ipc_pset_*`);
-// mach-semantics.md §2.4, §2.6, §2.7.
+// docs/gnumach.md §2.4, §2.6, §2.7.
 
 extension Kernel {
   /// The object whose queue holds `o`'s messages: its set when it is in one.

@@ -1,5 +1,5 @@
 // Rights moving between spaces and the kernel: `ipc_right_check`, `ipc_right_copyin(_check)`,
-// `ipc_object_copyout`, `ipc_object_destroy` (mach-semantics.md §1.5, §2.5, §3).
+// `ipc_object_copyout`, `ipc_object_destroy` (docs/gnumach.md §1.5, §2.5, §3).
 
 /// The outcome of copying one right in from a space.
 struct CopyinOutcome {
@@ -247,7 +247,7 @@ extension Kernel {
   }
 
   /// `ipc_port_release_send`: one send right fewer; the last one fires a registered
-  /// no-senders notification (mach-semantics.md §3).
+  /// no-senders notification (docs/gnumach.md §3).
   mutating func releaseSend(_ o: ObjectIndex) {
     objects[Int(o)].sendRights -= 1
     if objects[Int(o)].sendRights == 0 && objects[Int(o)].isActive {

@@ -1,5 +1,5 @@
 // Destroying a whole space (`ipc_space_destroy` → `ipc_right_clean` per entry), as task
-// termination does; mach-semantics.md §3, §4.
+// termination does; docs/gnumach.md §3, §4.
 
 extension Kernel {
   /// Marks `task`'s space dead and cleans every entry in name order: port sets are destroyed,

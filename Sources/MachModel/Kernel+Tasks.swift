@@ -1,5 +1,5 @@
 // Task and thread calls as the kernel serves them (`kern/ipc_tt.c`, `kern/task.c`,
-// `kern/thread.c`): special ports, suspension (mach-semantics.md §4).
+// `kern/thread.c`): special ports, suspension (docs/gnumach.md §4).
 
 extension Kernel {
   /// task_get_special_port: a copy of the send right in `slot` (-1 for a null slot).
@@ -89,7 +89,7 @@ extension Kernel {
     return KernReturn.success
   }
 
-  /// thread_abort (2064; `kern/thread.c`, mach-semantics.md §4): takes `thread` out of the
+  /// thread_abort (2064; `kern/thread.c`, docs/gnumach.md §4): takes `thread` out of the
   /// wait it is in, at a clean point. A blocked send ends with MACH_SEND_INTERRUPTED and the
   /// message handed back (`ipc_mqueue_send`, §2.4); a blocked receive ends with
   /// MACH_RCV_INTERRUPTED; a wait for an exception reply ends because `mach_msg_abort_rpc`
@@ -98,7 +98,7 @@ extension Kernel {
   /// finishes its call when it next runs (a suspended thread, once resumed).
   /// KERN_INVALID_ARGUMENT for no thread or for the calling thread itself. KERN_ABORTED when
   /// the thread waits for room on its task's trace port: that wait is not a clean point,
-  /// since leaving it would lose a copy (trace.md T9; decision in docs/model.md).
+  /// since leaving it would lose a copy (docs/trace.md T9; decision in docs/model.md).
   public mutating func threadAbort(_ thread: ThreadIndex?, caller: ThreadIndex = -1) -> ReturnCode {
     guard let thread, thread >= 0, Int(thread) < threads.count, threads[Int(thread)].state != .terminated,
       thread != caller

@@ -1,6 +1,6 @@
 // Terminating threads and tasks (`thread_terminate`, `task_terminate`): a thread's mach_msg
 // is abandoned, and a task's threads stop before its space is destroyed
-// (mach-semantics.md §4, "Other task and thread calls").
+// (docs/gnumach.md §4, "Other task and thread calls").
 
 extension Kernel {
   /// Stops thread `t` for good. A call in progress is abandoned: the thread leaves any queue

@@ -1,4 +1,4 @@
-// The kernel trace facility proposed for GNU Mach in March 2018 (trace.md T1–T14, D1–D5):
+// The kernel trace facility proposed for GNU Mach in March 2018 (docs/trace.md T1–T14, D1–D5):
 // copies of every message a task sends or receives go to its TASK_TRACE_PORT.
 
 /// What a thread does once its trace copy is queued (T9: the copy may have to wait).
@@ -26,7 +26,7 @@ extension Kernel {
 
   /// Copies to this port (whose receive right `task` holds as `name`) go straight into
   /// `traceLog` instead of its queue: the host drains it in batches, as a debugger does for the
-  /// trace ports it holds (details.md §6: never queued, no back-pressure).
+  /// trace ports it holds (docs/shell.md §6: never queued, no back-pressure).
   public mutating func setHostDrained(_ task: TaskIndex, _ name: PortName, _ drained: Bool = true) -> ReturnCode {
     switch receiveRight(task, name) {
     case .failure(let e): return e.code

@@ -1,4 +1,4 @@
-// The RPC shortcut traps (`kern/ipc_mig.c` `syscall_*`, mach-semantics.md §8), the
+// The RPC shortcut traps (`kern/ipc_mig.c` `syscall_*`, docs/gnumach.md §8), the
 // `mach_reply_port` trap, and the user-side stub that falls back on the RPC, as glibc's
 // shortcut stubs do.
 
@@ -54,7 +54,7 @@ public enum RPCOutcome: Equatable, Sendable {
 
 extension Kernel {
   /// Performs a shortcut trap for thread `t`: `target` must name, in the caller's space, a
-  /// send right to a live task port, and the caller must have no trace port (trace.md T11);
+  /// send right to a live task port, and the caller must have no trace port (docs/trace.md T11);
   /// otherwise MACH_SEND_INTERRUPTED, before anything observable happens. Any other code is
   /// the routine's own. Rights in `arguments` are copied in from the caller's space; rights
   /// in the results are copied out into it.
@@ -120,7 +120,7 @@ extension Kernel {
   }
 
   /// The thread's MIG reply port: made by `mach_reply_port` on its first RPC and kept for
-  /// the thread's life (glibc's per-thread reply port, details.md §3).
+  /// the thread's life (glibc's per-thread reply port, docs/shell.md §3).
   public mutating func migReplyPort(_ t: ThreadIndex) -> PortName {
     if threads[Int(t)].migReplyName == MachPort.null { threads[Int(t)].migReplyName = machReplyPort(t) }
     return threads[Int(t)].migReplyName
@@ -198,7 +198,7 @@ extension Kernel {
     threads[Int(t)].migReplyName = MachPort.null
   }
 
-  /// Reads the reply of an RPC whose mach_msg ended with `code` (details.md §5): the decoded
+  /// Reads the reply of an RPC whose mach_msg ended with `code` (docs/shell.md §5): the decoded
   /// reply, MIG_SERVER_DIED for a send-once notification, MIG_REPLY_MISMATCH for another id,
   /// or mach_msg's error (after a receive error the thread's reply port is replaced).
   public mutating func finishRPC(_ t: ThreadIndex, _ routine: Routine, _ code: ReturnCode) -> RPCOutcome {

@@ -1,5 +1,5 @@
 // vm_allocate and vm_deallocate as the kernel serves them, on the model's address maps
-// (mach-semantics.md §6 routines 2021 and 2023; details.md §11 for the placement rule).
+// (docs/gnumach.md §6 routines 2021 and 2023; docs/shell.md §11 for the placement rule).
 
 extension Kernel {
   /// vm_allocate(task, anywhere): the lowest free page-aligned range from 0x10000.

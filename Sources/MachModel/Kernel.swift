@@ -1,3 +1,7 @@
+// Section numbers in this module's comments (§2.4, §3) are those of docs/gnumach.md, which
+// states each GNU Mach rule with the file and function that set it; T1…T14 and D1…D5 are the
+// trace facility's clauses in docs/trace.md.
+
 /// The GNU Mach kernel model: every port, task, thread and message, the run queue and the
 /// virtual clock. A value type whose operations are `mutating` methods: the model is a pure
 /// state machine that never calls out, so that every host (a shell, a test, a benchmark) drives it
@@ -87,7 +91,7 @@ public struct Kernel: Sendable {
 
   /// Creates a task with an empty space and no threads, its kernel port, and the send right
   /// to it in TASK_KERNEL_PORT. With a parent, the new task inherits copies of the parent's
-  /// exception, bootstrap, trace and registered ports (`ipc_task_init`; trace.md T2).
+  /// exception, bootstrap, trace and registered ports (`ipc_task_init`; docs/trace.md T2).
   public mutating func createTask(name: String, parent: TaskIndex? = nil) -> TaskIndex {
     let t = TaskIndex(tasks.count)
     tasks.append(KTask(name: name))

@@ -1,4 +1,4 @@
-/// Builds a message in user form, item by item, as MIG would encode it (mach-semantics.md §1.2):
+/// Builds a message in user form, item by item, as MIG would encode it (docs/gnumach.md §1.2):
 /// each item a type descriptor and its data padded to 4 bytes; out-of-line items a long-form
 /// descriptor and a 4-byte address. `finish()` sets `msgh_size` and the complex bit.
 public struct MessageBuilder: Sendable {

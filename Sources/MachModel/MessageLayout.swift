@@ -1,4 +1,4 @@
-// The i386 layout of a GNU Mach message (mach-semantics.md §1.1, §1.2): a 24-byte header
+// The i386 layout of a GNU Mach message (docs/gnumach.md §1.1, §1.2): a 24-byte header
 // followed by typed items, all little-endian 32-bit words, 4-byte aligned.
 
 /// Offsets and bit fields of `mach_msg_header_t`.

@@ -1,5 +1,5 @@
 // MIG's encoding of requests and replies on i386, for clients of the routine table
-// (mach-semantics.md §6, "MIG conventions").
+// (docs/gnumach.md §6, "MIG conventions").
 
 /// One argument's value in user form (names in the caller's space).
 public enum MigValue: Equatable, Sendable {

@@ -44,7 +44,7 @@ struct DeadNameRequest: Equatable, Sendable {
 ///
 /// A port set owns the message queue and the waiting receivers of all its members: as in
 /// GNU Mach, joining a set moves the member's queued messages to the set's queue, and leaving
-/// moves them back (mach-semantics.md §2.6: the seqno still comes from the member).
+/// moves them back (docs/gnumach.md §2.6: the seqno still comes from the member).
 public struct Port: Sendable {
   public var isSet: Bool
   /// Alive (`ip_active`); false once destroyed, until the last reference goes.
@@ -63,7 +63,7 @@ public struct Port: Sendable {
   /// right in a message, per kernel slot.
   public var sendRights: UInt32 = 0
   public var sendOnceRights: UInt32 = 0
-  /// mach_port_set_protected_payload (mach-semantics.md §1.6): while set, a message received
+  /// mach_port_set_protected_payload (docs/gnumach.md §1.6): while set, a message received
   /// through this port carries `protectedPayload` in its local-port slot instead of a name.
   public var hasProtectedPayload = false
   public var protectedPayload: UInt32 = 0

@@ -1,7 +1,7 @@
 // Symbolic names of return codes, as GNU Mach's headers spell them.
 
 /// Names of every return code the model can produce, and the rule for choosing among the
-/// three families that share small numbers (details.md §10): values with 0x10000000 set are
+/// three families that share small numbers (docs/shell.md §10): values with 0x10000000 set are
 /// mach_msg codes, -300...-309 are MIG codes, everything else is a kern_return_t.
 public enum ReturnCodeNames {
   public static let machMsg: [(String, ReturnCode)] = [

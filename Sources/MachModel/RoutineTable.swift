@@ -1,5 +1,5 @@
 // The one table of kernel-served routines: msgid, name, MIG arguments, reply id
-// (mach-semantics.md §6; `include/mach/mach.defs`, `include/mach/mach_port.defs`). The
+// (docs/gnumach.md §6; `include/mach/mach.defs`, `include/mach/mach_port.defs`). The
 // kernel-object server, the client stubs (`MigRequest`) and the trace decoder all read it.
 
 /// How MIG carries one argument on i386.
@@ -184,7 +184,7 @@ public enum RoutineTable {
   public static func routine(named name: String) -> Routine? { byName[name] }
 
   /// exception_raise (exc 2400, reply 2500): the message the kernel sends to an exception
-  /// port (mach-semantics.md §5). Its target is the exception port, a user port.
+  /// port (docs/gnumach.md §5). Its target is the exception port, a user port.
   public static let exceptionRaise = Routine(
     id: 2400, name: "exception_raise", subsystem: "exc", target: .port, targetName: "exception_port",
     arguments: [

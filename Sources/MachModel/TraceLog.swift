@@ -1,4 +1,4 @@
-/// The trace facility's constants (trace.md D2).
+/// The trace facility's constants (docs/trace.md D2).
 public enum TraceMessage {
   /// `mach_trace_message`: the id of a trace message. Messages with this id are never traced
   /// (D1).
@@ -33,7 +33,7 @@ public enum TraceMessage {
 /// header's fields, the copied message's place in the log's byte store, and when and in what
 /// order the copy was made.
 public struct TraceEntry: Equatable, Sendable {
-  /// Global order in which copies were made, from 1 (details.md §6).
+  /// Global order in which copies were made, from 1 (docs/shell.md §6).
   public var seq: UInt64
   /// Virtual time (µs) when the copy was queued.
   public var time: UInt64

@@ -4,7 +4,7 @@
 /// written into it by a message (`contents`, shorter than the region when the rest is zero).
 public struct VMMap: Sendable, Equatable {
   public static let pageSize: UInt32 = 4096
-  /// The lowest address `allocate(size:)` hands out (details.md §11).
+  /// The lowest address `allocate(size:)` hands out (docs/shell.md §11).
   public static let lowestAddress: UInt32 = 0x10000
 
   public struct Region: Sendable, Equatable {

@@ -11,7 +11,7 @@ public struct MsgIdEntry: Equatable, Sendable {
 }
 
 /// Message ids and their routine names: built in for GNU Mach's kernel subsystems,
-/// notifications, exc and the trace message (trace.md, "The trace stream in the shell"), plus
+/// notifications, exc and the trace message (docs/trace.md, "The trace stream in the shell"), plus
 /// Hurd `.msgids` files loaded on request. Nothing is loaded implicitly.
 public struct MsgIdTable: Sendable {
   /// Every routine known for an id, oldest first (more than one when subsystems collide).
@@ -122,7 +122,7 @@ public struct MsgIdTable: Sendable {
   }
 
   /// GNU Mach's kernel subsystems and the messages the kernel itself sends, with MIG's
-  /// routine names and every id any release used (mach-semantics.md §6; trace.md D2).
+  /// routine names and every id any release used (docs/gnumach.md §6; docs/trace.md D2).
   static let builtIn: [(String, Routines)] = [
     ("mach", routines([
       (2007, "task_create"), (2008, "task_terminate"), (2009, "task_get_emulation_vector"),

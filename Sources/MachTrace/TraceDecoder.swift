@@ -83,7 +83,7 @@ public struct TraceDecoder: Sendable {
       retval: ReturnCode(bitPattern: items[4].words[0]), msgids: msgids))
   }
 
-  /// The fields a copied message gives (details.md §8).
+  /// The fields a copied message gives (docs/shell.md §8).
   static func fields(
     _ bytes: [UInt8], task: TaskIndex, thread: ThreadIndex?, direction: TraceMessage.Direction,
     kind: TraceMessage.Kind, retval: ReturnCode, msgids: MsgIdTable

@@ -1,9 +1,9 @@
 import MachModel
 
-/// The file formats of `trace export` (language.md §5; issue 6). Each renders a whole set of
+/// The file formats of `trace export` (docs/language.md, Commands; issue 6). Each renders a whole set of
 /// records as the text of one file, ending in a newline.
 public enum TraceExport: String, CaseIterable, Sendable {
-  /// JSON Lines: one record per line, the JSON object of details.md §8 (with `"schema": 1`).
+  /// JSON Lines: one record per line, the JSON object of docs/shell.md §8 (with `"schema": 1`).
   case jsonl
   /// The rpctrace lines of `trace show`.
   case rpctrace

@@ -1,6 +1,6 @@
 import MachModel
 
-/// The output formats of trace records (trace.md, "Output formats"; docs/trace.md shows each).
+/// The output formats of trace records (docs/trace.md, "Output formats"; docs/trace.md shows each).
 public enum TraceFormat: String, CaseIterable, Sendable {
   case rpctrace, verbose, json
 
@@ -114,7 +114,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 
   // MARK: - json
 
-  /// One JSON object with the keys of details.md §8, in a fixed order.
+  /// One JSON object with the keys of docs/shell.md §8, in a fixed order.
   public static func jsonLine(_ r: TraceRecord, names: TraceNames) -> String {
     var fields: [(String, String)] = [
       ("schema", "1"),

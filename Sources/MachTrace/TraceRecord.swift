@@ -1,6 +1,6 @@
 import MachModel
 
-/// One trace copy as the user sees it: the fields of language.md §6 and details.md §8.
+/// One trace copy as the user sees it: the fields of docs/language.md, Filters and docs/shell.md §8.
 /// Task and thread are indices into the model; `TraceNames` spells them.
 public struct TraceRecord: Equatable, Sendable {
   // Stored widest first, so that a record stays small (`scripts/bench record_bytes`).
@@ -71,7 +71,7 @@ public struct TraceRecord: Equatable, Sendable {
   }
 }
 
-/// One typed item of a message body, decoded (details.md §11).
+/// One typed item of a message body, decoded (docs/shell.md §11).
 public struct TraceItem: Equatable, Sendable {
   /// "int32", "int64", "byte", "char", "string", "port", "port_name" or "ool".
   public var type: String
@@ -115,7 +115,7 @@ public struct TraceItem: Equatable, Sendable {
     }
   }
 
-  /// The right-kind word of a disposition or carried type (language.md §2).
+  /// The right-kind word of a disposition or carried type (docs/language.md, Values).
   public static func rightWord(_ name: UInt32) -> String {
     switch name {
     case MsgType.moveReceive: return "receive"
@@ -124,7 +124,7 @@ public struct TraceItem: Equatable, Sendable {
     }
   }
 
-  /// The short disposition word of a `msgt_name` (language.md §2).
+  /// The short disposition word of a `msgt_name` (docs/language.md, Values).
   public static func dispositionWord(_ name: UInt32) -> String {
     switch name {
     case MsgType.moveReceive: return "move_receive"

@@ -1,10 +1,10 @@
-/// `trace stats` (language.md §5; issue 6): per routine, or per any field, how many records,
+/// `trace stats` (docs/language.md, Commands; issue 6): per routine, or per any field, how many records,
 /// how many errors, how many bytes, and for requests how many were answered, with the
 /// latency to their reply in virtual time. Like `strace -c` and Wireshark's service response
 /// time tables.
 ///
 /// - An **error** is a record with `retval != 0`, or a MIG reply whose RetCode is not 0
-///   (details.md §8).
+///   (docs/shell.md §8).
 /// - A **request** is a record that names a reply port and is not itself a reply (no
 ///   `answers`, no `code`). It is **answered** when a record of `replies` (the whole buffer,
 ///   so that `where dir == "send"` still sees the replies) answers it; its latency is the

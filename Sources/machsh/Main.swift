@@ -23,7 +23,7 @@ struct Machsh: ParsableCommand {
     version: "machsh 0.1.0")
 
   /// As ParsableCommand's, except that a bad command line exits 2 like any error that stops a
-  /// script (language.md §8 has no other status), not EX_USAGE.
+  /// script (docs/language.md, Running machsh has no other status), not EX_USAGE.
   static func main() {
     do {
       var command = try parseAsRoot()
@@ -124,7 +124,7 @@ struct Machsh: ParsableCommand {
     return false
   }
 
-  /// details.md §1: 2 if an error stopped the script, else 1 if an expectation failed, else
+  /// docs/shell.md §1: 2 if an error stopped the script, else 1 if an expectation failed, else
   /// 0; `quit N` overrides.
   private func status(_ outcome: RunOutcome, failed: Int) -> Int32 {
     switch outcome {
@@ -188,7 +188,7 @@ struct Prompt {
     return state.isEmpty ? "machsh> " : "machsh [\(state.joined(separator: ", "))]> "
   }
 
-  /// The input so far ends inside a construct (details.md §2, the REPL's continuation).
+  /// The input so far ends inside a construct (docs/shell.md §2, the REPL's continuation).
   private func needsMore(_ source: String) -> Bool {
     let diagnostics = Parser.parse(source, file: "<repl>").diagnostics
     return !diagnostics.isEmpty && diagnostics.allSatisfy(\.isUnexpectedEnd)

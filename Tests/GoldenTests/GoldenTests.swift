@@ -76,7 +76,7 @@ import Testing
     #expect(actual == expected, "\(path)")
   }
 
-  /// The command line (language.md §7, §8): a bad option stops machsh with status 2, like any
+  /// The command line (docs/language.md, Running machsh, §8): a bad option stops machsh with status 2, like any
   /// error; `--color always` colours trace lines even in a pipe, `never` and the default
   /// (not a terminal here) do not, and `set color` switches it within a script.
   /// `--msgids FOLDER` loads every `*.msgids` file in it, as `--msgids FILE` loads one.

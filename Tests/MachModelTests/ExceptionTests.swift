@@ -1,7 +1,7 @@
 import MachModel
 import Testing
 
-/// Exceptions: mach-semantics.md §5 and the fast-path quirk of §2.6.
+/// Exceptions: docs/gnumach.md §5 and the fast-path quirk of §2.6.
 @Suite struct ExceptionTests {
   /// A task `handler` with a receive right set as `target`'s exception port (thread or task
   /// slot): (handler task, its thread, the exception port's name in it).

@@ -1,6 +1,9 @@
 import MachModel
 import Testing
 
+// Tests are named after the rule they check: `section2_4_…` after docs/gnumach.md §2.4, `t7_…`
+// after the trace clause T7 of docs/trace.md, or after the GNU Mach function that sets the rule.
+
 /// Two tasks, `a` and `b`, each with one thread, and helpers that read like the C they stand
 /// for. Every helper goes through the model's public API.
 struct Fixture {

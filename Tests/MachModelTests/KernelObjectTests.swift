@@ -34,7 +34,7 @@ struct System {
   }
 }
 
-/// Tasks, threads and kernel objects: mach-semantics.md §4 and §6.
+/// Tasks, threads and kernel objects: docs/gnumach.md §4 and §6.
 @Suite struct KernelObjectTests {
   @Test func section4_theShellTaskHoldsItsOwnTaskPortAsNameOne() {
     let s = System()
@@ -268,7 +268,7 @@ struct System {
   }
 }
 
-/// The shortcut traps and glibc's fallback: mach-semantics.md §8, trace.md T11.
+/// The shortcut traps and glibc's fallback: docs/gnumach.md §8, docs/trace.md T11.
 @Suite struct TrapTests {
   @Test func section8_aTrapDoesTheWorkWithoutAMessage() {
     var s = System()
@@ -357,7 +357,7 @@ struct System {
     s.invariantsHold()
   }
 
-  /// mach-semantics.md §4: a suspended task's threads do not run, so they cannot enter a trap
+  /// docs/gnumach.md §4: a suspended task's threads do not run, so they cannot enter a trap
   /// either; the stub's call waits (as its RPC) and completes when the task is resumed.
   @Test func section4_aSuspendedThreadsCallWaitsForResume() {
     var s = System()
@@ -380,7 +380,7 @@ struct System {
     s.invariantsHold()
   }
 
-  /// details.md §5 and a MIG stub given a timeout: the RPC's mach_msg carries
+  /// docs/shell.md §5 and a MIG stub given a timeout: the RPC's mach_msg carries
   /// MACH_SEND_TIMEOUT|MACH_RCV_TIMEOUT; when no reply comes in time it ends with
   /// MACH_RCV_TIMED_OUT, and after that receive error the thread's reply port is destroyed, so
   /// that a late reply cannot pass for the next call's.
@@ -403,7 +403,7 @@ struct System {
     s.invariantsHold()
   }
 
-  /// details.md §5 and MIG's stubs: a send that fails after the request was copied in and
+  /// docs/shell.md §5 and MIG's stubs: a send that fails after the request was copied in and
   /// hands it back (here MACH_SEND_TIMED_OUT) also gives up the reply port, since the
   /// handed-back send-once right could still bring something to it; a send that fails before
   /// copy-in (MACH_SEND_INVALID_DEST) keeps it.

@@ -1,7 +1,7 @@
 import MachModel
 import Testing
 
-/// mach-semantics.md §1.1 (header) and §1.2 (typed body).
+/// docs/gnumach.md §1.1 (header) and §1.2 (typed body).
 @Suite struct MessageLayoutTests {
   @Test func section1_2_shortDescriptorBitsMatchGcc() {
     var bytes: [UInt8] = []

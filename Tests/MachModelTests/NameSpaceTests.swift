@@ -1,7 +1,7 @@
 import MachModel
 import Testing
 
-/// mach-semantics.md §3, "How names are chosen" and "Entries".
+/// docs/gnumach.md §3, "How names are chosen" and "Entries".
 @Suite struct NameSpaceTests {
   @Test func section3_namesStartAtOneAndTakeTheLowestUnused() {
     var f = Fixture()

@@ -1,7 +1,7 @@
 import MachModel
 import Testing
 
-/// Port death and notifications: mach-semantics.md §3 ("Port death", "Notifications").
+/// Port death and notifications: docs/gnumach.md §3 ("Port death", "Notifications").
 @Suite struct NotificationTests {
   /// A send-once right to a fresh notify port in `task`: (the port's name, the kernel right).
   func notifyPort(_ f: inout Fixture, _ task: TaskIndex) -> (PortName, ObjectIndex) {

@@ -2,7 +2,7 @@ import MachModel
 import Testing
 
 /// The `notify` argument of mach_msg with MACH_SEND_CANCEL and MACH_RCV_NOTIFY
-/// (mach-semantics.md §2.1, §2.2; `mach_msg_send`, `mach_msg_receive`,
+/// (docs/gnumach.md §2.1, §2.2; `mach_msg_send`, `mach_msg_receive`,
 /// `ipc_kmsg_copyin_header`, `ipc_kmsg_copyout_header`).
 @Suite struct NotifyOptionTests {
   func notifyPort(_ f: inout Fixture, _ task: TaskIndex) -> (PortName, ObjectIndex) {
@@ -84,7 +84,7 @@ import Testing
     f.invariantsHold()
   }
 
-  /// trace.md T7: a receive that hands the header back with MACH_RCV_INVALID_NOTIFY is copied,
+  /// docs/trace.md T7: a receive that hands the header back with MACH_RCV_INVALID_NOTIFY is copied,
   /// as the header alone, like a too-large one.
   @Test func T7_aReceiveWithAnInvalidNotifyIsCopiedAsTheHeader() {
     var s = System()

@@ -1,7 +1,7 @@
 import MachModel
 import Testing
 
-/// The mach_port calls and their error codes: mach-semantics.md §3 ("Port RPCs").
+/// The mach_port calls and their error codes: docs/gnumach.md §3 ("Port RPCs").
 @Suite struct PortCallTests {
   @Test func section3_deallocateDropsOneUref() {
     var f = Fixture()

@@ -1,7 +1,7 @@
 import MachModel
 import Testing
 
-/// Protected payloads (mach-semantics.md §1.6): mach_port_set_protected_payload (3221) and
+/// Protected payloads (docs/gnumach.md §1.6): mach_port_set_protected_payload (3221) and
 /// mach_port_clear_protected_payload (3222).
 @Suite struct ProtectedPayloadTests {
   @Test func section1_6_aPayloadTakesTheLocalNamesPlaceOnReceive() {

@@ -14,7 +14,7 @@ struct SeededGenerator: RandomNumberGenerator {
   }
 }
 
-/// Long random sequences of model operations, with every invariant of kernel.md checked after
+/// Long random sequences of model operations, with every invariant of docs/model.md checked after
 /// every step, and nothing left behind once every space is destroyed.
 @Suite struct RandomSequenceTests {
   static let dispositions: [UInt32] = [

@@ -1,7 +1,7 @@
 import MachModel
 import Testing
 
-/// mach_msg's receive half: mach-semantics.md §2.3, §2.6, §2.7, port sets.
+/// mach_msg's receive half: docs/gnumach.md §2.3, §2.6, §2.7, port sets.
 @Suite struct ReceiveTests {
   @Test func section2_6_seqnoIsStampedAtDequeueAndCanBeSet() {
     var f = Fixture()

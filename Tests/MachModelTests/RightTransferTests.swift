@@ -1,7 +1,7 @@
 import MachModel
 import Testing
 
-/// Rights in messages: mach-semantics.md §1.5, §1.1 (header swap), §3 (urefs).
+/// Rights in messages: docs/gnumach.md §1.5, §1.1 (header swap), §3 (urefs).
 @Suite struct RightTransferTests {
   /// Sends one body item carrying `name` with `disposition` from a to b and returns the name
   /// b receives.

@@ -1,7 +1,7 @@
 import MachModel
 import Testing
 
-/// mach_msg's send half: mach-semantics.md §1.1, §1.5, §2.1, §2.2, §2.4, §2.5.
+/// mach_msg's send half: docs/gnumach.md §1.1, §1.5, §2.1, §2.2, §2.4, §2.5.
 @Suite struct SendTests {
   @Test func section1_1_kernelOverwritesMsghSizeWithSendSize() {
     var f = Fixture()
@@ -332,7 +332,7 @@ import Testing
   }
 }
 
-/// Details of `ipc_mqueue_send` / `ipc_mqueue_receive` (mach-semantics.md §2.4, checked
+/// Details of `ipc_mqueue_send` / `ipc_mqueue_receive` (docs/gnumach.md §2.4, checked
 /// against GNU Mach's ipc/ipc_mqueue.c).
 @Suite struct QueueAccountingTests {
   @Test func section2_4_sendOnceToADeadPortIsDroppedWithoutANotification() {

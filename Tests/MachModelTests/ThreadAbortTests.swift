@@ -1,8 +1,8 @@
 import MachModel
 import Testing
 
-/// thread_abort (2064): mach-semantics.md §4 ("Other task and thread calls"), the interrupted
-/// codes of §2.2 and §2.4, the exception reply port of §5, and trace.md T7/T9.
+/// thread_abort (2064): docs/gnumach.md §4 ("Other task and thread calls"), the interrupted
+/// codes of §2.2 and §2.4, the exception reply port of §5, and docs/trace.md T7/T9.
 @Suite struct ThreadAbortTests {
   /// A second thread in the task of `thread`, and `thread`'s port named in that task: the
   /// party that aborts it.

@@ -49,7 +49,7 @@ extension System {
   }
 }
 
-/// The trace facility, clause by clause (trace.md T1–T14, D1–D5).
+/// The trace facility, clause by clause (docs/trace.md T1–T14, D1–D5).
 @Suite struct TraceFacilityTests {
   @Test func T1_theTracePortIsTaskSpecialPortFive() {
     var s = System()

@@ -2,7 +2,7 @@
 import TestSupport
 import Testing
 
-/// details.md §6: inside serve and do blocks, `wait`, `advance`, `run`, `continue`, `step`,
+/// docs/shell.md §6: inside serve and do blocks, `wait`, `advance`, `run`, `continue`, `step`,
 /// `source` and `quit` are errors, reported at their position once the command that ran the
 /// block returns.
 @Suite struct BlockTests {

@@ -2,7 +2,7 @@
 import MachModel
 import Testing
 
-/// `explain` (language.md §5): every return code GNU Mach names has a meaning.
+/// `explain` (docs/language.md, Commands): every return code GNU Mach names has a meaning.
 @Suite struct ExplainTests {
   @Test func everyNamedCodeHasAMeaning() {
     for (name, code) in ReturnCodeNames.machMsg + ReturnCodeNames.kern + ReturnCodeNames.mig {

@@ -2,7 +2,7 @@
 import TestSupport
 import Testing
 
-/// Filters (language.md §6, details.md §8–§9) over a real trace: the records below, made by
+/// Filters (docs/language.md, Filters, docs/shell.md §8–§9) over a real trace: the records below, made by
 /// running `setup` through a session.
 ///
 ///     1 client [task] -> 0xc0000040 task_set_special_port-reply () = KERN_SUCCESS
@@ -44,7 +44,7 @@ import Testing
     ("dir == \"send\"", 5),
     ("dir != \"send\" and type == \"normal\"", 3),
     ("dir matches \"^re\"", 3),
-    // details.md §8: comparing a nil field with a value that is not nil is false.
+    // docs/shell.md §8: comparing a nil field with a value that is not nil is false.
     ("code != 0", 0),
     ("code == 0", 4),
     ("code == nil", 4),
@@ -52,14 +52,14 @@ import Testing
     ("answers != nil", 3),
     ("answers > 2", 2),
     ("thread == nil", 1),
-    // A task or thread compares with its value or its name (language.md §6).
+    // A task or thread compares with its value or its name (docs/language.md, Filters).
     ("task == client", 8),
     ("task == \"client\"", 8),
     ("task == \"nosuch\"", 0),
     ("task in [client, \"server\"]", 8),
     ("thread == client.1", 7),
     ("thread == \"client.1\"", 7),
-    // details.md §9: matches is an unanchored search; contains is a substring; in takes a list.
+    // docs/shell.md §9: matches is an unanchored search; contains is a substring; in takes a list.
     ("routine matches \"^task_\"", 3),
     ("routine matches \"special\"", 3),
     ("routine contains \"special\"", 3),
@@ -83,8 +83,8 @@ import Testing
     #expect(out == "\(expected)\n", "count(\(filter))")
   }
 
-  /// Variables in a filter are read when the filter is compiled (details.md §7), and bare
-  /// field names shadow variables (language.md §6).
+  /// Variables in a filter are read when the filter is compiled (docs/shell.md §7), and bare
+  /// field names shadow variables (docs/language.md, Filters).
   @Test func variablesAreReadAtCompileTimeAndFieldsShadowThem() {
     let (out, err) = Self.evaluate("""
       let id = 1000
@@ -97,7 +97,7 @@ import Testing
     #expect(out == "1 0\n")
   }
 
-  /// details.md §9: filters are checked when their command runs, before any record is seen;
+  /// docs/shell.md §9: filters are checked when their command runs, before any record is seen;
   /// errors name the position.
   @Test(arguments: [
     ("print count(dir == 1)", "t.msh:1:17: error: 'dir' is a string (\"send\" or \"receive\"); it cannot be compared with an int"),

@@ -3,7 +3,7 @@ import MachModel
 import MachTrace
 import Testing
 
-/// Golden outputs of each format (trace.md, "Output formats"), on a fixed scenario: the
+/// Golden outputs of each format (docs/trace.md, "Output formats"), on a fixed scenario: the
 /// client calls mach_port_allocate on its own task port, then sends a string and a right.
 @Suite struct FormatTests {
   static func scenario() -> ([TraceRecord], TraceNames) {

@@ -2,7 +2,7 @@ import MachModel
 import MachTrace
 import Testing
 
-/// The msgids table (trace.md, "The trace stream in the shell").
+/// The msgids table (docs/trace.md, "The trace stream in the shell").
 @Suite struct MsgIdTableTests {
   let table = MsgIdTable()
 

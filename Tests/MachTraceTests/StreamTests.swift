@@ -31,7 +31,7 @@ import Testing
 
   // MARK: - Stats
 
-  /// details.md §8: errors are `retval != 0 or code != 0`; a request is answered when a reply
+  /// docs/shell.md §8: errors are `retval != 0 or code != 0`; a request is answered when a reply
   /// in the buffer names it.
   @Test func statsCountCallsErrorsBytesAndAnsweredRequests() {
     let (records, _) = FormatTests.scenario()

@@ -42,7 +42,7 @@ struct FilterClauses {
       }
     }
 
-    /// details.md §8: a nil field compared with a value is false, whatever the operator.
+    /// docs/shell.md §8: a nil field compared with a value is false, whatever the operator.
     @inline(__always)
     func holds(_ p: UnsafePointer<TraceRecord>) -> Bool {
       guard let x = Self.read(field, p) else { return op == .isNil }

@@ -180,7 +180,7 @@ extension FilterCompiler {
     }
   }
 
-  /// A nil on one side and a value that is not nil on the other (details.md §8).
+  /// A nil on one side and a value that is not nil on the other (docs/shell.md §8).
   static func isNilField(_ x: Value, _ y: Value) -> Bool {
     guard case .nil = x else { return false }
     if case .nil = y { return false }

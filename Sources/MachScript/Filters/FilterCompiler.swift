@@ -1,7 +1,7 @@
 import MachModel
 import MachTrace
 
-/// A filter (language.md §6, details.md §9), compiled once when its command runs.
+/// A filter (docs/language.md, Filters, docs/shell.md §9), compiled once when its command runs.
 struct Filter {
   let expr: Expr
   /// Whether a record passes. Throws only for what no check can rule out before the records
@@ -16,11 +16,11 @@ struct Filter {
 /// given the wrong kinds is an error at its position before any record is examined.
 ///
 /// Bare names that are record fields read the record; every other name (a variable, a
-/// constant, `rc`) is read once, here (details.md §7). A part of the filter that reads no
+/// constant, `rc`) is read once, here (docs/shell.md §7). A part of the filter that reads no
 /// field is evaluated here too. Comparisons on the scalar fields compile to typed closures;
 /// anything else (`body`, function calls on fields) evaluates through the interpreter.
 /// Comparing a nil field (`code`, `answers`, `seq`, `thread`) with a value that is not nil is
-/// false, whatever the operator (details.md §8); `== nil` and `!= nil` test for it.
+/// false, whatever the operator (docs/shell.md §8); `== nil` and `!= nil` test for it.
 struct FilterCompiler {
   unowned let session: Session
   var interpreter: Interpreter { session.interpreter }

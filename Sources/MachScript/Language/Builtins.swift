@@ -1,7 +1,7 @@
 import MachModel
 import MachTrace
 
-/// The built-in functions of language.md §3 that need no kernel: `len`, `hex`, `name`,
+/// The built-in functions of docs/language.md, Expressions that need no kernel: `len`, `hex`, `name`,
 /// `routine`. (`count`, `first`, `records` and `decode` read the trace buffer: the shell's.)
 enum Builtins {
   static let names: Set<String> = ["len", "hex", "name", "routine", "count", "first", "records", "decode"]

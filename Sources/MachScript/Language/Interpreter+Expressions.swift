@@ -97,7 +97,7 @@ extension Interpreter {
     return .int(try Self.arithmetic(op, x, y, at: at))
   }
 
-  /// `+ - * / %` on 64-bit ints (details.md §2): overflow and division by zero are script
+  /// `+ - * / %` on 64-bit ints (docs/shell.md §2): overflow and division by zero are script
   /// errors; `/` and `%` truncate toward zero.
   static func arithmetic(_ op: String, _ x: Int64, _ y: Int64, at: SourceLocation) throws -> Int64 {
     let result: (Int64, Bool)

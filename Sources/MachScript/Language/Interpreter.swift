@@ -1,7 +1,7 @@
 import MachModel
 import MachTrace
 
-/// Runs the language (language.md §3, §4; details.md §2): lexical scopes, procedures with a
+/// Runs the language (docs/language.md, Expressions, §4; docs/shell.md §2): lexical scopes, procedures with a
 /// call-depth limit, loops with `break`, `print`, `expect`. Kernel commands go to the host.
 public final class Interpreter {
   public let output: ScriptOutput
@@ -14,7 +14,7 @@ public final class Interpreter {
   public static let maxCallDepth = 200
   /// Syntax errors shown for one file; the rest are counted (a binary file is not a script).
   public static let maxShownSyntaxErrors = 50
-  /// Variables the shell keeps (language.md §3).
+  /// Variables the shell keeps (docs/language.md, Expressions).
   public static let readOnly: Set<String> = ["rc", "last", "msg", "now"]
   /// The read-only variables the host keeps current: `rc`, `last`, `now` (`msg` is bound in
   /// blocks).
@@ -101,7 +101,7 @@ public final class Interpreter {
   }
 
   /// Runs a serve or do block in a new scope with `names` bound (`msg`). The block has its
-  /// own `rc`: the global one is as it was once the block returns (details.md §5).
+  /// own `rc`: the global one is as it was once the block returns (docs/shell.md §5).
   public func runBlock(_ block: [Stmt], with names: [String: Value]) throws {
     scopes.append(names)
     let savedRC = rc
@@ -272,7 +272,7 @@ public final class Interpreter {
   // MARK: - expect
 
   /// `expect`: a false condition prints `FILE:LINE: expectation failed: TEXT (left: V, right:
-  /// V)` on standard error and the script goes on (details.md §1).
+  /// V)` on standard error and the script goes on (docs/shell.md §1).
   private func expect(_ e: Expr, message: Expr?, text: String, at: SourceLocation) throws {
     var detail = ""
     let ok: Bool

@@ -1,4 +1,4 @@
-/// Splits source text into tokens (language.md §1; details.md §2): identifiers, decimal and
+/// Splits source text into tokens (docs/language.md, Lexical rules; docs/shell.md §2): identifiers, decimal and
 /// hexadecimal integers (64-bit; a minus sign is the parser's business), strings with
 /// `\n \t \\ \" \0 \r \xNN` escapes, punctuation, newlines; `#` comments are dropped.
 /// Errors (a stray character, an unterminated string, a bad escape, an integer too large) are

@@ -1,4 +1,4 @@
-/// Parses a whole source into statements (language.md §1, §3, §4, §5; details.md §2). Every
+/// Parses a whole source into statements (docs/language.md, Lexical rules, §3, §4, §5; docs/shell.md §2). Every
 /// syntax error is collected: after one, the parser resynchronises at the next statement, so
 /// a script with three mistakes shows three. An unclosed bracket or block is reported where it
 /// opened, marked `isUnexpectedEnd` so that the prompt can ask for more lines.

@@ -30,7 +30,7 @@ public protocol ScriptHost: AnyObject {
   func routineName(_ id: Int32) -> String
 }
 
-/// An error of the script itself (details.md §1: syntax and runtime errors), with where.
+/// An error of the script itself (docs/shell.md §1: syntax and runtime errors), with where.
 public struct ScriptError: Error, Equatable, Sendable {
   public var message: String
   public var location: SourceLocation

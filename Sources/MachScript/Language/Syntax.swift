@@ -6,7 +6,7 @@ public enum Literal: Equatable, Sendable {
   case nil_
 }
 
-/// An expression (language.md §3), with where it starts.
+/// An expression (docs/language.md, Expressions), with where it starts.
 public indirect enum Expr: Equatable, Sendable {
   case literal(Literal, SourceLocation)
   case name(String, SourceLocation)
@@ -49,7 +49,7 @@ public indirect enum Expr: Equatable, Sendable {
   }
 }
 
-/// A command with its arguments and options (language.md §5), as written.
+/// A command with its arguments and options (docs/language.md, Commands), as written.
 public struct Command: Equatable, Sendable {
   /// The command, with its subcommand when it has one: `send`, `trace show`, `info ports`.
   public var name: String
@@ -76,7 +76,7 @@ public struct CommandOption: Equatable, Sendable {
   public var location: SourceLocation
 }
 
-/// A statement (language.md §4).
+/// A statement (docs/language.md, Statements).
 public indirect enum Stmt: Equatable, Sendable {
   case `let`(String, Expr, SourceLocation)
   case assign(String, Expr, SourceLocation)

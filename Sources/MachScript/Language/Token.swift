@@ -1,4 +1,4 @@
-/// A token of the command language (language.md §1).
+/// A token of the command language (docs/language.md, Lexical rules).
 public struct Token: Equatable, Sendable {
   public enum Kind: Equatable, Sendable {
     case identifier(String)

@@ -1,8 +1,8 @@
 import MachModel
 import MachTrace
 
-/// A value of the language (language.md §2). Return codes are a kind of their own so that
-/// they print by name (details.md §10); they compare equal to ints of the same value.
+/// A value of the language (docs/language.md, Values). Return codes are a kind of their own so that
+/// they print by name (docs/shell.md §10); they compare equal to ints of the same value.
 public indirect enum Value: Sendable {
   case int(Int64)
   /// A return code; `fromMachMsg` makes 0 print as MACH_MSG_SUCCESS rather than KERN_SUCCESS.
@@ -23,7 +23,7 @@ public indirect enum Value: Sendable {
   case record(TraceRecord, line: String)
   /// A record-like bag of fields (an out-of-line region, a port status...).
   case fields([(String, Value)])
-  /// An operation in progress (details.md §5); nil is the constant `pending`, which a handle
+  /// An operation in progress (docs/shell.md §5); nil is the constant `pending`, which a handle
   /// equals while it is not done.
   case pending(PendingHandle?)
   /// A watch (`id`, `hits`, `enabled`); prints as `watch N`.
@@ -141,7 +141,7 @@ public indirect enum Value: Sendable {
   }
 }
 
-/// A message a task received, with the fields of language.md §5: `id size seqno dest reply
+/// A message a task received, with the fields of docs/language.md, Commands: `id size seqno dest reply
 /// complex body retval`, plus the out-arguments of an `rpc` reply by name.
 public struct MessageValue: Sendable, CustomStringConvertible {
   public var id: Int32
