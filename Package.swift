@@ -12,7 +12,7 @@ let package = Package(
     .executable(name: "mach-demo", targets: ["mach-demo"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
     // The kernel model: GNU Mach IPC as bytes, spaces, rights, ports, mach_msg, virtual time.

@@ -90,7 +90,9 @@ public final class LineEditor {
   }
 
   private func completeWord() -> UInt8 {
-    guard let info = el_line(el)?.pointee, let buffer = info.buffer, let cursor = info.cursor else { return UInt8(CC_ERROR) }
+    guard let info = el_line(el)?.pointee, let buffer = info.buffer, let cursor = info.cursor else {
+      return UInt8(CC_ERROR)
+    }
     let length = buffer.distance(to: cursor)
     let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
     let (word, candidates) = complete(line)

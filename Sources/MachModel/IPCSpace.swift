@@ -18,7 +18,8 @@ public struct Entry: Equatable, Sendable {
 
   /// An unallocated slot. An allocated entry may hold no right for a moment (type 0) while an
   /// operation empties it; it stays allocated until the operation frees its name.
-  public static let free = Entry(type: 0, urefs: 0, object: Int32.min, hasDeadNameRequest: false, hasMsgAcceptedRequest: false)
+  public static let free = Entry(
+    type: 0, urefs: 0, object: Int32.min, hasDeadNameRequest: false, hasMsgAcceptedRequest: false)
 
   public var isFree: Bool { object == Int32.min }
   public func has(_ bits: UInt32) -> Bool { type & bits != 0 }

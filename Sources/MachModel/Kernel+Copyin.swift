@@ -90,10 +90,14 @@ extension Kernel {
     } else if dest.deletedNotify >= 0 {
       sendNotification(to: dest.deletedNotify, id: NotifyID.portDeleted, .name(destName))
     }
-    if reply.deletedNotify >= 0 { sendNotification(to: reply.deletedNotify, id: NotifyID.portDeleted, .name(replyName)) }
+    if reply.deletedNotify >= 0 {
+      sendNotification(to: reply.deletedNotify, id: NotifyID.portDeleted, .name(replyName))
+    }
 
-    let newBits = (bits & MsgHeader.otherMask)
-      | MsgHeader.bits(remote: MsgType.carriedType(destType), local: replyType == 0 ? 0 : MsgType.carriedType(replyType))
+    let newBits =
+      (bits & MsgHeader.otherMask)
+      | MsgHeader.bits(
+        remote: MsgType.carriedType(destType), local: replyType == 0 ? 0 : MsgType.carriedType(replyType))
     kmsgs[Int(k)].bytes.setHeaderPorts(bits: newBits, remote: Self.address(of: dest.object), local: replyAddress)
     return MachMsgReturn.success
   }

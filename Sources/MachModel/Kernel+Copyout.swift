@@ -19,7 +19,8 @@ extension Kernel {
       if objects[Int(r)].isActive {
         // MACH_RCV_NOTIFY: a reply right that lands under a new name gets a dead-name request
         // to the notify port; a send right the receiver already holds does not.
-        let reused = deadNameNotify >= 0 && replyType != MsgType.portSendOnce && tasks[Int(task)].space.name(of: r) != nil
+        let reused =
+          deadNameNotify >= 0 && replyType != MsgType.portSendOnce && tasks[Int(task)].space.name(of: r) != nil
         replyName = copyoutRight(task, r, replyType)
         if deadNameNotify >= 0 && !reused && MachPort.isValid(replyName), var e = entry(task, replyName) {
           objects[Int(deadNameNotify)].sendOnceRights += 1  // ipc_port_make_sonce
@@ -50,7 +51,8 @@ extension Kernel {
         reclaimIfUnreferenced(d)
       }
     }
-    let newBits = (bits & MsgHeader.otherMask & ~MsgHeader.circularBit)
+    let newBits =
+      (bits & MsgHeader.otherMask & ~MsgHeader.circularBit)
       | MsgHeader.bits(remote: replyType, local: localType)
     kmsgs[Int(k)].bytes.setHeaderPorts(bits: newBits, remote: replyName, local: destName)
   }
@@ -140,7 +142,9 @@ extension Kernel {
   /// its rights copied out into the sender's space again, dispositions not reversed.
   mutating func copyoutPseudo(_ k: Int32, to task: TaskIndex) {
     let bits = kmsgs[Int(k)].bits
-    for (offset, type) in [(MsgHeader.remoteOffset, MsgHeader.remote(bits)), (MsgHeader.localOffset, MsgHeader.local(bits))] {
+    for (offset, type) in [
+      (MsgHeader.remoteOffset, MsgHeader.remote(bits)), (MsgHeader.localOffset, MsgHeader.local(bits)),
+    ] {
       if let o = Self.object(at: kmsgs[Int(k)].bytes.word(at: offset)) {
         let name = objects[Int(o)].isActive ? copyoutRight(task, o, type) : MachPort.dead
         if !objects[Int(o)].isActive { releaseRight(o, type) }

@@ -30,7 +30,8 @@ extension Kernel {
     guard t >= 0, Int(t) < threads.count, threads[Int(t)].state == .idle, tasks[Int(threads[Int(t)].task)].isActive
     else { return KernReturn.failure }
     threads[Int(t)].completesAsynchronously = false
-    threads[Int(t)].pendingException = PendingException(exception: exception, code: code, subcode: subcode, triedTaskPort: false)
+    threads[Int(t)].pendingException = PendingException(
+      exception: exception, code: code, subcode: subcode, triedTaskPort: false)
     let result = tryExceptionHandler(t, from: 0)
     if result == MachMsgReturn.rcvInProgress { threads[Int(t)].completesAsynchronously = true }
     return result
@@ -42,7 +43,8 @@ extension Kernel {
   private mutating func tryExceptionHandler(_ t: ThreadIndex, from stage: Int) -> ReturnCode {
     let task = threads[Int(t)].task
     for s in stage..<2 {
-      let port = s == 1
+      let port =
+        s == 1
         ? tasks[Int(task)].specialPorts[Int(SpecialPort.taskException)]
         : threads[Int(t)].specialPorts[Int(SpecialPort.threadException)]
       guard port >= 0 && objects[Int(port)].isActive else { continue }
@@ -99,7 +101,9 @@ extension Kernel {
     // T13: the faulting task's trace port sees exception_raise go out; the thread waits for
     // room there if it must (T9).
     let kind: TraceMessage.Kind = e.triedTaskPort ? .taskException : .threadException
-    _ = kernelCopy(task: task, thread: t, direction: .send, kind: kind, bytes: bytes, length: bytes.count, waiter: t, then: .exceptionSent)
+    _ = kernelCopy(
+      task: task, thread: t, direction: .send, kind: kind, bytes: bytes, length: bytes.count, waiter: t,
+      then: .exceptionSent)
     return true
   }
 
@@ -175,7 +179,10 @@ extension Kernel {
     if let reply = threads[Int(t)].pendingException!.replyBytes {
       threads[Int(t)].pendingException!.replyBytes = nil
       let kind: TraceMessage.Kind = threads[Int(t)].pendingException!.triedTaskPort ? .taskException : .threadException
-      if kernelCopy(task: threads[Int(t)].task, thread: t, direction: .receive, kind: kind, bytes: reply, length: reply.count, waiter: t, then: .exceptionReplied) {
+      if kernelCopy(
+        task: threads[Int(t)].task, thread: t, direction: .receive, kind: kind, bytes: reply, length: reply.count,
+        waiter: t, then: .exceptionReplied)
+      {
         return
       }
     }

@@ -82,10 +82,13 @@ extension Kernel {
         }
         if e.has(PortType.send) { send[Int(e.object), default: 0] += 1 }
         if e.has(PortType.sendOnce) { sendOnce[Int(e.object), default: 0] += 1 }
-        if e.has(PortType.deadName) && e.object >= 0 { problems.append("dead name \(name) in task \(t) names an object") }
+        if e.has(PortType.deadName) && e.object >= 0 {
+          problems.append("dead name \(name) in task \(t) names an object")
+        }
         if e.has(PortType.receive) {
           if objects[Int(e.object)].receiver != .task(TaskIndex(t), name: name) {
-            problems.append("task \(t) holds receive right \(name) but port \(e.object) says \(objects[Int(e.object)].receiver)")
+            problems.append(
+              "task \(t) holds receive right \(name) but port \(e.object) says \(objects[Int(e.object)].receiver)")
           }
         }
         if e.has(PortType.send | PortType.receive), task.space.name(of: e.object) != name {
@@ -97,7 +100,9 @@ extension Kernel {
     for k in inUse {
       let bytes = kmsgs[k].bytes
       let bits = kmsgs[k].bits
-      for (offset, type) in [(MsgHeader.remoteOffset, MsgHeader.remote(bits)), (MsgHeader.localOffset, MsgHeader.local(bits))] {
+      for (offset, type) in [
+        (MsgHeader.remoteOffset, MsgHeader.remote(bits)), (MsgHeader.localOffset, MsgHeader.local(bits)),
+      ] {
         guard let o = Self.object(at: bytes.word(at: offset)) else { continue }
         if type == MsgType.portSend { send[Int(o), default: 0] += 1 }
         if type == MsgType.portSendOnce { sendOnce[Int(o), default: 0] += 1 }

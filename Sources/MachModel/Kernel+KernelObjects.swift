@@ -61,7 +61,9 @@ extension Kernel {
       traced = (threads[Int(thread)].task, thread, .thread)
     }
     if let tr = traced {
-      _ = kernelCopy(task: tr.task, thread: tr.thread, direction: .receive, kind: tr.kind, bytes: kmsgs[Int(k)].bytes, length: kmsgs[Int(k)].size)
+      _ = kernelCopy(
+        task: tr.task, thread: tr.thread, direction: .receive, kind: tr.kind, bytes: kmsgs[Int(k)].bytes,
+        length: kmsgs[Int(k)].size)
     }
 
     var code: ReturnCode
@@ -110,7 +112,8 @@ extension Kernel {
     for arg in routine.inputs {
       var outOfLine = false
       if case .outOfLinePorts = arg.type { outOfLine = true }
-      guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end), d.size == 32, d.isInline != outOfLine
+      guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end), d.size == 32,
+        d.isInline != outOfLine
       else {
         return nil
       }
@@ -134,9 +137,11 @@ extension Kernel {
         guard d.name == MsgType.portSend, outOfLineIndex < kmsgs[Int(k)].outOfLine.count else { return nil }
         let addresses = kmsgs[Int(k)].outOfLine[outOfLineIndex].bytes
         outOfLineIndex += 1
-        args.append(.rights((0..<Int(d.number)).map { i in
-          4 * i + 4 <= addresses.count ? Self.object(at: addresses.word(at: 4 * i)) ?? -1 : -1
-        }))
+        args.append(
+          .rights(
+            (0..<Int(d.number)).map { i in
+              4 * i + 4 <= addresses.count ? Self.object(at: addresses.word(at: 4 * i)) ?? -1 : -1
+            }))
       case .outOfLineNames, .outOfLineInts:
         return nil  // no served routine takes these in a request
       }
@@ -160,7 +165,10 @@ extension Kernel {
       guard tasks.count < taskLimit else { return (KernReturn.resourceShortage, []) }
       let child = createTask(name: "task\(tasks.count + 1)", parent: task)
       if a[0].int != 0 { tasks[Int(child)].map = tasks[Int(task)].map }
-      return (KernReturn.success, [.right(copyKernelSendRight(tasks[Int(child)].specialPorts[1]), carriedType: MsgType.portSend)])
+      return (
+        KernReturn.success,
+        [.right(copyKernelSendRight(tasks[Int(child)].specialPorts[1]), carriedType: MsgType.portSend)]
+      )
     case 2008:  // task_terminate
       return (terminateTask(task), [])
     case 2011:  // task_threads
@@ -193,7 +201,10 @@ extension Kernel {
       return (KernReturn.success, [])
     case 2034:  // mach_ports_lookup: copies of all four, null where none is registered
       guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, []) }
-      return (KernReturn.success, [.outOfLineRights(tasks[Int(task)].registeredPorts.map { $0 >= 0 ? copyKernelSendRight($0) : -1 })])
+      return (
+        KernReturn.success,
+        [.outOfLineRights(tasks[Int(task)].registeredPorts.map { $0 >= 0 ? copyKernelSendRight($0) : -1 })]
+      )
     case 2056: return (taskSuspend(task), [])  // task_suspend
     case 2057: return (taskResume(task), [])  // task_resume
     case 2058:  // task_get_special_port
@@ -206,7 +217,10 @@ extension Kernel {
       guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, []) }
       guard threads.count < threadLimit else { return (KernReturn.resourceShortage, []) }
       let t = createThread(in: task, suspended: true)
-      return (KernReturn.success, [.right(copyKernelSendRight(threads[Int(t)].specialPorts[1]), carriedType: MsgType.portSend)])
+      return (
+        KernReturn.success,
+        [.right(copyKernelSendRight(threads[Int(t)].specialPorts[1]), carriedType: MsgType.portSend)]
+      )
     case 2062: return (threadSuspend(thread), [])  // thread_suspend
     case 2063: return (threadResume(thread), [])  // thread_resume
     case 2064: return (threadAbort(thread, caller: kernelCaller), [])  // thread_abort
@@ -260,7 +274,8 @@ extension Kernel {
     case 3217:
       let (code, s) = portGetReceiveStatus(task, a[0].name)
       guard let s else { return (code, []) }
-      let fields = [s.portSet, s.seqno, s.makeSendCount, s.qlimit, s.messageCount, s.sendOnceRights, s.sendRights]
+      let fields =
+        [s.portSet, s.seqno, s.makeSendCount, s.qlimit, s.messageCount, s.sendOnceRights, s.sendRights]
         .map { Int32(bitPattern: $0) } + [s.hasPortDestroyedRequest ? 1 : 0, s.hasNoSendersRequest ? 1 : 0]
       return (code, [.ints(fields)])
     case 3218: return (portSetSeqno(task, a[0].name, seqno: a[1].uint), [])
@@ -309,7 +324,8 @@ extension Kernel {
           appendOutOfLine(&words, &copies, name: MsgType.integer32, words: ints.map { UInt32(bitPattern: $0) })
           complex = true
         case .outOfLineRights(let rights):
-          appendOutOfLine(&words, &copies, name: MsgType.portSend, words: rights.map { $0 >= 0 ? Self.address(of: $0) : 0 })
+          appendOutOfLine(
+            &words, &copies, name: MsgType.portSend, words: rights.map { $0 >= 0 ? Self.address(of: $0) : 0 })
           complex = true
         }
       }
@@ -320,7 +336,9 @@ extension Kernel {
     if kmsgs[Int(k)].bytes.count < size {
       kmsgs[Int(k)].bytes.append(contentsOf: repeatElement(0, count: size - kmsgs[Int(k)].bytes.count))
     }
-    kmsgs[Int(k)].bytes.setHeaderPorts(bits: MsgHeader.bits(remote: type, local: 0, complex: complex), remote: Self.address(of: reply), local: MachPort.null)
+    kmsgs[Int(k)].bytes.setHeaderPorts(
+      bits: MsgHeader.bits(remote: type, local: 0, complex: complex), remote: Self.address(of: reply),
+      local: MachPort.null)
     kmsgs[Int(k)].bytes.setWord(UInt32(size), at: MsgHeader.sizeOffset)
     kmsgs[Int(k)].bytes.setWord(0, at: MsgHeader.seqnoOffset)
     kmsgs[Int(k)].bytes.setWord(UInt32(bitPattern: id), at: MsgHeader.idOffset)
@@ -328,7 +346,8 @@ extension Kernel {
     replyWords = words
     if !copies.isEmpty { kmsgs[Int(k)].outOfLine = copies }
     if let tr = traced {  // the trace port is read now: after task_terminate it is gone (D5)
-      _ = kernelCopy(task: tr.task, thread: tr.thread, direction: .send, kind: tr.kind, bytes: kmsgs[Int(k)].bytes, length: size)
+      _ = kernelCopy(
+        task: tr.task, thread: tr.thread, direction: .send, kind: tr.kind, bytes: kmsgs[Int(k)].bytes, length: size)
     }
     deliverFromKernel(k)
   }

@@ -295,7 +295,9 @@ extension Kernel {
 
   /// `ipc_kmsg_copyout_dest` then the header alone to the user: the destination becomes the
   /// local name, the reply right and the body are destroyed, `msgh_size` keeps the real size.
-  private mutating func handBackHeaderOnly(_ t: ThreadIndex, _ k: Int32, destroyed reason: DestroyReason, code: ReturnCode) -> ReturnCode {
+  private mutating func handBackHeaderOnly(
+    _ t: ThreadIndex, _ k: Int32, destroyed reason: DestroyReason, code: ReturnCode
+  ) -> ReturnCode {
     copyoutDestOnly(k, to: threads[Int(t)].task)
     threads[Int(t)].setMessage(kmsgs[Int(k)].bytes, length: MsgHeader.size)
     destroyedMessages[reason, default: 0] += 1

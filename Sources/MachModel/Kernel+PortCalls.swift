@@ -57,20 +57,24 @@ extension Kernel {
   public mutating func portAllocateName(_ task: TaskIndex, right: UInt32, name: PortName) -> ReturnCode {
     guard spaceIsUsable(task) else { return KernReturn.invalidTask }
     guard MachPort.isValid(name) else { return KernReturn.invalidValue }
-    guard right == PortRight.receive.rawValue || right == PortRight.portSet.rawValue
-      || right == PortRight.deadName.rawValue
+    guard
+      right == PortRight.receive.rawValue || right == PortRight.portSet.rawValue
+        || right == PortRight.deadName.rawValue
     else { return KernReturn.invalidValue }
     guard entry(task, name) == nil else { return KernReturn.nameExists }
     if right == PortRight.deadName.rawValue {
       tasks[Int(task)].space.install(
-        name, Entry(type: PortType.deadName, urefs: 1, object: -1, hasDeadNameRequest: false, hasMsgAcceptedRequest: false))
+        name,
+        Entry(type: PortType.deadName, urefs: 1, object: -1, hasDeadNameRequest: false, hasMsgAcceptedRequest: false))
       return KernReturn.success
     }
     let isSet = right == PortRight.portSet.rawValue
     guard let o = newObject(isSet: isSet, receiver: .task(task, name: name)) else { return KernReturn.resourceShortage }
     tasks[Int(task)].space.install(
-      name, Entry(type: isSet ? PortType.portSet : PortType.receive, urefs: 0, object: o,
-                  hasDeadNameRequest: false, hasMsgAcceptedRequest: false))
+      name,
+      Entry(
+        type: isSet ? PortType.portSet : PortType.receive, urefs: 0, object: o,
+        hasDeadNameRequest: false, hasMsgAcceptedRequest: false))
     if !isSet { tasks[Int(task)].space.setName(name, of: o) }
     return KernReturn.success
   }
@@ -550,10 +554,12 @@ extension Kernel {
       tasks[Int(task)].space.setName(name, of: o)
     case MsgType.portSendOnce:
       tasks[Int(task)].space.install(
-        name, Entry(type: PortType.sendOnce, urefs: 1, object: o, hasDeadNameRequest: false, hasMsgAcceptedRequest: false))
+        name,
+        Entry(type: PortType.sendOnce, urefs: 1, object: o, hasDeadNameRequest: false, hasMsgAcceptedRequest: false))
     default:
       tasks[Int(task)].space.install(
-        name, Entry(type: PortType.receive, urefs: 0, object: o, hasDeadNameRequest: false, hasMsgAcceptedRequest: false))
+        name,
+        Entry(type: PortType.receive, urefs: 0, object: o, hasDeadNameRequest: false, hasMsgAcceptedRequest: false))
       tasks[Int(task)].space.setName(name, of: o)
       objects[Int(o)].receiver = .task(task, name: name)
       objects[Int(o)].destination = -1

@@ -6,7 +6,9 @@ extension Kernel {
   /// KERN_INVALID_ARGUMENT for a bad slot or no task, KERN_FAILURE for a dying task.
   public mutating func taskGetSpecialPort(_ task: TaskIndex?, slot: Int32) -> (ReturnCode, ObjectIndex) {
     guard let task, task >= 0, Int(task) < tasks.count else { return (KernReturn.invalidArgument, -1) }
-    guard [SpecialPort.taskKernel, SpecialPort.taskException, SpecialPort.taskBootstrap, SpecialPort.taskTrace].contains(slot)
+    guard
+      [SpecialPort.taskKernel, SpecialPort.taskException, SpecialPort.taskBootstrap, SpecialPort.taskTrace].contains(
+        slot)
     else { return (KernReturn.invalidArgument, -1) }
     guard tasks[Int(task)].isActive else { return (KernReturn.failure, -1) }
     return (KernReturn.success, copyKernelSendRight(tasks[Int(task)].specialPorts[Int(slot)]))
@@ -16,7 +18,9 @@ extension Kernel {
   /// slot's right, which is released. On error the right stays with the caller.
   public mutating func taskSetSpecialPort(_ task: TaskIndex?, slot: Int32, right: ObjectIndex) -> ReturnCode {
     guard let task, task >= 0, Int(task) < tasks.count else { return KernReturn.invalidArgument }
-    guard [SpecialPort.taskKernel, SpecialPort.taskException, SpecialPort.taskBootstrap, SpecialPort.taskTrace].contains(slot)
+    guard
+      [SpecialPort.taskKernel, SpecialPort.taskException, SpecialPort.taskBootstrap, SpecialPort.taskTrace].contains(
+        slot)
     else { return KernReturn.invalidArgument }
     guard tasks[Int(task)].isActive else { return KernReturn.failure }
     let old = tasks[Int(task)].specialPorts[Int(slot)]
@@ -28,7 +32,9 @@ extension Kernel {
   /// thread_get_special_port (THREAD_KERNEL_PORT 1, THREAD_EXCEPTION_PORT 3).
   public mutating func threadGetSpecialPort(_ thread: ThreadIndex?, slot: Int32) -> (ReturnCode, ObjectIndex) {
     guard let thread, thread >= 0, Int(thread) < threads.count else { return (KernReturn.invalidArgument, -1) }
-    guard slot == SpecialPort.threadKernel || slot == SpecialPort.threadException else { return (KernReturn.invalidArgument, -1) }
+    guard slot == SpecialPort.threadKernel || slot == SpecialPort.threadException else {
+      return (KernReturn.invalidArgument, -1)
+    }
     guard threads[Int(thread)].state != .terminated else { return (KernReturn.failure, -1) }
     return (KernReturn.success, copyKernelSendRight(threads[Int(thread)].specialPorts[Int(slot)]))
   }
@@ -36,7 +42,9 @@ extension Kernel {
   /// thread_set_special_port.
   public mutating func threadSetSpecialPort(_ thread: ThreadIndex?, slot: Int32, right: ObjectIndex) -> ReturnCode {
     guard let thread, thread >= 0, Int(thread) < threads.count else { return KernReturn.invalidArgument }
-    guard slot == SpecialPort.threadKernel || slot == SpecialPort.threadException else { return KernReturn.invalidArgument }
+    guard slot == SpecialPort.threadKernel || slot == SpecialPort.threadException else {
+      return KernReturn.invalidArgument
+    }
     guard threads[Int(thread)].state != .terminated else { return KernReturn.failure }
     let old = threads[Int(thread)].specialPorts[Int(slot)]
     threads[Int(thread)].specialPorts[Int(slot)] = right

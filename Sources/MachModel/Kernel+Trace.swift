@@ -63,7 +63,8 @@ extension Kernel {
   /// Who holds the receive right of the destination `message` names in `task`'s space, for a
   /// host-drained send copy (`TraceEntry.peer`).
   func peer(of task: TaskIndex, _ message: [UInt8]) -> TaskIndex {
-    guard message.count >= MsgHeader.size, let e = entry(task, message.word(at: MsgHeader.remoteOffset)), e.object >= 0 else {
+    guard message.count >= MsgHeader.size, let e = entry(task, message.word(at: MsgHeader.remoteOffset)), e.object >= 0
+    else {
       return TraceEntry.noPeer
     }
     return receiverPeer(e.object)
@@ -93,8 +94,9 @@ extension Kernel {
     threads[Int(t)].sendCopyPending = true
     if objects[Int(port)].isActive && objects[Int(port)].isHostDrained {
       traceLog.append(
-        TraceEntry(seq: 0, time: 0, task: task, thread: t, direction: .send, kind: .normal, retval: 0,
-                   port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),  // set at delivery
+        TraceEntry(
+          seq: 0, time: 0, task: task, thread: t, direction: .send, kind: .normal, retval: 0,
+          port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),  // set at delivery
         bytes: message, length: length)
       threads[Int(t)].sendCopyInLog = true
     } else {
@@ -137,13 +139,17 @@ extension Kernel {
     if objects[Int(port)].isHostDrained {
       budgetedMessages -= 1
       traceLog.append(
-        TraceEntry(seq: traceSeq, time: now, task: task, thread: thread, direction: direction, kind: kind,
-                   retval: retval, port: port, peer: direction == .send && kind == .normal ? peer(of: task, bytes) : TraceEntry.noPeer,
-                   offset: 0, length: 0),
+        TraceEntry(
+          seq: traceSeq, time: now, task: task, thread: thread, direction: direction, kind: kind,
+          retval: retval, port: port,
+          peer: direction == .send && kind == .normal ? peer(of: task, bytes) : TraceEntry.noPeer,
+          offset: 0, length: 0),
         bytes: bytes, length: length)
       return false
     }
-    let k = buildTraceMessage(port: port, task: task, thread: thread, direction: direction, kind: kind, retval: retval, bytes: bytes, length: length)
+    let k = buildTraceMessage(
+      port: port, task: task, thread: thread, direction: direction, kind: kind, retval: retval, bytes: bytes,
+      length: length)
     if case .kernel = objects[Int(port)].receiver {
       deliverToKernel(k, port: port)
       return false
@@ -172,21 +178,23 @@ extension Kernel {
     kmsgs[Int(k)].isBudgeted = true  // the buffer reserved for the copy
     objects[Int(port)].sendRights += 1
     let taskRight = copyKernelSendRight(tasks[Int(task)].specialPorts[Int(SpecialPort.taskKernel)])
-    let threadRight = thread >= 0 ? copyKernelSendRight(threads[Int(thread)].specialPorts[Int(SpecialPort.threadKernel)]) : -1
+    let threadRight =
+      thread >= 0 ? copyKernelSendRight(threads[Int(thread)].specialPorts[Int(SpecialPort.threadKernel)]) : -1
     let padded = (length + 3) & ~3
     let size = MsgHeader.size + 8 + 8 + 8 * 3 + 12 + padded
     if kmsgs[Int(k)].bytes.count < size {
       kmsgs[Int(k)].bytes.append(contentsOf: repeatElement(0, count: size - kmsgs[Int(k)].bytes.count))
     }
-    kmsgs[Int(k)].bytes.setWords([
-      MsgHeader.bits(remote: MsgType.portSend, local: 0, complex: true), UInt32(size), Self.address(of: port),
-      MachPort.null, 0, UInt32(bitPattern: TraceMessage.id),
-      0x1001_2011, taskRight >= 0 ? Self.address(of: taskRight) : MachPort.null,
-      0x1001_2011, threadRight >= 0 ? Self.address(of: threadRight) : MachPort.null,
-      0x1001_2002, UInt32(direction.rawValue), 0x1001_2002, UInt32(kind.rawValue),
-      0x1001_2002, UInt32(bitPattern: retval),
-      0x3000_0000, 0x0008_0009, UInt32(length),
-    ], at: 0)
+    kmsgs[Int(k)].bytes.setWords(
+      [
+        MsgHeader.bits(remote: MsgType.portSend, local: 0, complex: true), UInt32(size), Self.address(of: port),
+        MachPort.null, 0, UInt32(bitPattern: TraceMessage.id),
+        0x1001_2011, taskRight >= 0 ? Self.address(of: taskRight) : MachPort.null,
+        0x1001_2011, threadRight >= 0 ? Self.address(of: threadRight) : MachPort.null,
+        0x1001_2002, UInt32(direction.rawValue), 0x1001_2002, UInt32(kind.rawValue),
+        0x1001_2002, UInt32(bitPattern: retval),
+        0x3000_0000, 0x0008_0009, UInt32(length),
+      ], at: 0)
     let dataOffset = size - padded
     kmsgs[Int(k)].bytes.withUnsafeMutableBytes { dst in
       bytes.withUnsafeBytes { src in
@@ -230,7 +238,8 @@ extension Kernel {
       if id != TraceMessage.id || code != MachMsgReturn.success, reserveTraceBuffer(task: task, thread: t, msgid: id) {
         let waits = emitCopy(
           task: task, thread: t, direction: .receive, kind: .normal, retval: code,
-          bytes: threads[Int(t)].messageBuffer, length: threads[Int(t)].messageLength, waiter: t, then: .receiveDone(code))
+          bytes: threads[Int(t)].messageBuffer, length: threads[Int(t)].messageLength, waiter: t,
+          then: .receiveDone(code))
         if waits { return MachMsgReturn.rcvInProgress }
       }
     }
@@ -297,7 +306,8 @@ extension Kernel {
     guard tracePort(of: task) != nil else { return false }
     let id = Int32(bitPattern: bytes.word(at: MsgHeader.idOffset))
     guard id != TraceMessage.id, reserveTraceBuffer(task: task, thread: thread, msgid: id) else { return false }
-    return emitCopy(task: task, thread: thread, direction: direction, kind: kind, retval: MachMsgReturn.success,
-                    bytes: bytes, length: length, waiter: waiter, then: then)
+    return emitCopy(
+      task: task, thread: thread, direction: direction, kind: kind, retval: MachMsgReturn.success,
+      bytes: bytes, length: length, waiter: waiter, then: then)
   }
 }

@@ -58,7 +58,9 @@ extension Kernel {
   /// otherwise MACH_SEND_INTERRUPTED, before anything observable happens. Any other code is
   /// the routine's own. Rights in `arguments` are copied in from the caller's space; rights
   /// in the results are copied out into it.
-  public mutating func trap(_ t: ThreadIndex, _ trap: ShortcutTrap, target: PortName, arguments: [MigValue]) -> (ReturnCode, [MigValue]) {
+  public mutating func trap(
+    _ t: ThreadIndex, _ trap: ShortcutTrap, target: PortName, arguments: [MigValue]
+  ) -> (ReturnCode, [MigValue]) {
     let task = threads[Int(t)].task
     guard tasks[Int(task)].isActive else { return (MachMsgReturn.sendInterrupted, []) }
     if tasks[Int(task)].specialPorts[Int(SpecialPort.taskTrace)] >= 0 { return (MachMsgReturn.sendInterrupted, []) }
@@ -84,7 +86,9 @@ extension Kernel {
           continue
         }
         guard entry(task, n) != nil else { releaseKernelArgs(args); return (KernReturn.invalidName, []) }
-        guard let c = copyinRight(task, n, d, deadOK: true) else { releaseKernelArgs(args); return (KernReturn.invalidRight, []) }
+        guard let c = copyinRight(task, n, d, deadOK: true) else {
+          releaseKernelArgs(args); return (KernReturn.invalidRight, [])
+        }
         freeEntryIfEmpty(task, n)
         if c.deletedNotify >= 0 { sendNotification(to: c.deletedNotify, id: NotifyID.portDeleted, .name(n)) }
         args.append(.right(c.object, carriedType: MsgType.carriedType(d)))
@@ -103,7 +107,8 @@ extension Kernel {
       switch $0 {
       case .int(let v): return .int(v)
       case .name(let n): return .name(n)
-      case .right(let o, let carried): return .port(copyoutKernelRight(task, o, carriedType: carried), disposition: carried)
+      case .right(let o, let carried):
+        return .port(copyoutKernelRight(task, o, carriedType: carried), disposition: carried)
       default: return .int(0)  // no trap has other kinds of results
       }
     }
@@ -132,7 +137,8 @@ extension Kernel {
   ///
   /// A suspended thread cannot enter a trap: its call waits, as the RPC (whose mach_msg starts
   /// when the thread resumes, with the same result).
-  public mutating func call(_ t: ThreadIndex, _ routine: Routine, target: PortName, arguments: [MigValue]) -> RPCOutcome {
+  public mutating func call(_ t: ThreadIndex, _ routine: Routine, target: PortName, arguments: [MigValue]) -> RPCOutcome
+  {
     if let shortcut = ShortcutTrap(routine: routine), !isSuspended(t) {
       let (code, results) = trap(t, shortcut, target: target, arguments: arguments)
       if code != MachMsgReturn.sendInterrupted {
@@ -154,8 +160,10 @@ extension Kernel {
     else {
       return .failed(MigReturn.badArguments)
     }
-    let options: MachMsgOptions = timeout == nil ? [.send, .receive] : [.send, .receive, .sendTimeout, .receiveTimeout]
-    let code = machMsg(t, MachMsgCall(options: options, message: request, receiveSize: 8192, receiveName: reply, timeout: timeout ?? 0))
+    let options: MachMsgOptions =
+      timeout == nil ? [.send, .receive] : [.send, .receive, .sendTimeout, .receiveTimeout]
+    let code = machMsg(
+      t, MachMsgCall(options: options, message: request, receiveSize: 8192, receiveName: reply, timeout: timeout ?? 0))
     if code == MachMsgReturn.rcvInProgress || code == MachMsgReturn.sendInProgress { return .inProgress }
     return finishRPC(t, routine, code)
   }
@@ -163,7 +171,9 @@ extension Kernel {
   /// An out-of-line port array given as names is written into fresh memory of the caller's
   /// task, where MIG's user stub sends it from (the region stays the caller's). nil when the
   /// task has no room.
-  private mutating func placeOutOfLineArguments(_ t: ThreadIndex, _ routine: Routine, _ arguments: [MigValue]) -> [MigValue]? {
+  private mutating func placeOutOfLineArguments(
+    _ t: ThreadIndex, _ routine: Routine, _ arguments: [MigValue]
+  ) -> [MigValue]? {
     var placed = arguments
     let task = threads[Int(t)].task
     for (i, value) in arguments.enumerated() {
@@ -203,13 +213,17 @@ extension Kernel {
   /// or mach_msg's error (after a receive error the thread's reply port is replaced).
   public mutating func finishRPC(_ t: ThreadIndex, _ routine: Routine, _ code: ReturnCode) -> RPCOutcome {
     guard code == MachMsgReturn.success else {
-      if Self.replacesReplyPort(code, handedBack: threads[Int(t)].messageLength >= MsgHeader.size) { discardMigReplyPort(t) }
+      if Self.replacesReplyPort(code, handedBack: threads[Int(t)].messageLength >= MsgHeader.size) {
+        discardMigReplyPort(t)
+      }
       return .failed(code)
     }
     // A success with no message in the thread's hands is a caller's mistake, not a reply.
     guard threads[Int(t)].messageLength >= MsgHeader.size else { return .failed(MigReturn.replyMismatch) }
     let message = threads[Int(t)].messageBuffer  // the first messageLength bytes; msgh_size says so too
-    if Int32(bitPattern: message.word(at: MsgHeader.idOffset)) == NotifyID.sendOnce { return .failed(MigReturn.serverDied) }
+    if Int32(bitPattern: message.word(at: MsgHeader.idOffset)) == NotifyID.sendOnce {
+      return .failed(MigReturn.serverDied)
+    }
     let task = threads[Int(t)].task
     let decoded = Mig.decodeReply(routine, message) { [tasks] in tasks[Int(task)].map.read(address: $0, size: $1) }
     switch decoded {

@@ -152,13 +152,15 @@ public struct Kernel: Sendable {
 
   /// The task a kernel port stands for, if it is a live task's port.
   public func taskOf(port o: ObjectIndex) -> TaskIndex? {
-    guard o >= 0, Int(o) < objects.count, objects[Int(o)].isActive, case .task(let t) = objects[Int(o)].kernelObject else { return nil }
+    guard o >= 0, Int(o) < objects.count, objects[Int(o)].isActive, case .task(let t) = objects[Int(o)].kernelObject
+    else { return nil }
     return t
   }
 
   /// The thread a kernel port stands for, if it is a live thread's port.
   public func threadOf(port o: ObjectIndex) -> ThreadIndex? {
-    guard o >= 0, Int(o) < objects.count, objects[Int(o)].isActive, case .thread(let t) = objects[Int(o)].kernelObject else { return nil }
+    guard o >= 0, Int(o) < objects.count, objects[Int(o)].isActive, case .thread(let t) = objects[Int(o)].kernelObject
+    else { return nil }
     return t
   }
 

@@ -98,9 +98,14 @@ public enum Mig {
     guard code == KernReturn.success else { return .success(reply) }
     var offset = MsgHeader.size + 8
     for arg in routine.outputs {
-      guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end) else { return .failure(.typeError) }
+      guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end) else {
+        return .failure(.typeError)
+      }
       let data = offset + d.descriptorLength
-      let item = MessageItem(descriptor: d, dataOffset: data, data: d.isInline && d.number > 1 ? Array(bytes[data..<data + d.inlineDataLength]) : Array(bytes[data..<data + 4]))
+      let item = MessageItem(
+        descriptor: d, dataOffset: data,
+        data: d.isInline && d.number > 1
+          ? Array(bytes[data..<data + d.inlineDataLength]) : Array(bytes[data..<data + 4]))
       guard let value = value(of: item, as: arg.type, readMemory: readMemory) else { return .failure(.typeError) }
       reply.outputs.append((arg.name, value))
       offset = data + d.bodyDataLength
@@ -113,7 +118,9 @@ public enum Mig {
     let d = item.descriptor
     func oolWords() -> [UInt32] {
       var bytes = readMemory(item.words.first ?? 0, d.number * 4)  // trailing zeros are not stored
-      if bytes.count < Int(d.number) * 4 { bytes.append(contentsOf: repeatElement(0, count: Int(d.number) * 4 - bytes.count)) }
+      if bytes.count < Int(d.number) * 4 {
+        bytes.append(contentsOf: repeatElement(0, count: Int(d.number) * 4 - bytes.count))
+      }
       return (0..<Int(d.number)).map { bytes.word(at: 4 * $0) }
     }
     switch type {

@@ -109,7 +109,9 @@ public enum RoutineTable {
     _ id: Int32, _ name: String, _ subsystem: String, _ target: MigTarget, _ targetName: String,
     _ args: [MigArgument] = []
   ) -> Routine {
-    Routine(id: id, name: name, subsystem: subsystem, target: target, targetName: targetName, arguments: args, isSimple: false)
+    Routine(
+      id: id, name: name, subsystem: subsystem, target: target, targetName: targetName, arguments: args, isSimple: false
+    )
   }
 
   static let sendRight = MigType.port(disposition: MsgType.copySend)
@@ -120,51 +122,86 @@ public enum RoutineTable {
 
   /// Every routine the kernel-object server answers, in msgid order.
   public static let served: [Routine] = [
-    routine(2007, "task_create", "mach", .task, "target_task", [arg("inherit_memory", .boolean), arg("child_task", sendRight, .output)]),
+    routine(
+      2007, "task_create", "mach", .task, "target_task",
+      [arg("inherit_memory", .boolean), arg("child_task", sendRight, .output)]),
     routine(2008, "task_terminate", "mach", .task, "target_task"),
     routine(2011, "task_threads", "mach", .task, "target_task", [arg("thread_list", .outOfLinePorts, .output)]),
     routine(2016, "thread_terminate", "mach", .thread, "target_thread"),
-    routine(2021, "vm_allocate", "mach", .task, "target_task", [
-      arg("address", .int32, .inout_), arg("size", .int32), arg("anywhere", .boolean),
-    ]),
+    routine(
+      2021, "vm_allocate", "mach", .task, "target_task",
+      [
+        arg("address", .int32, .inout_), arg("size", .int32), arg("anywhere", .boolean),
+      ]),
     routine(2023, "vm_deallocate", "mach", .task, "target_task", [arg("address", .int32), arg("size", .int32)]),
     routine(2033, "mach_ports_register", "mach", .task, "target_task", [arg("init_port_set", .outOfLinePorts)]),
     routine(2034, "mach_ports_lookup", "mach", .task, "target_task", [arg("init_port_set", .outOfLinePorts, .output)]),
     routine(2056, "task_suspend", "mach", .task, "target_task"),
     routine(2057, "task_resume", "mach", .task, "target_task"),
-    routine(2058, "task_get_special_port", "mach", .task, "task", [arg("which_port", .int32), arg("special_port", sendRight, .output)]),
-    routine(2059, "task_set_special_port", "mach", .task, "task", [arg("which_port", .int32), arg("special_port", sendRight)]),
+    routine(
+      2058, "task_get_special_port", "mach", .task, "task",
+      [arg("which_port", .int32), arg("special_port", sendRight, .output)]),
+    routine(
+      2059, "task_set_special_port", "mach", .task, "task",
+      [arg("which_port", .int32), arg("special_port", sendRight)]),
     routine(2061, "thread_create", "mach", .task, "parent_task", [arg("child_thread", sendRight, .output)]),
     routine(2062, "thread_suspend", "mach", .thread, "target_thread"),
     routine(2063, "thread_resume", "mach", .thread, "target_thread"),
     routine(2064, "thread_abort", "mach", .thread, "target_thread"),
-    routine(2067, "thread_get_special_port", "mach", .thread, "thread", [arg("which_port", .int32), arg("special_port", sendRight, .output)]),
-    routine(2068, "thread_set_special_port", "mach", .thread, "thread", [arg("which_port", .int32), arg("special_port", sendRight)]),
-    routine(3200, "mach_port_names", "mach_port", .task, "task", [arg("names", .outOfLineNames, .output), arg("types", .outOfLineInts, .output)]),
-    routine(3201, "mach_port_type", "mach_port", .task, "task", [arg("name", .portName), arg("ptype", .int32, .output)]),
-    routine(3202, "mach_port_rename", "mach_port", .task, "task", [arg("old_name", .portName), arg("new_name", .portName)]),
-    routine(3203, "mach_port_allocate_name", "mach_port", .task, "task", [arg("right", .int32), arg("name", .portName)]),
-    routine(3204, "mach_port_allocate", "mach_port", .task, "task", [arg("right", .int32), arg("name", .portName, .output)]),
+    routine(
+      2067, "thread_get_special_port", "mach", .thread, "thread",
+      [arg("which_port", .int32), arg("special_port", sendRight, .output)]),
+    routine(
+      2068, "thread_set_special_port", "mach", .thread, "thread",
+      [arg("which_port", .int32), arg("special_port", sendRight)]),
+    routine(
+      3200, "mach_port_names", "mach_port", .task, "task",
+      [arg("names", .outOfLineNames, .output), arg("types", .outOfLineInts, .output)]),
+    routine(
+      3201, "mach_port_type", "mach_port", .task, "task", [arg("name", .portName), arg("ptype", .int32, .output)]),
+    routine(
+      3202, "mach_port_rename", "mach_port", .task, "task", [arg("old_name", .portName), arg("new_name", .portName)]),
+    routine(
+      3203, "mach_port_allocate_name", "mach_port", .task, "task", [arg("right", .int32), arg("name", .portName)]),
+    routine(
+      3204, "mach_port_allocate", "mach_port", .task, "task", [arg("right", .int32), arg("name", .portName, .output)]),
     routine(3205, "mach_port_destroy", "mach_port", .task, "task", [arg("name", .portName)]),
     routine(3206, "mach_port_deallocate", "mach_port", .task, "task", [arg("name", .portName)]),
-    routine(3207, "mach_port_get_refs", "mach_port", .task, "task", [arg("name", .portName), arg("right", .int32), arg("refs", .int32, .output)]),
-    routine(3208, "mach_port_mod_refs", "mach_port", .task, "task", [arg("name", .portName), arg("right", .int32), arg("delta", .int32)]),
+    routine(
+      3207, "mach_port_get_refs", "mach_port", .task, "task",
+      [arg("name", .portName), arg("right", .int32), arg("refs", .int32, .output)]),
+    routine(
+      3208, "mach_port_mod_refs", "mach_port", .task, "task",
+      [arg("name", .portName), arg("right", .int32), arg("delta", .int32)]),
     routine(3210, "mach_port_set_qlimit", "mach_port", .task, "task", [arg("name", .portName), arg("qlimit", .int32)]),
-    routine(3211, "mach_port_set_mscount", "mach_port", .task, "task", [arg("name", .portName), arg("mscount", .int32)]),
-    routine(3212, "mach_port_get_set_status", "mach_port", .task, "task", [arg("name", .portName), arg("members", .outOfLineNames, .output)]),
-    routine(3213, "mach_port_move_member", "mach_port", .task, "task", [arg("member", .portName), arg("after", .portName)]),
-    routine(3214, "mach_port_request_notification", "mach_port", .task, "task", [
-      arg("name", .portName), arg("id", .int32), arg("sync", .int32),
-      arg("notify", .port(disposition: MsgType.makeSendOnce)),
-      arg("previous", .port(disposition: MsgType.moveSendOnce), .output),
-    ]),
-    routine(3215, "mach_port_insert_right", "mach_port", .task, "task", [arg("name", .portName), arg("poly", .polyPort)]),
-    routine(3216, "mach_port_extract_right", "mach_port", .task, "task", [
-      arg("name", .portName), arg("msgt_name", .int32), arg("poly", .polyPort, .output),
-    ]),
-    routine(3217, "mach_port_get_receive_status", "mach_port", .task, "task", [arg("name", .portName), arg("status", status, .output)]),
+    routine(
+      3211, "mach_port_set_mscount", "mach_port", .task, "task", [arg("name", .portName), arg("mscount", .int32)]),
+    routine(
+      3212, "mach_port_get_set_status", "mach_port", .task, "task",
+      [arg("name", .portName), arg("members", .outOfLineNames, .output)]),
+    routine(
+      3213, "mach_port_move_member", "mach_port", .task, "task", [arg("member", .portName), arg("after", .portName)]),
+    routine(
+      3214, "mach_port_request_notification", "mach_port", .task, "task",
+      [
+        arg("name", .portName), arg("id", .int32), arg("sync", .int32),
+        arg("notify", .port(disposition: MsgType.makeSendOnce)),
+        arg("previous", .port(disposition: MsgType.moveSendOnce), .output),
+      ]),
+    routine(
+      3215, "mach_port_insert_right", "mach_port", .task, "task", [arg("name", .portName), arg("poly", .polyPort)]),
+    routine(
+      3216, "mach_port_extract_right", "mach_port", .task, "task",
+      [
+        arg("name", .portName), arg("msgt_name", .int32), arg("poly", .polyPort, .output),
+      ]),
+    routine(
+      3217, "mach_port_get_receive_status", "mach_port", .task, "task",
+      [arg("name", .portName), arg("status", status, .output)]),
     routine(3218, "mach_port_set_seqno", "mach_port", .task, "task", [arg("name", .portName), arg("seqno", .int32)]),
-    routine(3221, "mach_port_set_protected_payload", "mach_port", .task, "task", [arg("name", .portName), arg("payload", .int32)]),
+    routine(
+      3221, "mach_port_set_protected_payload", "mach_port", .task, "task",
+      [arg("name", .portName), arg("payload", .int32)]),
     routine(3222, "mach_port_clear_protected_payload", "mach_port", .task, "task", [arg("name", .portName)]),
   ]
 

@@ -67,7 +67,8 @@ public struct VMMap: Sendable, Equatable {
         continue
       }
       if rs < start {
-        kept.append(Region(address: r.address, size: UInt32(start - rs), contents: Array(r.contents.prefix(Int(start - rs)))))
+        kept.append(
+          Region(address: r.address, size: UInt32(start - rs), contents: Array(r.contents.prefix(Int(start - rs)))))
       }
       if r.end > end {
         let cut = Int(end - rs)
@@ -112,9 +113,11 @@ public struct VMMap: Sendable, Equatable {
   /// the range is not inside one region.
   @discardableResult
   public mutating func write(_ bytes: [UInt8], at address: UInt32) -> Bool {
-    guard let i = regions.firstIndex(where: {
-      UInt64($0.address) <= UInt64(address) && UInt64(address) + UInt64(bytes.count) <= $0.end
-    }) else { return false }
+    guard
+      let i = regions.firstIndex(where: {
+        UInt64($0.address) <= UInt64(address) && UInt64(address) + UInt64(bytes.count) <= $0.end
+      })
+    else { return false }
     let offset = Int(address - regions[i].address)
     if regions[i].contents.count < offset + bytes.count {
       regions[i].contents.append(contentsOf: repeatElement(0, count: offset + bytes.count - regions[i].contents.count))

@@ -61,16 +61,25 @@ public struct TraceDecoder: Sendable {
     guard view.id == TraceMessage.id else { return .failure(.notATraceMessage(id: view.id)) }
     guard case .success(let items) = view.items() else { return .failure(.truncated) }
     guard items.count == 6 else { return .failure(.truncated) }
-    for (i, item) in items.prefix(2).enumerated() where !(item.descriptor.isPort && item.descriptor.number == 1 && item.descriptor.isInline) {
+    for (i, item) in items.prefix(2).enumerated()
+    where !(item.descriptor.isPort && item.descriptor.number == 1 && item.descriptor.isInline) {
       return .failure(.badItem(index: i))
     }
-    for i in 2..<5 where !(items[i].descriptor.name == MsgType.integer32 && items[i].descriptor.number == 1 && items[i].descriptor.isInline) {
+    for i in 2..<5
+    where
+      !(items[i].descriptor.name == MsgType.integer32 && items[i].descriptor.number == 1
+      && items[i].descriptor.isInline)
+    {
       return .failure(.badItem(index: i))
     }
-    guard items[5].descriptor.name == MsgType.byte, items[5].descriptor.isInline else { return .failure(.badItem(index: 5)) }
+    guard items[5].descriptor.name == MsgType.byte, items[5].descriptor.isInline else {
+      return .failure(.badItem(index: 5))
+    }
     guard let task = resolve(items[0].words[0]).task else { return .failure(.badValue("task")) }
     let thread = items[1].words[0] == MachPort.null ? nil : resolve(items[1].words[0]).thread
-    guard let direction = TraceMessage.Direction(rawValue: UInt8(truncatingIfNeeded: items[2].words[0])), items[2].words[0] <= 1 else {
+    guard let direction = TraceMessage.Direction(rawValue: UInt8(truncatingIfNeeded: items[2].words[0])),
+      items[2].words[0] <= 1
+    else {
       return .failure(.badValue("direction"))
     }
     guard items[3].words[0] <= 4, let kind = TraceMessage.Kind(rawValue: UInt8(items[3].words[0])) else {
@@ -78,9 +87,10 @@ public struct TraceDecoder: Sendable {
     }
     let message = items[5].data
     guard message.count >= MsgHeader.size else { return .failure(.badValue("message")) }
-    return .success(Self.fields(
-      message, task: task, thread: thread, direction: direction, kind: kind,
-      retval: ReturnCode(bitPattern: items[4].words[0]), msgids: msgids))
+    return .success(
+      Self.fields(
+        message, task: task, thread: thread, direction: direction, kind: kind,
+        retval: ReturnCode(bitPattern: items[4].words[0]), msgids: msgids))
   }
 
   /// The fields a copied message gives (docs/shell.md §8).
@@ -114,7 +124,8 @@ public struct TraceDecoder: Sendable {
     return TraceRecord(
       seq: nil, time: 0, task: task, thread: thread, direction: direction, kind: kind, retval: retval, code: code,
       msgid: msgid, routine: msgids.name(of: msgid, servedByKernel: kind == .task || kind == .thread),
-      dest: dest, reply: reply, size: view?.size ?? 0, complex: view?.isComplex ?? false, ool: Int32(clamping: ool), rights: Int32(clamping: rights),
+      dest: dest, reply: reply, size: view?.size ?? 0, complex: view?.isComplex ?? false, ool: Int32(clamping: ool),
+      rights: Int32(clamping: rights),
       answers: nil, bytes: bytes)
   }
 
@@ -125,7 +136,9 @@ public struct TraceDecoder: Sendable {
     if let request = pending[key], r.msgid == request.id &+ 100 {
       r.answers = request.seq
       pending[key] = nil
-      if r.code == nil, let first = r.body.first, first.type == "int32", first.number == 1, case .ints(let v) = first.value {
+      if r.code == nil, let first = r.body.first, first.type == "int32", first.number == 1,
+        case .ints(let v) = first.value
+      {
         r.code = ReturnCode(truncatingIfNeeded: v[0])
       }
     }

@@ -52,7 +52,9 @@ public enum TraceExport: String, CaseIterable, Sendable {
         let from = participant(who)
         let target = peer(r) ?? "port \(r.dest)"
         let to = participant(target)
-        if target == "kernel" || (peer(r) != nil && !traced.contains(target)), let seq = r.seq { untracedPeer[seq] = target }
+        if target == "kernel" || (peer(r) != nil && !traced.contains(target)), let seq = r.seq {
+          untracedPeer[seq] = target
+        }
         arrows.append("    \(from)\(isReply(r) ? "-->>" : "->>")\(to): \(label(r))\(result(r))")
       case (.normal, .receive):
         guard let asked = r.answers, let sender = untracedPeer[asked] else { continue }
@@ -93,22 +95,39 @@ public enum TraceExport: String, CaseIterable, Sendable {
       let (pid, tid) = track(r)
       if !seenTasks.contains(r.task) {
         seenTasks.append(r.task)
-        events.append(#"{"name": "process_name", "ph": "M", "pid": \#(pid), "args": {"name": \#(TraceFormat.json(names.task(r.task)))}}"#)
+        events.append(
+          #"{"name": "process_name", "ph": "M", "pid": \#(pid), "args": {"name": "#
+            + #"\#(TraceFormat.json(names.task(r.task)))}}"#
+        )
       }
       if !seenThreads.contains(tid) {
         seenThreads.append(tid)
         let threadName = names.thread(r.thread) ?? names.task(r.task)
-        events.append(#"{"name": "thread_name", "ph": "M", "pid": \#(pid), "tid": \#(tid), "args": {"name": \#(TraceFormat.json(threadName))}}"#)
+        events.append(
+          #"{"name": "thread_name", "ph": "M", "pid": \#(pid), "tid": \#(tid), "args": {"name": "#
+            + #"\#(TraceFormat.json(threadName))}}"#
+        )
       }
-      let args = #"{"seq": \#(r.seq.map(String.init) ?? "null"), "dir": "\#(r.direction == .send ? "send" : "receive")", "type": "\#(r.kind.name)", "msgid": \#(r.msgid), "retval": \#(TraceFormat.json(ReturnCodeNames.name(of: r.retval, fromMachMsg: true)))}"#
-      events.append(#"{"name": \#(TraceFormat.json(label(r))), "cat": "\#(r.kind.name)", "ph": "i", "s": "t", "ts": \#(r.time), "pid": \#(pid), "tid": \#(tid), "args": \#(args)}"#)
+      let args =
+        #"{"seq": \#(r.seq.map(String.init) ?? "null"), "dir": "\#(r.direction == .send ? "send" : "receive")", "#
+        + #""type": "\#(r.kind.name)", "msgid": \#(r.msgid), "retval": "#
+        + #"\#(TraceFormat.json(ReturnCodeNames.name(of: r.retval, fromMachMsg: true)))}"#
+      events.append(
+        #"{"name": \#(TraceFormat.json(label(r))), "cat": "\#(r.kind.name)", "ph": "i", "s": "t", "ts": "#
+          + #"\#(r.time), "pid": \#(pid), "tid": \#(tid), "args": \#(args)}"#
+      )
       if let seq = r.seq { bySeq[seq] = r }
       if let asked = r.answers, let request = bySeq[asked] {
         let (rpid, rtid) = track(request)
         let duration = r.time >= request.time ? r.time - request.time : 0
-        events.append(#"{"name": \#(TraceFormat.json(label(request))), "cat": "rpc", "ph": "X", "ts": \#(request.time), "dur": \#(duration), "pid": \#(rpid), "tid": \#(rtid), "args": {"request": \#(asked), "reply": \#(r.seq.map(String.init) ?? "null")}}"#)
+        events.append(
+          #"{"name": \#(TraceFormat.json(label(request))), "cat": "rpc", "ph": "X", "ts": \#(request.time), "#
+            + #""dur": \#(duration), "pid": \#(rpid), "tid": \#(rtid), "args": {"request": \#(asked), "reply": "#
+            + #"\#(r.seq.map(String.init) ?? "null")}}"#
+        )
       }
     }
-    return "{\"traceEvents\": [\n" + events.map { "  " + $0 }.joined(separator: ",\n") + "\n], \"displayTimeUnit\": \"ms\"}\n"
+    return "{\"traceEvents\": [\n" + events.map { "  " + $0 }.joined(separator: ",\n")
+      + "\n], \"displayTimeUnit\": \"ms\"}\n"
   }
 }

@@ -66,7 +66,8 @@ public enum TraceFormat: String, CaseIterable, Sendable {
       return "\"" + cut.map { $0 == "\"" ? "\\\"" : String($0) }.joined() + "\""
     case .ports(let names, _):
       // A send copy shows the disposition the task asked for; others the right carried.
-      let word = r.direction == .send && r.kind == .normal
+      let word =
+        r.direction == .send && r.kind == .normal
         ? TraceItem.dispositionWord(item.msgtName) : item.value.rightWord
       let each = names.map { port($0, kernel: r.isKernelForm) + "(\(word))" }
       return each.count == 1 ? each[0] : "{" + each.joined(separator: " ") + "}"
@@ -80,15 +81,25 @@ public enum TraceFormat: String, CaseIterable, Sendable {
   /// The rpctrace line, then the decoded header, every typed item and a hex dump.
   public static func verboseText(_ r: TraceRecord, names: TraceNames) -> String {
     var lines = [rpctraceLine(r, names: names)]
-    lines.append("  copy: \(r.kind.name) \(r.direction == .send ? "send" : "receive"), retval \(ReturnCodeNames.name(of: r.retval, fromMachMsg: true)), time \(r.time) us")
+    lines.append(
+      "  copy: \(r.kind.name) \(r.direction == .send ? "send" : "receive"), retval "
+        + "\(ReturnCodeNames.name(of: r.retval, fromMachMsg: true)), time \(r.time) us"
+    )
     if let v = MessageView(r.bytes) {
       var bits = "remote \(dispositionOrType(v.remoteBits)), local \(dispositionOrType(v.localBits))"
       if v.isComplex { bits += ", complex" }
-      lines.append("  header: bits \(hex(v.bits)) (\(bits)), size \(v.size), remote \(port(v.remotePort, kernel: r.isKernelForm)), local \(port(v.localPort, kernel: r.isKernelForm)), seqno \(v.seqno), id \(v.id)")
+      lines.append(
+        "  header: bits \(hex(v.bits)) (\(bits)), size \(v.size), remote "
+          + "\(port(v.remotePort, kernel: r.isKernelForm)), local \(port(v.localPort, kernel: r.isKernelForm)), "
+          + "seqno \(v.seqno), id \(v.id)"
+      )
       if case .success(let items) = v.items() {
         for (i, item) in items.enumerated() {
           let d = item.descriptor
-          let shape = "name \(d.name), size \(d.size), number \(d.number)\(d.isInline ? "" : ", out-of-line")\(d.isLongForm ? ", long" : "")\(d.deallocate ? ", deallocate" : "")"
+          let flags =
+            (d.isInline ? "" : ", out-of-line") + (d.isLongForm ? ", long" : "")
+            + (d.deallocate ? ", deallocate" : "")
+          let shape = "name \(d.name), size \(d.size), number \(d.number)\(flags)"
           lines.append("  item \(i + 1): \(TraceItem(item).type) \(argument(TraceItem(item), r)) [\(shape)]")
         }
       }
@@ -99,7 +110,8 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         return h.count == 1 ? "0" + h : h
       }
       let label = String(offset, radix: 16)
-      lines.append("  " + String(repeating: "0", count: max(0, 4 - label.count)) + label + "  " + row.joined(separator: " "))
+      lines.append(
+        "  " + String(repeating: "0", count: max(0, 4 - label.count)) + label + "  " + row.joined(separator: " "))
     }
     return lines.joined(separator: "\n")
   }
@@ -139,7 +151,14 @@ public enum TraceFormat: String, CaseIterable, Sendable {
       ("answers", r.answers.map(String.init) ?? "null"),
     ]
     fields.append(("body", "[" + r.body.map(jsonItem).joined(separator: ", ") + "]"))
-    fields.append(("bytes", json(r.bytes.map { b in let h = String(b, radix: 16); return h.count == 1 ? "0" + h : h }.joined())))
+    fields.append(
+      (
+        "bytes",
+        json(
+          r.bytes.map { b in
+            let h = String(b, radix: 16); return h.count == 1 ? "0" + h : h
+          }.joined())
+      ))
     return "{" + fields.map { "\(json($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
   }
 
@@ -147,7 +166,9 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     var value: String
     switch item.value {
     case .ints(let v):
-      value = item.number == 1 && item.type != "byte" && item.type != "char" ? String(v.first ?? 0) : "[" + v.map(String.init).joined(separator: ", ") + "]"
+      value =
+        item.number == 1 && item.type != "byte" && item.type != "char"
+        ? String(v.first ?? 0) : "[" + v.map(String.init).joined(separator: ", ") + "]"
     case .string(let s): value = json(s)
     case .ports(let names, let right):
       let each = names.map { "{\"name\": \($0), \"right\": \(json(right))}" }

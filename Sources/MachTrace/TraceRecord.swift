@@ -162,5 +162,7 @@ public struct TraceNames: Sendable {
   }
 
   public func task(_ t: TaskIndex) -> String { t >= 0 && Int(t) < tasks.count ? tasks[Int(t)] : "?" }
-  public func thread(_ t: ThreadIndex?) -> String? { t.map { $0 >= 0 && Int($0) < threads.count ? threads[Int($0)] : "?" } }
+  public func thread(_ t: ThreadIndex?) -> String? {
+    t.map { $0 >= 0 && Int($0) < threads.count ? threads[Int($0)] : "?" }
+  }
 }

@@ -78,7 +78,9 @@ public struct TraceStats: Sendable {
 
   /// The table, headed by the grouping field's name; `-` where a column does not apply.
   public func table(by field: String) -> String {
-    let header = [field.uppercased(), "CALLS", "ERRORS", "BYTES", "ANSWERED", "UNANSWERED", "MIN_US", "AVG_US", "MAX_US"]
+    let header = [
+      field.uppercased(), "CALLS", "ERRORS", "BYTES", "ANSWERED", "UNANSWERED", "MIN_US", "AVG_US", "MAX_US",
+    ]
     func cells(_ r: Row) -> [String] {
       let answeredOnes = r.answered > 0
       return [
@@ -92,7 +94,8 @@ public struct TraceStats: Sendable {
     let widths = header.indices.map { c in lines.map { $0[c].count }.max()! }
     return lines.map { line in
       line.enumerated().map { c, cell in
-        c == 0 ? cell + String(repeating: " ", count: widths[c] - cell.count)
+        c == 0
+          ? cell + String(repeating: " ", count: widths[c] - cell.count)
           : String(repeating: " ", count: widths[c] - cell.count) + cell
       }.joined(separator: "  ")
     }.joined(separator: "\n")

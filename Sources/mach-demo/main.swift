@@ -35,13 +35,19 @@ var request = MessageBuilder(
   remote: clientName, remoteDisposition: MsgType.copySend, local: replyPort,
   localDisposition: MsgType.makeSendOnce, id: 500)
 request.int32([7, 8, 9])
-print("  client sends id 500 with a send-once reply right: \(msgName(kernel.machMsg(clientThread, .send(request.finish()))))")
+print(
+  "  client sends id 500 with a send-once reply right: "
+    + "\(msgName(kernel.machMsg(clientThread, .send(request.finish()))))"
+)
 print("  server receives: \(msgName(kernel.machMsg(serverThread, .receive(service))))")
 show("received", serverThread)
 let replyName = MessageView(kernel.thread(serverThread).message)!.remotePort
 var reply = MessageBuilder(remote: replyName, remoteDisposition: MsgType.moveSendOnce, id: 600)
 reply.int32([0])
-print("  server replies through the send-once right \(replyName): \(msgName(kernel.machMsg(serverThread, .send(reply.finish()))))")
+print(
+  "  server replies through the send-once right \(replyName): "
+    + "\(msgName(kernel.machMsg(serverThread, .send(reply.finish()))))"
+)
 print("  client receives: \(msgName(kernel.machMsg(clientThread, .receive(replyPort))))")
 show("reply", clientThread)
 
@@ -67,7 +73,10 @@ print("  client asks for a dead-name notification on \(clientName): \(name(kr))"
 print("  server destroys its receive right: \(name(kernel.portDestroy(server, service)))")
 print("  client receives on its notify port: \(msgName(kernel.machMsg(clientThread, .receive(watcher))))")
 show("notification", clientThread)
-print("  client's name \(clientName) is now type 0x\(String(kernel.portType(client, clientName).1, radix: 16)) (MACH_PORT_TYPE_DEAD_NAME)")
+print(
+  "  client's name \(clientName) is now type 0x\(String(kernel.portType(client, clientName).1, radix: 16)) "
+    + "(MACH_PORT_TYPE_DEAD_NAME)"
+)
 print("  invariants: \(kernel.checkInvariants().isEmpty ? "hold" : "broken")")
 
 print("5. The kernel trace facility")
@@ -77,7 +86,10 @@ _ = kernel.giveTaskSelfName(traced)
 let (_, tracePort) = kernel.portAllocate(host, right: PortRight.receive.rawValue)
 _ = kernel.setHostDrained(host, tracePort)
 let (_, traceRight, _) = kernel.portExtractRight(host, tracePort, disposition: MsgType.makeSend)
-print("  the shell sets traced's TASK_TRACE_PORT (5): \(name(kernel.taskSetSpecialPort(traced, slot: SpecialPort.taskTrace, right: traceRight)))")
+print(
+  "  the shell sets traced's TASK_TRACE_PORT (5): "
+    + "\(name(kernel.taskSetSpecialPort(traced, slot: SpecialPort.taskTrace, right: traceRight)))"
+)
 let allocate = RoutineTable.routine(named: "mach_port_allocate")!
 print("  traced calls mach_port_allocate; its shortcut trap answers MACH_SEND_INTERRUPTED, so the stub sends the RPC")
 _ = kernel.call(tracedThread, allocate, target: 1, arguments: [.int(1)])

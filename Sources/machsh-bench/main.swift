@@ -224,9 +224,12 @@ func bufferFigures(_ wanted: Set<String>) {
     """
   guard case .completed = session.run(source: setup, file: "<bench>") else { fatalError("bench setup failed") }
   let before = residentBytes()
-  guard case .completed = session.run(source: "traffic(1000000)", file: "<bench>") else { fatalError("bench traffic failed") }
+  guard case .completed = session.run(source: "traffic(1000000)", file: "<bench>") else {
+    fatalError("bench traffic failed")
+  }
   let after = residentBytes()
-  precondition(session.records.count == 1_000_000 && session.records.first?.size == 64, "record_bytes: unexpected buffer")
+  precondition(
+    session.records.count == 1_000_000 && session.records.first?.size == 64, "record_bytes: unexpected buffer")
   if wanted.isEmpty || wanted.contains("record_bytes") {
     print("record_bytes \(String(format: "%.1f", (after - before) / 1_000_000)) B")
   }
@@ -234,7 +237,9 @@ func bufferFigures(_ wanted: Set<String>) {
     var samples: [Double] = []
     for _ in 0..<5 {
       let start = ContinuousClock.now
-      guard case .completed = session.run(source: #"expect count(msgid == 2400 and retval != 0 and task == "client") == 0"#, file: "<bench>"),
+      guard
+        case .completed = session.run(
+          source: #"expect count(msgid == 2400 and retval != 0 and task == "client") == 0"#, file: "<bench>"),
         session.interpreter.failedExpectations == 0
       else { fatalError("filter bench failed") }
       let d = ContinuousClock.now - start

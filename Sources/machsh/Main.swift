@@ -51,7 +51,9 @@ struct Machsh: ParsableCommand {
   @Option(name: .customLong("format"), help: "Trace output format: rpctrace, verbose or json.")
   var format: String = "rpctrace"
 
-  @Option(name: .customLong("color"), help: "Colour trace lines: auto (on a terminal, unless NO_COLOR is set), always or never.")
+  @Option(
+    name: .customLong("color"),
+    help: "Colour trace lines: auto (on a terminal, unless NO_COLOR is set), always or never.")
   var color: String = "auto"
 
   @Argument(help: "A script to run.")
@@ -89,7 +91,9 @@ struct Machsh: ParsableCommand {
     Interrupt.install()
     session.interpreter.interruptRequested = { Interrupt.consume() }
     session.interpreter.showValue = { [unowned session] value, text in
-      if session.settings.echo { output.write("> \(text)\n\(value.printed)\n") } else if session.isInteractive, !isNil(value) {
+      if session.settings.echo {
+        output.write("> \(text)\n\(value.printed)\n")
+      } else if session.isInteractive, !isNil(value) {
         output.write(value.printed + "\n")
       }
     }

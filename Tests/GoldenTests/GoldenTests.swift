@@ -12,7 +12,8 @@ import Testing
 ///
 /// `RECORD_GOLDEN=1 swift test` rewrites the expected files from what machsh does.
 @Suite struct GoldenTests {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
   static var scripts: [String] {
     var found: [String] = []
@@ -83,8 +84,9 @@ import Testing
   @Test func msgidsFromAFileOrAFolder() throws {
     let folder = Self.root.appendingPathComponent("Tests/GoldenTests/scripts").path
     for path in [folder, folder + "/hurd.msgids"] {
-      #expect(try Self.run(arguments: ["--msgids", path, "-c", "print routine(21000), routine(21101)"])
-        == "io_write io_read-reply\n--- stderr\n--- exit 0\n")
+      #expect(
+        try Self.run(arguments: ["--msgids", path, "-c", "print routine(21000), routine(21101)"])
+          == "io_write io_read-reply\n--- stderr\n--- exit 0\n")
     }
     #expect(try Self.run(arguments: ["--msgids", "/nonexistent", "-c", "print 1"]).hasSuffix("--- exit 2\n"))
   }
@@ -100,8 +102,9 @@ import Testing
     let esc = "\u{1B}["
     #expect(try Self.run(arguments: ["-c", script]) == plain)
     #expect(try Self.run(arguments: ["--color", "never", "-c", script]) == plain)
-    #expect(try Self.run(arguments: ["--color", "always", "-c", script])
-      == "6 \(esc)36ma.1\(esc)0m \(esc)33m->\(esc)0m 2 9 ()\n--- stderr\n--- exit 0\n")
+    #expect(
+      try Self.run(arguments: ["--color", "always", "-c", script])
+        == "6 \(esc)36ma.1\(esc)0m \(esc)33m->\(esc)0m 2 9 ()\n--- stderr\n--- exit 0\n")
     #expect(try Self.run(arguments: ["--color", "always", "-c", "set color off\n" + script]) == plain)
     #expect(try Self.run(arguments: ["-c", "set color on\n" + script], environment: ["NO_COLOR": "1"]).contains(esc))
   }
@@ -115,7 +118,8 @@ import Testing
     #expect(block.count > 10)
     // A prompt may show the model's state: `machsh [stopped, 1 pending]> `.
     let prompt = try Regex(#"machsh( \[[^\]]*\])?> "#)
-    let commands = block.compactMap { line in line.prefixMatch(of: prompt).map { String(line[$0.range.upperBound...]) } }
+    let commands = block.compactMap { line in line.prefixMatch(of: prompt).map { String(line[$0.range.upperBound...]) }
+    }
     let actual = try Self.run(arguments: ["-i", "/dev/null"], input: commands.joined(separator: "\n") + "\n")
     // The prompt is written before each line is read; put each typed line back after it.
     let prompts = actual.ranges(of: prompt)

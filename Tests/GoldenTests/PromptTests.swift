@@ -45,7 +45,8 @@ import Testing
       posix_spawn_file_actions_init(&actions)
       defer { posix_spawn_file_actions_destroy(&actions) }
       posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-      posix_spawn_file_actions_addopen(&actions, 1, args.first == "capture-pane" ? outPath : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+      posix_spawn_file_actions_addopen(
+        &actions, 1, args.first == "capture-pane" ? outPath : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
       posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
       var attributes = posix_spawnattr_t()
       posix_spawnattr_init(&attributes)

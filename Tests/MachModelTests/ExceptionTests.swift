@@ -10,7 +10,9 @@ import Testing
     let (_, port) = s.k.portAllocate(h, right: PortRight.receive.rawValue)
     let (_, o, _) = s.k.portExtractRight(h, port, disposition: MsgType.makeSend)
     if taskSlot {
-      #expect(s.k.taskSetSpecialPort(s.k.thread(thread).task, slot: SpecialPort.taskException, right: o) == KernReturn.success)
+      #expect(
+        s.k.taskSetSpecialPort(s.k.thread(thread).task, slot: SpecialPort.taskException, right: o) == KernReturn.success
+      )
     } else {
       #expect(s.k.threadSetSpecialPort(thread, slot: SpecialPort.threadException, right: o) == KernReturn.success)
     }
@@ -32,7 +34,9 @@ import Testing
     var s = System()
     let (victim, _, vt) = s.spawn("victim")
     let (_, ht, port) = handler(&s, for: vt, taskSlot: true)
-    #expect(s.k.raiseException(vt, exception: ExceptionType.badAccess, code: 1, subcode: 0x1234) == MachMsgReturn.rcvInProgress)
+    #expect(
+      s.k.raiseException(vt, exception: ExceptionType.badAccess, code: 1, subcode: 0x1234)
+        == MachMsgReturn.rcvInProgress)
     #expect(s.k.thread(vt).state == .blockedInException)
     let request = answer(&s, ht, port, code: KernReturn.success)
     #expect(request.id == 2400 && request.size == 64 && request.isComplex)

@@ -41,7 +41,9 @@ struct Fixture {
     return (r, s)
   }
 
-  mutating func send(_ thread: ThreadIndex, _ message: [UInt8], options: MachMsgOptions = [], timeout: UInt32 = 0) -> ReturnCode {
+  mutating func send(
+    _ thread: ThreadIndex, _ message: [UInt8], options: MachMsgOptions = [], timeout: UInt32 = 0
+  ) -> ReturnCode {
     let code = k.machMsg(thread, .send(message, options: options, timeout: timeout))
     k.run()
     return code

@@ -60,7 +60,9 @@ struct System {
     let (_, bootstrap) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
     let (_, exc) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
     for (slot, port) in [(SpecialPort.taskBootstrap, bootstrap), (SpecialPort.taskException, exc)] {
-      #expect(s.call("task_set_special_port", 1, [.int(slot), .port(port, disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
+      #expect(
+        s.call("task_set_special_port", 1, [.int(slot), .port(port, disposition: MsgType.makeSend)])?.retCode
+          == KernReturn.success)
     }
     let (child, childName, thread) = s.spawn("child")
     for (slot, port) in [(SpecialPort.taskBootstrap, bootstrap), (SpecialPort.taskException, exc)] {
@@ -82,7 +84,8 @@ struct System {
     var s = System()
     let (_, childName, _) = s.spawn("child")
     let (_, p) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
-    let register = s.call("mach_ports_register", childName, [.ports([p, MachPort.null, p], disposition: MsgType.makeSend)])
+    let register = s.call(
+      "mach_ports_register", childName, [.ports([p, MachPort.null, p], disposition: MsgType.makeSend)])
     #expect(register?.retCode == KernReturn.success)
     #expect(s.k.portGetReceiveStatus(s.shell, p).1!.sendRights == 2)  // held by the kernel for the child
     let expected = MigValue.ports([p, MachPort.null, p, MachPort.null], disposition: MsgType.portSend)
@@ -95,9 +98,13 @@ struct System {
     #expect(five?.retCode == KernReturn.invalidArgument)
     #expect(s.k.portGetReceiveStatus(s.shell, p).1!.sendRights == before)
     // An empty array clears the slots; the old rights are released.
-    #expect(s.call("mach_ports_register", childName, [.ports([], disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
+    #expect(
+      s.call("mach_ports_register", childName, [.ports([], disposition: MsgType.makeSend)])?.retCode
+        == KernReturn.success)
     #expect(s.k.portGetReceiveStatus(s.shell, p).1!.sendRights == before - 2)
-    #expect(s.call("mach_ports_lookup", childName, [])?["init_port_set"] == .ports([0, 0, 0, 0], disposition: MsgType.portSend))
+    #expect(
+      s.call("mach_ports_lookup", childName, [])?["init_port_set"]
+        == .ports([0, 0, 0, 0], disposition: MsgType.portSend))
     // A thread port is no task.
     let threadName = s.call("thread_create", childName, [])!["child_thread"]!
     guard case .port(let tn, _) = threadName else { return }
@@ -132,8 +139,12 @@ struct System {
   @Test func section6_unknownIdGetsMigBadIdInAReplyOneHundredAbove() {
     var s = System()
     let reply = s.k.migReplyPort(s.st)
-    let m = MessageBuilder(remote: 1, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 2999).finish()
-    #expect(s.k.machMsg(s.st, MachMsgCall(options: [.send, .receive], message: m, receiveSize: 100, receiveName: reply)) == MachMsgReturn.success)
+    let m = MessageBuilder(
+      remote: 1, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 2999
+    ).finish()
+    #expect(
+      s.k.machMsg(s.st, MachMsgCall(options: [.send, .receive], message: m, receiveSize: 100, receiveName: reply))
+        == MachMsgReturn.success)
     let v = MessageView(s.k.thread(s.st).message)!
     #expect(v.id == 3099)
     #expect(v.size == 32)
@@ -146,14 +157,23 @@ struct System {
     var s = System()
     let reply = s.k.migReplyPort(s.st)
     // mach_port_allocate with the right as a PORT_NAME instead of an INTEGER_32.
-    var m = MessageBuilder(remote: 1, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 3204)
+    var m = MessageBuilder(
+      remote: 1, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 3204)
     m.ports([1], disposition: MsgType.portName)
-    _ = s.k.machMsg(s.st, MachMsgCall(options: [.send, .receive], message: m.finish(), receiveSize: 100, receiveName: reply))
-    #expect(try! MessageView(s.k.thread(s.st).message)!.items().get()[0].words == [UInt32(bitPattern: MigReturn.badArguments)])
+    _ = s.k.machMsg(
+      s.st, MachMsgCall(options: [.send, .receive], message: m.finish(), receiveSize: 100, receiveName: reply))
+    #expect(
+      try! MessageView(s.k.thread(s.st).message)!.items().get()[0].words == [UInt32(bitPattern: MigReturn.badArguments)]
+    )
     // A missing argument.
-    let short = MessageBuilder(remote: 1, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 3204).finish()
-    _ = s.k.machMsg(s.st, MachMsgCall(options: [.send, .receive], message: short, receiveSize: 100, receiveName: reply))
-    #expect(try! MessageView(s.k.thread(s.st).message)!.items().get()[0].words == [UInt32(bitPattern: MigReturn.badArguments)])
+    let short = MessageBuilder(
+      remote: 1, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 3204
+    ).finish()
+    _ = s.k.machMsg(
+      s.st, MachMsgCall(options: [.send, .receive], message: short, receiveSize: 100, receiveName: reply))
+    #expect(
+      try! MessageView(s.k.thread(s.st).message)!.items().get()[0].words == [UInt32(bitPattern: MigReturn.badArguments)]
+    )
     s.invariantsHold()
   }
 
@@ -197,13 +217,17 @@ struct System {
     var s = System()
     let (child, childName, _) = s.spawn("child")
     let (_, p) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
-    #expect(s.call("mach_port_insert_right", childName, [.name(7), .port(p, disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
+    #expect(
+      s.call("mach_port_insert_right", childName, [.name(7), .port(p, disposition: MsgType.makeSend)])?.retCode
+        == KernReturn.success)
     #expect(s.k.task(child).space.lookup(7)?.type == PortType.send)
     let extracted = s.call("mach_port_extract_right", childName, [.name(7), .int(Int32(MsgType.moveSend))])!
     #expect(extracted["poly"] == .port(p, disposition: MsgType.portSend))
     #expect(s.k.task(child).space.lookup(7) == nil)
     // A failed insert destroys the right it carried (the request body is destroyed).
-    #expect(s.call("mach_port_insert_right", childName, [.name(0), .port(p, disposition: MsgType.makeSend)])?.retCode == KernReturn.invalidValue)
+    #expect(
+      s.call("mach_port_insert_right", childName, [.name(0), .port(p, disposition: MsgType.makeSend)])?.retCode
+        == KernReturn.invalidValue)
     s.invariantsHold()
   }
 
@@ -229,7 +253,9 @@ struct System {
     // The child's receive right died: the shell's send right is dead at its next use.
     #expect(s.k.portType(s.shell, shellName).1 == PortType.deadName)
     // The task port itself is gone: an RPC through it cannot even be sent.
-    #expect(s.k.rpc(s.st, RoutineTable.routine(named: "task_suspend")!, target: childName, arguments: []) == .failed(MachMsgReturn.sendInvalidDest))
+    #expect(
+      s.k.rpc(s.st, RoutineTable.routine(named: "task_suspend")!, target: childName, arguments: [])
+        == .failed(MachMsgReturn.sendInvalidDest))
     s.invariantsHold()
   }
 
@@ -242,7 +268,9 @@ struct System {
     #expect(s.k.machMsg(thread, .receive(r)) == MachMsgReturn.rcvInProgress)
     let (_, o, type) = s.k.portExtractRight(child, r, disposition: MsgType.makeSend)
     let send = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
-    #expect(s.k.machMsg(s.st, .send(MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 9).finish())) == MachMsgReturn.success)
+    #expect(
+      s.k.machMsg(s.st, .send(MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 9).finish()))
+        == MachMsgReturn.success)
     s.k.run()
     #expect(s.k.takeCompletions().isEmpty)  // handed off, but the copy-out waits
     #expect(s.call("task_resume", childName, [])?.retCode == KernReturn.success)
@@ -323,7 +351,8 @@ struct System {
     case .taskTerminate: #expect(s.k.task(child).isActive == false)
     case .taskSuspend: #expect(s.k.task(child).suspendCount == 1)
     case .taskSetSpecialPort:
-      #expect(s.k.task(child).specialPorts[Int(SpecialPort.taskBootstrap)] == s.k.task(s.shell).space.lookup(port)!.object)
+      #expect(
+        s.k.task(child).specialPorts[Int(SpecialPort.taskBootstrap)] == s.k.task(s.shell).space.lookup(port)!.object)
     case .machPortAllocate:
       guard case .name(let n)? = results.first else { Issue.record("no name"); return }
       #expect(space.lookup(n)?.type == PortType.receive)
@@ -346,7 +375,10 @@ struct System {
     let (child, childName, _) = s.spawn("child")
     // A trace port makes every shortcut trap of the task answer MACH_SEND_INTERRUPTED (T11).
     let (_, trace) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
-    #expect(s.call("task_set_special_port", childName, [.int(SpecialPort.taskTrace), .port(trace, disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
+    #expect(
+      s.call(
+        "task_set_special_port", childName, [.int(SpecialPort.taskTrace), .port(trace, disposition: MsgType.makeSend)])?
+        .retCode == KernReturn.success)
     let thread = s.k.task(child).threads[0]
     #expect(s.k.trap(thread, .machPortAllocate, target: 1, arguments: [.int(1)]).0 == MachMsgReturn.sendInterrupted)
     let before = s.k.destroyedMessages[.consumedByKernel, default: 0]
@@ -372,7 +404,11 @@ struct System {
     #expect(s.k.task(child).space.count == names + 1)
     let done = s.k.takeCompletions().first { $0.thread == thread }
     #expect(done?.result == MachMsgReturn.success)
-    guard case .completed(let reply)? = done.map({ s.k.finishRPC(thread, RoutineTable.routine(named: "mach_port_allocate")!, $0.result) }) else {
+    guard
+      case .completed(let reply)? = done.map({
+        s.k.finishRPC(thread, RoutineTable.routine(named: "mach_port_allocate")!, $0.result)
+      })
+    else {
       Issue.record("no reply")
       return
     }
@@ -415,7 +451,8 @@ struct System {
     let first = s.k.migReplyPort(s.st)
     #expect(s.k.rpc(s.st, routine, target: 99, arguments: [.int(1)]) == .failed(MachMsgReturn.sendInvalidDest))
     #expect(s.k.migReplyPort(s.st) == first)
-    #expect(s.k.rpc(s.st, routine, target: full, arguments: [.int(1)], timeout: 0) == .failed(MachMsgReturn.sendTimedOut))
+    #expect(
+      s.k.rpc(s.st, routine, target: full, arguments: [.int(1)], timeout: 0) == .failed(MachMsgReturn.sendTimedOut))
     #expect(s.k.task(s.shell).space.lookup(first)?.has(PortType.receive) != true)  // destroyed
     #expect(s.k.migReplyPort(s.st) != MachPort.null)
     #expect(Kernel.replacesReplyPort(MachMsgReturn.rcvTimedOut, handedBack: false))
@@ -428,7 +465,8 @@ struct System {
     var s = System()
     let (code, _) = s.k.trap(s.st, .machPortDeallocate, target: 1, arguments: [.name(77)])
     #expect(code == KernReturn.invalidName)
-    let outcome = s.k.call(s.st, RoutineTable.routine(named: "mach_port_deallocate")!, target: 1, arguments: [.name(77)])
+    let outcome = s.k.call(
+      s.st, RoutineTable.routine(named: "mach_port_deallocate")!, target: 1, arguments: [.name(77)])
     #expect(outcome == .completed(MigReply(retCode: KernReturn.invalidName, outputs: [])))
   }
 }
@@ -439,7 +477,9 @@ extension TrapTests {
     let (_, r) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
     _ = s.k.giveTaskSelfName(s.shell)
     // COPY_SEND needs a send right: a bare receive right is refused, and nothing moves.
-    let (code, _) = s.k.trap(s.st, .taskSetSpecialPort, target: 1, arguments: [.int(SpecialPort.taskBootstrap), .port(r, disposition: MsgType.moveReceive)])
+    let (code, _) = s.k.trap(
+      s.st, .taskSetSpecialPort, target: 1,
+      arguments: [.int(SpecialPort.taskBootstrap), .port(r, disposition: MsgType.moveReceive)])
     #expect(code == KernReturn.invalidRight)
     #expect(s.k.task(s.shell).space.lookup(r)?.type == PortType.receive)
     s.invariantsHold()

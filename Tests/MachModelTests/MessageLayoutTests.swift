@@ -80,7 +80,9 @@ import Testing
 
   @Test func section1_1_headerBitsPackRemoteAndLocalDispositions() {
     #expect(MsgHeader.bits(remote: MsgType.copySend, local: MsgType.makeSendOnce) == 0x1513)
-    let m = MessageBuilder(remote: 3, remoteDisposition: MsgType.copySend, local: 4, localDisposition: MsgType.makeSendOnce, id: 77).finish()
+    let m = MessageBuilder(
+      remote: 3, remoteDisposition: MsgType.copySend, local: 4, localDisposition: MsgType.makeSendOnce, id: 77
+    ).finish()
     let v = MessageView(m)!
     #expect(v.remoteBits == MsgType.copySend && v.localBits == MsgType.makeSendOnce)
     #expect(v.remotePort == 3 && v.localPort == 4 && v.id == 77 && v.size == 24)
@@ -91,7 +93,9 @@ import Testing
     #expect(MachMsgReturn.rcvTooLarge == 0x1000_4004)
     #expect(MachMsgReturn.sendInvalidHeader == 0x1000_0010)
     #expect(MachMsgReturn.rcvBodyError == 0x1000_400c)
-    #expect(ReturnCodeNames.name(of: MachMsgReturn.rcvBodyError | MachMsgReturn.ipcSpace) == "MACH_RCV_BODY_ERROR|MACH_MSG_IPC_SPACE")
+    #expect(
+      ReturnCodeNames.name(of: MachMsgReturn.rcvBodyError | MachMsgReturn.ipcSpace)
+        == "MACH_RCV_BODY_ERROR|MACH_MSG_IPC_SPACE")
     #expect(ReturnCodeNames.name(of: -303) == "MIG_BAD_ID")
     #expect(ReturnCodeNames.name(of: 19) == "KERN_UREFS_OVERFLOW")
     #expect(ReturnCodeNames.name(of: 0, fromMachMsg: true) == "MACH_MSG_SUCCESS")

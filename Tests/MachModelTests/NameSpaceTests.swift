@@ -48,7 +48,8 @@ import Testing
     #expect(f.type(f.a, 0x1234_5678) == PortType.receive)
     #expect(f.k.portAllocateName(f.a, right: PortRight.receive.rawValue, name: 0x1234_5678) == KernReturn.nameExists)
     #expect(f.k.portAllocateName(f.a, right: PortRight.receive.rawValue, name: 0) == KernReturn.invalidValue)
-    #expect(f.k.portAllocateName(f.a, right: PortRight.receive.rawValue, name: MachPort.dead) == KernReturn.invalidValue)
+    #expect(
+      f.k.portAllocateName(f.a, right: PortRight.receive.rawValue, name: MachPort.dead) == KernReturn.invalidValue)
     #expect(f.k.portAllocateName(f.a, right: 9, name: 7) == KernReturn.invalidValue)
     #expect(f.receiveRight(f.a) == 1)  // lowest unused is unaffected
     f.invariantsHold()

@@ -79,7 +79,8 @@ import Testing
     #expect(next(&f, f.ta, n)?.0 == NotifyID.deadName)
     #expect(f.urefs(f.a, d, .deadName) == 2)
     let (_, so2) = notifyPort(&f, f.a)
-    #expect(f.k.portRequestNotification(f.a, d, id: NotifyID.deadName, sync: 0, notify: so2).0 == KernReturn.invalidRight)
+    #expect(
+      f.k.portRequestNotification(f.a, d, id: NotifyID.deadName, sync: 0, notify: so2).0 == KernReturn.invalidRight)
     f.k.releaseKernelRight(so2, carriedType: MsgType.portSendOnce)
     f.invariantsHold()
   }
@@ -108,8 +109,10 @@ import Testing
     var f = Fixture()
     let (r, s) = f.channel()
     let (n, so) = notifyPort(&f, f.a)
-    #expect(f.k.portRequestNotification(f.b, r, id: NotifyID.portDestroyed, sync: 1, notify: so).0 == KernReturn.invalidValue)
-    #expect(f.k.portRequestNotification(f.b, r, id: NotifyID.portDestroyed, sync: 0, notify: so).0 == KernReturn.success)
+    #expect(
+      f.k.portRequestNotification(f.b, r, id: NotifyID.portDestroyed, sync: 1, notify: so).0 == KernReturn.invalidValue)
+    #expect(
+      f.k.portRequestNotification(f.b, r, id: NotifyID.portDestroyed, sync: 0, notify: so).0 == KernReturn.success)
     _ = f.send(f.ta, Fixture.message(to: s, id: 3))
     #expect(f.k.portDestroy(f.b, r) == KernReturn.success)
     #expect(f.receive(f.ta, n) == MachMsgReturn.success)
@@ -146,6 +149,7 @@ import Testing
     var f = Fixture()
     let r = f.receiveRight(f.a)
     #expect(f.k.portRequestNotification(f.a, r, id: 67, sync: 0, notify: -1).0 == KernReturn.invalidValue)
-    #expect(f.k.portRequestNotification(f.a, 99, id: NotifyID.noSenders, sync: 0, notify: -1).0 == KernReturn.invalidName)
+    #expect(
+      f.k.portRequestNotification(f.a, 99, id: NotifyID.noSenders, sync: 0, notify: -1).0 == KernReturn.invalidName)
   }
 }

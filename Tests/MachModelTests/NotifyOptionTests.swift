@@ -24,7 +24,9 @@ import Testing
     let (s, _) = watchedSendRight(&f)
     let m = Fixture.message(to: s, MsgType.moveSend)
     for notify in [MachPort.null, s] {  // none, and a name that holds no receive right
-      #expect(f.k.machMsg(f.ta, MachMsgCall(options: [.send, .sendCancel], message: m, notify: notify)) == MachMsgReturn.sendInvalidNotify)
+      #expect(
+        f.k.machMsg(f.ta, MachMsgCall(options: [.send, .sendCancel], message: m, notify: notify))
+          == MachMsgReturn.sendInvalidNotify)
       #expect(f.urefs(f.a, s, .send) == 1)
     }
     f.invariantsHold()
@@ -37,7 +39,8 @@ import Testing
       var f = Fixture()
       let (s, n) = watchedSendRight(&f)
       let m = Fixture.message(to: s, MsgType.moveSend)
-      let call = cancel
+      let call =
+        cancel
         ? MachMsgCall(options: [.send, .sendCancel], message: m, notify: n)
         : MachMsgCall(options: .send, message: m)
       #expect(f.k.machMsg(f.ta, call) == MachMsgReturn.success)
@@ -56,7 +59,9 @@ import Testing
     let q = f.receiveRight(f.a)
     let n = f.receiveRight(f.b)
     _ = f.send(f.ta, Fixture.message(to: s, reply: q, replyDisposition: MsgType.makeSendOnce))
-    #expect(f.k.machMsg(f.tb, MachMsgCall(options: [.receive, .receiveNotify], receiveSize: 8192, receiveName: r, notify: n)) == MachMsgReturn.success)
+    #expect(
+      f.k.machMsg(f.tb, MachMsgCall(options: [.receive, .receiveNotify], receiveSize: 8192, receiveName: r, notify: n))
+        == MachMsgReturn.success)
     let reply = f.message(f.tb)!.remotePort
     #expect(f.type(f.b, reply) & PortType.dnRequest != 0)
     #expect(f.k.portDestroy(f.a, q) == KernReturn.success)
@@ -72,9 +77,13 @@ import Testing
     var f = Fixture()
     let (r, s) = f.channel()
     let q = f.receiveRight(f.a)
-    _ = f.send(f.ta, Fixture.message(to: s, reply: q, replyDisposition: MsgType.makeSendOnce, id: 31) { $0.int32([1, 2]) })
-    #expect(f.k.machMsg(f.tb, MachMsgCall(options: [.receive, .receiveNotify], receiveSize: 8192, receiveName: r, notify: MachPort.null))
-      == MachMsgReturn.rcvInvalidNotify)
+    _ = f.send(
+      f.ta, Fixture.message(to: s, reply: q, replyDisposition: MsgType.makeSendOnce, id: 31) { $0.int32([1, 2]) })
+    #expect(
+      f.k.machMsg(
+        f.tb,
+        MachMsgCall(options: [.receive, .receiveNotify], receiveSize: 8192, receiveName: r, notify: MachPort.null))
+        == MachMsgReturn.rcvInvalidNotify)
     let header = f.message(f.tb)!
     #expect(header.id == 31 && header.localPort == r && header.remotePort == MachPort.null)
     #expect(f.status(f.b, r)!.messageCount == 0 && f.status(f.b, r)!.seqno == 1)
@@ -95,8 +104,9 @@ import Testing
     m.int32([5])
     _ = s.k.machMsg(at, .send(m.finish()))
     _ = s.k.takeTraceLog()
-    #expect(s.k.machMsg(at, MachMsgCall(options: [.receive, .receiveNotify], receiveSize: 8192, receiveName: r, notify: 0))
-      == MachMsgReturn.rcvInvalidNotify)
+    #expect(
+      s.k.machMsg(at, MachMsgCall(options: [.receive, .receiveNotify], receiveSize: 8192, receiveName: r, notify: 0))
+        == MachMsgReturn.rcvInvalidNotify)
     let log = s.k.takeTraceLog()
     #expect(log.entries.map(\.retval) == [MachMsgReturn.rcvInvalidNotify])
     #expect(log.entries.first?.length == MsgHeader.size)

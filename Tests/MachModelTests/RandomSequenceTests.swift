@@ -51,7 +51,10 @@ struct SeededGenerator: RandomNumberGenerator {
 
     mutating func message(from task: TaskIndex) -> [UInt8] {
       let dest = name(in: task)
-      let destType = chance(85) ? pick([MsgType.copySend, MsgType.makeSend, MsgType.moveSendOnce, MsgType.makeSendOnce, MsgType.moveSend]) : pick(Array(0...22))
+      let destType =
+        chance(85)
+        ? pick([MsgType.copySend, MsgType.makeSend, MsgType.moveSendOnce, MsgType.makeSendOnce, MsgType.moveSend])
+        : pick(Array(0...22))
       let hasReply = chance(50)
       var m = MessageBuilder(
         remote: dest, remoteDisposition: destType, local: hasReply ? name(in: task) : 0,
@@ -91,7 +94,11 @@ struct SeededGenerator: RandomNumberGenerator {
       let holder = pick(tasks.filter { k.task($0).isActive })
       let (kr, port) = k.portAllocate(holder, right: PortRight.receive.rawValue)
       guard kr == KernReturn.success else { return "no trace port" }
-      if chance(50) { _ = k.setHostDrained(holder, port) } else { _ = k.portSetQlimit(holder, port, qlimit: UInt32.random(in: 0...2, using: &rng)) }
+      if chance(50) {
+        _ = k.setHostDrained(holder, port)
+      } else {
+        _ = k.portSetQlimit(holder, port, qlimit: UInt32.random(in: 0...2, using: &rng))
+      }
       let (_, o, _) = k.portExtractRight(holder, port, disposition: MsgType.makeSend)
       if k.taskSetSpecialPort(victim, slot: SpecialPort.taskTrace, right: o) != KernReturn.success {
         k.releaseKernelRight(o, carriedType: MsgType.portSend)
@@ -117,7 +124,11 @@ struct SeededGenerator: RandomNumberGenerator {
       if chance(2) {
         // A protected payload set or cleared on some name (§1.6).
         let n = name(in: task)
-        return "payload \(n): \(chance(70) ? k.portSetProtectedPayload(task, n, payload: UInt32.random(in: 0...9, using: &rng)) : k.portClearProtectedPayload(task, n))"
+        let code =
+          chance(70)
+          ? k.portSetProtectedPayload(task, n, payload: UInt32.random(in: 0...9, using: &rng))
+          : k.portClearProtectedPayload(task, n)
+        return "payload \(n): \(code)"
       }
       if chance(3) {
         // thread_abort of any thread, whatever it waits in (§4).
@@ -132,7 +143,10 @@ struct SeededGenerator: RandomNumberGenerator {
           let routine = pick(RoutineTable.served.filter { $0.name != "task_terminate" || chance(10) })
           let args = routine.inputs.map { value($0.type, in: task) }
           let target = chance(70) ? 1 : name(in: task)
-          let outcome = chance(50) ? k.call(thread, routine, target: target, arguments: args) : k.rpc(thread, routine, target: target, arguments: args)
+          let outcome =
+            chance(50)
+            ? k.call(thread, routine, target: target, arguments: args)
+            : k.rpc(thread, routine, target: target, arguments: args)
           return "rpc \(routine.name) from \(thread): \(outcome)"
         case 3:
           guard task != Kernel.shellTask else { return "not the shell" }
@@ -143,8 +157,12 @@ struct SeededGenerator: RandomNumberGenerator {
           let (kr, o, _) = k.portExtractRight(task, n, disposition: pick([MsgType.makeSend, MsgType.copySend]))
           guard kr == KernReturn.success else { return "no exception port" }
           if chance(50) {
-            if k.taskSetSpecialPort(pick(tasks), slot: SpecialPort.taskException, right: o) != KernReturn.success { k.releaseKernelRight(o, carriedType: MsgType.portSend) }
-          } else if k.threadSetSpecialPort(pick(threads), slot: SpecialPort.threadException, right: o) != KernReturn.success {
+            if k.taskSetSpecialPort(pick(tasks), slot: SpecialPort.taskException, right: o) != KernReturn.success {
+              k.releaseKernelRight(o, carriedType: MsgType.portSend)
+            }
+          } else if k.threadSetSpecialPort(pick(threads), slot: SpecialPort.threadException, right: o)
+            != KernReturn.success
+          {
             k.releaseKernelRight(o, carriedType: MsgType.portSend)
           }
           return "exception port \(n)"
@@ -163,7 +181,10 @@ struct SeededGenerator: RandomNumberGenerator {
       }
       switch Int.random(in: 0..<100, using: &rng) {
       case 0..<10:
-        let right = pick([PortRight.receive.rawValue, PortRight.receive.rawValue, PortRight.portSet.rawValue, PortRight.deadName.rawValue])
+        let right = pick([
+          PortRight.receive.rawValue, PortRight.receive.rawValue, PortRight.portSet.rawValue,
+          PortRight.deadName.rawValue,
+        ])
         _ = k.portAllocate(task, right: right)
         return "allocate \(right) in \(task)"
       case 10..<20:
@@ -174,7 +195,9 @@ struct SeededGenerator: RandomNumberGenerator {
         let to = pick(tasks)
         if chance(70) {
           _ = k.copyoutKernelRight(to, o, carriedType: type)
-        } else if k.portInsertRight(to, PortName.random(in: 1...20, using: &rng), right: o, carriedType: type) != KernReturn.success {
+        } else if k.portInsertRight(to, PortName.random(in: 1...20, using: &rng), right: o, carriedType: type)
+          != KernReturn.success
+        {
           k.releaseKernelRight(o, carriedType: type)
         }
         return "give \(n) of \(task) as \(d) to \(to)"
@@ -189,8 +212,12 @@ struct SeededGenerator: RandomNumberGenerator {
         return "send from \(thread)"
       case 42..<62:
         guard idle else { return "busy" }
-        let opts: MachMsgOptions = [chance(75) ? .receiveTimeout : [], chance(30) ? .receiveLarge : [], chance(10) ? .receiveNotify : []]
-        var call = MachMsgCall.receive(name(in: task), size: UInt32.random(in: 24...120, using: &rng), options: opts, timeout: UInt32.random(in: 0...3, using: &rng))
+        let opts: MachMsgOptions = [
+          chance(75) ? .receiveTimeout : [], chance(30) ? .receiveLarge : [], chance(10) ? .receiveNotify : [],
+        ]
+        var call = MachMsgCall.receive(
+          name(in: task), size: UInt32.random(in: 24...120, using: &rng), options: opts,
+          timeout: UInt32.random(in: 0...3, using: &rng))
         call.notify = name(in: task)
         _ = k.machMsg(thread, call)
         return "receive on \(thread)"
@@ -208,7 +235,9 @@ struct SeededGenerator: RandomNumberGenerator {
         _ = k.portDestroy(task, name(in: task))
         return "destroy"
       case 76..<81:
-        _ = k.portModRefs(task, name(in: task), right: UInt32.random(in: 0...4, using: &rng), delta: Int32.random(in: -2...2, using: &rng))
+        _ = k.portModRefs(
+          task, name(in: task), right: UInt32.random(in: 0...4, using: &rng),
+          delta: Int32.random(in: -2...2, using: &rng))
         return "mod_refs"
       case 81..<84:
         _ = k.portMoveMember(task, name(in: task), after: chance(30) ? 0 : name(in: task))
@@ -217,8 +246,11 @@ struct SeededGenerator: RandomNumberGenerator {
         let n = name(in: task)
         let (kr, o, _) = k.portExtractRight(task, name(in: task), disposition: MsgType.makeSendOnce)
         let id = pick([NotifyID.noSenders, NotifyID.deadName, NotifyID.portDestroyed])
-        let (rkr, previous) = k.portRequestNotification(task, n, id: id, sync: UInt32.random(in: 0...1, using: &rng), notify: kr == KernReturn.success ? o : -1)
-        if rkr != KernReturn.success && kr == KernReturn.success { k.releaseKernelRight(o, carriedType: MsgType.portSendOnce) }
+        let (rkr, previous) = k.portRequestNotification(
+          task, n, id: id, sync: UInt32.random(in: 0...1, using: &rng), notify: kr == KernReturn.success ? o : -1)
+        if rkr != KernReturn.success && kr == KernReturn.success {
+          k.releaseKernelRight(o, carriedType: MsgType.portSendOnce)
+        }
         if previous >= 0 { k.releaseKernelRight(previous, carriedType: MsgType.portSendOnce) }
         return "request \(id) on \(n)"
       case 88..<91:
@@ -257,7 +289,9 @@ struct SeededGenerator: RandomNumberGenerator {
       }
     }
     #expect(w.k.traceSeq > 10, "seed \(seed): the run must make trace copies (\(w.k.traceSeq))")
-    #expect(served > 0 && raised > 0, "seed \(seed): the run must exercise RPCs and exceptions (\(served) served, \(raised) raised)")
+    #expect(
+      served > 0 && raised > 0,
+      "seed \(seed): the run must exercise RPCs and exceptions (\(served) served, \(raised) raised)")
     for t in w.tasks { w.k.terminateTask(t) }
     w.k.runAdvancingTime()
     #expect(w.k.tasks.allSatisfy { !$0.isActive })

@@ -75,7 +75,11 @@ import Testing
     #expect(f.receive(tb2, r, size: 100, options: .receiveLarge) == MachMsgReturn.rcvInProgress)
     _ = f.send(f.ta, Fixture.message(to: s) { $0.int32([1, 2, 3, 4]) })
     let done = f.k.takeCompletions()
-    #expect(done == [Completion(thread: f.tb, result: MachMsgReturn.rcvTooLarge), Completion(thread: tb2, result: MachMsgReturn.success)])
+    #expect(
+      done == [
+        Completion(thread: f.tb, result: MachMsgReturn.rcvTooLarge),
+        Completion(thread: tb2, result: MachMsgReturn.success),
+      ])
     #expect(f.message(f.tb)!.size == 44)
     #expect(f.message(tb2)!.size == 44)
     f.invariantsHold()

@@ -5,7 +5,9 @@ import Testing
 @Suite struct RightTransferTests {
   /// Sends one body item carrying `name` with `disposition` from a to b and returns the name
   /// b receives.
-  func transfer(_ f: inout Fixture, _ name: PortName, _ disposition: UInt32, over channel: (PortName, PortName)) -> PortName {
+  func transfer(
+    _ f: inout Fixture, _ name: PortName, _ disposition: UInt32, over channel: (PortName, PortName)
+  ) -> PortName {
     let m = Fixture.message(to: channel.1) { $0.ports([name], disposition: disposition) }
     #expect(f.send(f.ta, m) == MachMsgReturn.success)
     #expect(f.receive(f.tb, channel.0) == MachMsgReturn.success)
@@ -147,18 +149,21 @@ import Testing
     #expect(f.message(f.ta)!.remotePort == p && f.message(f.ta)!.localPort == p)
     // MOVE_SEND_ONCE on either side is an error: the move would leave nothing for the other.
     let so = f.give(f.a, p, MsgType.makeSendOnce, to: f.a)
-    #expect(f.send(f.ta, Fixture.message(to: so, MsgType.moveSendOnce, reply: so, replyDisposition: MsgType.moveSendOnce))
-      == MachMsgReturn.sendInvalidDest)
+    #expect(
+      f.send(f.ta, Fixture.message(to: so, MsgType.moveSendOnce, reply: so, replyDisposition: MsgType.moveSendOnce))
+        == MachMsgReturn.sendInvalidDest)
     #expect(f.type(f.a, so) == PortType.sendOnce)
     // MOVE_SEND twice needs two urefs: the reply received above added the second.
     #expect(f.urefs(f.a, p, .send) == 2)
-    #expect(f.send(f.ta, Fixture.message(to: p, MsgType.moveSend, reply: p, replyDisposition: MsgType.moveSend))
-      == MachMsgReturn.success)
+    #expect(
+      f.send(f.ta, Fixture.message(to: p, MsgType.moveSend, reply: p, replyDisposition: MsgType.moveSend))
+        == MachMsgReturn.success)
     #expect(f.type(f.a, p) == PortType.receive)
     _ = f.give(f.a, p, MsgType.makeSend, to: f.a)
     #expect(f.urefs(f.a, p, .send) == 1)
-    #expect(f.send(f.ta, Fixture.message(to: p, MsgType.moveSend, reply: p, replyDisposition: MsgType.moveSend))
-      == MachMsgReturn.sendInvalidDest)
+    #expect(
+      f.send(f.ta, Fixture.message(to: p, MsgType.moveSend, reply: p, replyDisposition: MsgType.moveSend))
+        == MachMsgReturn.sendInvalidDest)
     _ = f.k.portModRefs(f.a, p, right: PortRight.send.rawValue, delta: -1)
     #expect(f.type(f.a, p) == PortType.receive)
     f.invariantsHold()

@@ -45,7 +45,9 @@ import Testing
     let (_, s) = f.channel()
     let r = f.receiveRight(f.a)
     #expect(f.send(f.ta, Fixture.message(to: s, reply: r, replyDisposition: 0)) == MachMsgReturn.sendInvalidHeader)
-    #expect(f.send(f.ta, Fixture.message(to: s, reply: r, replyDisposition: MsgType.integer32)) == MachMsgReturn.sendInvalidHeader)
+    #expect(
+      f.send(f.ta, Fixture.message(to: s, reply: r, replyDisposition: MsgType.integer32))
+        == MachMsgReturn.sendInvalidHeader)
   }
 
   @Test func section2_5_unknownOrWrongDestinationIsInvalidDestAndChangesNothing() {
@@ -64,12 +66,14 @@ import Testing
   @Test func section2_5_badReplyIsInvalidReplyAndTheDestinationIsUntouched() {
     var f = Fixture()
     let (_, s) = f.channel()
-    #expect(f.send(f.ta, Fixture.message(to: s, MsgType.moveSend, reply: 77, replyDisposition: MsgType.makeSendOnce))
-      == MachMsgReturn.sendInvalidReply)
+    #expect(
+      f.send(f.ta, Fixture.message(to: s, MsgType.moveSend, reply: 77, replyDisposition: MsgType.makeSendOnce))
+        == MachMsgReturn.sendInvalidReply)
     #expect(f.urefs(f.a, s, .send) == 1)  // the MOVE_SEND did not happen
     let notReceive = f.give(f.b, f.receiveRight(f.b), MsgType.makeSend, to: f.a)
-    #expect(f.send(f.ta, Fixture.message(to: s, reply: notReceive, replyDisposition: MsgType.makeSend))
-      == MachMsgReturn.sendInvalidReply)
+    #expect(
+      f.send(f.ta, Fixture.message(to: s, reply: notReceive, replyDisposition: MsgType.makeSend))
+        == MachMsgReturn.sendInvalidReply)
     f.invariantsHold()
   }
 
@@ -260,12 +264,15 @@ import Testing
   @Test func section2_4_sendNotifyReadsNotifyOnlyWhenTheSendWouldBlock() {
     var f = Fixture()
     let (r, s) = f.channel()
-    #expect(f.k.machMsg(f.ta, MachMsgCall(options: [.send, .sendNotify], message: Fixture.message(to: s), notify: 55))
-      == MachMsgReturn.success)
+    #expect(
+      f.k.machMsg(f.ta, MachMsgCall(options: [.send, .sendNotify], message: Fixture.message(to: s), notify: 55))
+        == MachMsgReturn.success)
     _ = f.k.portSetQlimit(f.b, r, qlimit: 1)
     for notify in [55, MachPort.null] {
-      #expect(f.k.machMsg(f.ta, MachMsgCall(options: [.send, .sendNotify], message: Fixture.message(to: s, id: 9), notify: notify))
-        == MachMsgReturn.sendInvalidNotify)
+      #expect(
+        f.k.machMsg(
+          f.ta, MachMsgCall(options: [.send, .sendNotify], message: Fixture.message(to: s, id: 9), notify: notify))
+          == MachMsgReturn.sendInvalidNotify)
       #expect(f.message(f.ta)?.id == 9 && f.message(f.ta)?.remotePort == s)  // handed back
     }
     #expect(f.status(f.b, r)!.messageCount == 1)
@@ -360,7 +367,10 @@ import Testing
     let t2 = f.k.createThread(in: f.a)
     #expect(f.k.machMsg(t2, .send(Fixture.message(to: s))) == MachMsgReturn.sendInProgress)
     f.k.run()  // the receiver resumes, the count drops, the blocked sender gets in
-    #expect(f.k.takeCompletions() == [Completion(thread: f.tb, result: MachMsgReturn.success), Completion(thread: t2, result: MachMsgReturn.success)])
+    #expect(
+      f.k.takeCompletions() == [
+        Completion(thread: f.tb, result: MachMsgReturn.success), Completion(thread: t2, result: MachMsgReturn.success),
+      ])
     #expect(f.status(f.b, r)!.messageCount == 1)
     f.invariantsHold()
   }

@@ -92,7 +92,8 @@ import Testing
     let (_, port) = s.k.portAllocate(h, right: PortRight.receive.rawValue)
     let (_, o, _) = s.k.portExtractRight(h, port, disposition: MsgType.makeSend)
     #expect(s.k.taskSetSpecialPort(victim, slot: SpecialPort.taskException, right: o) == KernReturn.success)
-    #expect(s.k.raiseException(vt, exception: ExceptionType.breakpoint, code: 0, subcode: 0) == MachMsgReturn.rcvInProgress)
+    #expect(
+      s.k.raiseException(vt, exception: ExceptionType.breakpoint, code: 0, subcode: 0) == MachMsgReturn.rcvInProgress)
     #expect(s.k.machMsg(ht, .receive(port)) == MachMsgReturn.success)
     let request = MessageView(s.k.thread(ht).message)!
     let name = shellName(&s, of: vt)
@@ -107,9 +108,11 @@ import Testing
     reply.int32([KernReturn.success])
     #expect(s.k.machMsg(ht, .send(reply.finish())) == MachMsgReturn.sendInvalidDest)
     // A later exception gets a new reply port and is answered as usual.
-    #expect(s.k.raiseException(vt, exception: ExceptionType.breakpoint, code: 0, subcode: 0) == MachMsgReturn.rcvInProgress)
+    #expect(
+      s.k.raiseException(vt, exception: ExceptionType.breakpoint, code: 0, subcode: 0) == MachMsgReturn.rcvInProgress)
     #expect(s.k.machMsg(ht, .receive(port)) == MachMsgReturn.success)
-    var again = MessageBuilder(remote: MessageView(s.k.thread(ht).message)!.remotePort, remoteDisposition: MsgType.moveSendOnce, id: 2500)
+    var again = MessageBuilder(
+      remote: MessageView(s.k.thread(ht).message)!.remotePort, remoteDisposition: MsgType.moveSendOnce, id: 2500)
     again.int32([KernReturn.success])
     #expect(s.k.machMsg(ht, .send(again.finish())) == MachMsgReturn.success)
     s.k.run()

@@ -5,7 +5,8 @@ import Testing
 struct TraceCopy {
   var task: PortName, thread: PortName, direction: UInt32, kind: UInt32, retval: ReturnCode, message: [UInt8]
   init?(_ bytes: [UInt8]) {
-    guard let v = MessageView(bytes), v.id == TraceMessage.id, case .success(let items) = v.items(), items.count == 6 else { return nil }
+    guard let v = MessageView(bytes), v.id == TraceMessage.id, case .success(let items) = v.items(), items.count == 6
+    else { return nil }
     task = items[0].words[0]
     thread = items[1].words[0]
     direction = items[2].words[0]
@@ -21,7 +22,10 @@ extension System {
   mutating func traceToLog(_ taskName: PortName) -> PortName {
     let (_, port) = k.portAllocate(shell, right: PortRight.receive.rawValue)
     #expect(k.setHostDrained(shell, port) == KernReturn.success)
-    #expect(call("task_set_special_port", taskName, [.int(SpecialPort.taskTrace), .port(port, disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
+    #expect(
+      call(
+        "task_set_special_port", taskName, [.int(SpecialPort.taskTrace), .port(port, disposition: MsgType.makeSend)])?
+        .retCode == KernReturn.success)
     return port
   }
 
@@ -56,9 +60,14 @@ extension System {
     #expect(SpecialPort.taskTrace == 5)
     let (_, childName, _) = s.spawn("child")
     let (_, port) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
-    #expect(s.call("task_get_special_port", childName, [.int(5)])?["special_port"] == .port(0, disposition: MsgType.portSend))
-    #expect(s.call("task_set_special_port", childName, [.int(5), .port(port, disposition: MsgType.makeSend)])?.retCode == KernReturn.success)
-    #expect(s.call("task_get_special_port", childName, [.int(5)])?["special_port"] == .port(port, disposition: MsgType.portSend))
+    #expect(
+      s.call("task_get_special_port", childName, [.int(5)])?["special_port"] == .port(0, disposition: MsgType.portSend))
+    #expect(
+      s.call("task_set_special_port", childName, [.int(5), .port(port, disposition: MsgType.makeSend)])?.retCode
+        == KernReturn.success)
+    #expect(
+      s.call("task_get_special_port", childName, [.int(5)])?["special_port"]
+        == .port(port, disposition: MsgType.portSend))
     s.invariantsHold()
   }
 
@@ -91,7 +100,8 @@ extension System {
     _ = s.traceToLog(bName)
     let (r, send) = s.channel(from: a, to: b)
     let (_, reply) = s.k.portAllocate(a, right: PortRight.receive.rawValue)
-    var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 500)
+    var m = MessageBuilder(
+      remote: send, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 500)
     m.int32([42])
     let sent = m.finish()
     _ = s.k.takeTraceLog()
@@ -151,7 +161,8 @@ extension System {
     let inChild = s.k.giveThreadSelfName(thread)
     let (_, o, type) = s.k.portExtractRight(s.k.thread(thread).task, inChild, disposition: MsgType.copySend)
     let threadName = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
-    #expect(s.call("thread_get_special_port", threadName, [.int(SpecialPort.threadException)])?.retCode == KernReturn.success)
+    #expect(
+      s.call("thread_get_special_port", threadName, [.int(SpecialPort.threadException)])?.retCode == KernReturn.success)
     let log = s.k.takeTraceLog()
     #expect(log.entries.map(\.kind) == [.thread, .thread])
     #expect(log.entries.map(\.thread) == [thread, thread])
@@ -188,7 +199,9 @@ extension System {
     _ = s.logged()
     _ = s.k.rpc(at, RoutineTable.routine(named: "task_suspend")!, target: target, arguments: [])
     let log = s.k.takeTraceLog()
-    let order = log.entries.map { "\(s.k.task($0.task).name) \($0.kind.name) \($0.direction == .send ? "send" : "receive")" }
+    let order = log.entries.map {
+      "\(s.k.task($0.task).name) \($0.kind.name) \($0.direction == .send ? "send" : "receive")"
+    }
     // The sender's send copy, the target's request and reply copies, the sender's receive copy.
     #expect(order.suffix(4) == ["a normal send", "b task receive", "b task send", "a normal receive"])
     #expect(log.entries.map(\.seq) == log.entries.map(\.seq).sorted())
@@ -269,7 +282,8 @@ extension System {
       }
       let (r, send) = s.channel(from: a, to: b)
       let (_, reply) = s.k.portAllocate(a, right: PortRight.receive.rawValue)
-      var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 1)
+      var m = MessageBuilder(
+        remote: send, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 1)
       m.ports([reply], disposition: MsgType.makeSend)
       _ = s.k.machMsg(at, .send(m.finish()))
       _ = s.k.machMsg(bt, .receive(r))
@@ -369,7 +383,11 @@ extension System {
       let (_, port) = s.k.portAllocate(h, right: PortRight.receive.rawValue)
       ports.append(port)
       let (_, o, _) = s.k.portExtractRight(h, port, disposition: MsgType.makeSend)
-      if taskSlot { _ = s.k.taskSetSpecialPort(victim, slot: 3, right: o) } else { _ = s.k.threadSetSpecialPort(vt, slot: 3, right: o) }
+      if taskSlot {
+        _ = s.k.taskSetSpecialPort(victim, slot: 3, right: o)
+      } else {
+        _ = s.k.threadSetSpecialPort(vt, slot: 3, right: o)
+      }
     }
     _ = s.logged()
     _ = s.k.raiseException(vt, exception: ExceptionType.breakpoint, code: 0, subcode: 0)
@@ -416,7 +434,10 @@ extension System {
     // request itself came before the port was set.
     #expect(s.logged().map { "\($0.0.name) \($0.2)" } == ["task 2159"])
     // Clearing it: the request is traced to the old port, the reply to none.
-    #expect(s.call("task_set_special_port", childName, [.int(SpecialPort.taskTrace), .port(0, disposition: MsgType.copySend)])?.retCode == KernReturn.success)
+    #expect(
+      s.call(
+        "task_set_special_port", childName, [.int(SpecialPort.taskTrace), .port(0, disposition: MsgType.copySend)])?
+        .retCode == KernReturn.success)
     #expect(s.logged().map { "\($0.0.name) \($0.2)" } == ["task 2059"])
     _ = port
     s.invariantsHold()
@@ -429,7 +450,12 @@ extension System {
     let (r, send) = s.channel(from: a, to: a)
     _ = s.k.portSetQlimit(a, r, qlimit: 0)
     _ = s.logged()
-    #expect(s.k.machMsg(at, .send(MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 4).finish(), options: .sendTimeout, timeout: 5)) == MachMsgReturn.sendInProgress)
+    #expect(
+      s.k.machMsg(
+        at,
+        .send(
+          MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 4).finish(), options: .sendTimeout,
+          timeout: 5)) == MachMsgReturn.sendInProgress)
     #expect(s.logged().isEmpty)
     s.k.advance(by: 5_000)
     let log = s.k.takeTraceLog()

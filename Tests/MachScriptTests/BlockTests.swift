@@ -1,6 +1,7 @@
-@testable import MachScript
 import TestSupport
 import Testing
+
+@testable import MachScript
 
 /// docs/shell.md §6: inside serve and do blocks, `wait`, `advance`, `run`, `continue`, `step`,
 /// `source` and `quit` are errors, reported at their position once the command that ran the
@@ -18,7 +19,8 @@ import Testing
   func forbiddenInADoBlock(statement: String, message: String) {
     let output = CapturedOutput()
     let session = Session(output: output)
-    let outcome = session.run(source: "spawn a\ntrace a\nwatch true do { \(statement) }\nallocate a\nprint \"after\"\n", file: "t.msh")
+    let outcome = session.run(
+      source: "spawn a\ntrace a\nwatch true do { \(statement) }\nallocate a\nprint \"after\"\n", file: "t.msh")
     #expect(outcome != .completed)
     #expect(output.out == "")
     #expect(output.err.split(separator: "\n").first.map(String.init) == message)
@@ -27,13 +29,14 @@ import Testing
   @Test func forbiddenInAServeBlock() {
     let output = CapturedOutput()
     let session = Session(output: output)
-    let outcome = session.run(source: """
-      spawn s
-      let p = allocate s
-      serve p { advance 1 }
-      send p id 1 dest make_send
-      print "after"
-      """, file: "t.msh")
+    let outcome = session.run(
+      source: """
+        spawn s
+        let p = allocate s
+        serve p { advance 1 }
+        send p id 1 dest make_send
+        print "after"
+        """, file: "t.msh")
     #expect(outcome != .completed)
     #expect(output.err.hasPrefix("t.msh:3:11: error: 'advance' cannot be used inside a serve or do block"))
   }

@@ -1,6 +1,7 @@
-@testable import MachScript
 import TestSupport
 import Testing
+
+@testable import MachScript
 
 /// Tab completion: what the prompt offers for the word being typed, position by position, as
 /// the registry says each position takes.

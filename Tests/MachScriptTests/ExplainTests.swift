@@ -1,6 +1,7 @@
-@testable import MachScript
 import MachModel
 import Testing
+
+@testable import MachScript
 
 /// `explain` (docs/language.md, Commands): every return code GNU Mach names has a meaning.
 @Suite struct ExplainTests {

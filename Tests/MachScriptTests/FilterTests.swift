@@ -1,6 +1,7 @@
-@testable import MachScript
 import TestSupport
 import Testing
+
+@testable import MachScript
 
 /// Filters (docs/language.md, Filters, docs/shell.md §8–§9) over a real trace: the records below, made by
 /// running `setup` through a session.
@@ -86,7 +87,8 @@ import Testing
   /// Variables in a filter are read when the filter is compiled (docs/shell.md §7), and bare
   /// field names shadow variables (docs/language.md, Filters).
   @Test func variablesAreReadAtCompileTimeAndFieldsShadowThem() {
-    let (out, err) = Self.evaluate("""
+    let (out, err) = Self.evaluate(
+      """
       let id = 1000
       let msgid = 5
       let w = watch msgid == id
@@ -100,9 +102,16 @@ import Testing
   /// docs/shell.md §9: filters are checked when their command runs, before any record is seen;
   /// errors name the position.
   @Test(arguments: [
-    ("print count(dir == 1)", "t.msh:1:17: error: 'dir' is a string (\"send\" or \"receive\"); it cannot be compared with an int"),
+    (
+      "print count(dir == 1)",
+      "t.msh:1:17: error: 'dir' is a string (\"send\" or \"receive\"); it cannot be compared with an int"
+    ),
     ("print count(dir == \"sent\")", "t.msh:1:17: error: 'dir' is \"send\" or \"receive\", never \"sent\""),
-    ("print count(type == \"kernel\")", "t.msh:1:18: error: 'type' is \"normal\", \"task\", \"thread\", \"task_exception\" or \"thread_exception\", never \"kernel\""),
+    (
+      "print count(type == \"kernel\")",
+      "t.msh:1:18: error: 'type' is \"normal\", \"task\", \"thread\", \"task_exception\" or "
+        + "\"thread_exception\", never \"kernel\""
+    ),
     ("print count(type < \"a\")", "t.msh:1:18: error: 'type' can only be compared with == or !="),
     ("print count(msgid == \"x\")", "t.msh:1:19: error: '==' cannot compare an int with a string"),
     ("print count(task == 3)", "t.msh:1:18: error: '==' cannot compare a task with an int"),
@@ -115,7 +124,10 @@ import Testing
     ("print count(size / 0 > 1)", "t.msh:1:18: error: division by zero"),
     ("print count(msgid in [1, \"a\"])", "t.msh:1:19: error: 'in' cannot compare an int with a string"),
     ("trace show where (allocate server) == 1", "t.msh:1:19: error: a filter cannot run a command ('allocate')"),
-    ("watch dir == 2", "t.msh:1:11: error: 'dir' is a string (\"send\" or \"receive\"); it cannot be compared with an int"),
+    (
+      "watch dir == 2",
+      "t.msh:1:11: error: 'dir' is a string (\"send\" or \"receive\"); it cannot be compared with an int"
+    ),
   ])
   func errors(line: String, message: String) {
     let (out, err) = Self.evaluate(line)

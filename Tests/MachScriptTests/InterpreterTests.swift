@@ -1,6 +1,7 @@
-@testable import MachScript
 import TestSupport
 import Testing
+
+@testable import MachScript
 
 @Suite struct InterpreterTests {
   @Test(arguments: [
@@ -9,12 +10,25 @@ import Testing
     ("print \"a\" + \"b\", [1] + [2, \"x\"]", "ab [1, 2, \"x\"]\n"),
     ("print hex(255), hex(-1), hex(0)", "0xff -0x1 0x0\n"),
     ("print len([1, 2, 3]), len(\"héllo\")", "3 5\n"),
-    ("print name(4), name(-303), name(0x10000004), name(MACH_SEND_TIMED_OUT)", "KERN_INVALID_ARGUMENT MIG_BAD_ID MACH_SEND_TIMED_OUT MACH_SEND_TIMED_OUT\n"),
-    ("print routine(3204), routine(3304), routine(12345) == \"\"", "mach_port_allocate mach_port_allocate-reply true\n"),
-    ("print MACH_SEND_TIMED_OUT, MACH_MSG_SUCCESS, KERN_SUCCESS, TASK_TRACE_PORT, [KERN_SUCCESS]", "MACH_SEND_TIMED_OUT MACH_MSG_SUCCESS KERN_SUCCESS 5 [KERN_SUCCESS]\n"),
-    ("print MACH_SEND_TIMED_OUT == 0x10000004, KERN_SUCCESS == 0, MACH_MSG_SUCCESS == KERN_SUCCESS", "true true true\n"),
+    (
+      "print name(4), name(-303), name(0x10000004), name(MACH_SEND_TIMED_OUT)",
+      "KERN_INVALID_ARGUMENT MIG_BAD_ID MACH_SEND_TIMED_OUT MACH_SEND_TIMED_OUT\n"
+    ),
+    (
+      "print routine(3204), routine(3304), routine(12345) == \"\"", "mach_port_allocate mach_port_allocate-reply true\n"
+    ),
+    (
+      "print MACH_SEND_TIMED_OUT, MACH_MSG_SUCCESS, KERN_SUCCESS, TASK_TRACE_PORT, [KERN_SUCCESS]",
+      "MACH_SEND_TIMED_OUT MACH_MSG_SUCCESS KERN_SUCCESS 5 [KERN_SUCCESS]\n"
+    ),
+    (
+      "print MACH_SEND_TIMED_OUT == 0x10000004, KERN_SUCCESS == 0, MACH_MSG_SUCCESS == KERN_SUCCESS", "true true true\n"
+    ),
     ("print nil, true, [1, \"a\", nil], \"s\"", "nil true [1, \"a\", nil] s\n"),
-    ("print 2 in [1, 2], \"ell\" in [\"hello\"], \"hello\" contains \"ell\", [1, 2] contains 2", "true false true true\n"),
+    (
+      "print 2 in [1, 2], \"ell\" in [\"hello\"], \"hello\" contains \"ell\", [1, 2] contains 2",
+      "true false true true\n"
+    ),
     ("print \"mach_port_allocate\" matches \"^mach_port_\", \"task\" matches \"x|y\"", "true false\n"),
     ("print 1 < 2 and \"a\" < \"b\", not (1 >= 2) or false", "true true\n"),
     ("let l = [10, 20, 30]\nprint l[1], \"abc\"[2]", "20 c\n"),
@@ -46,7 +60,10 @@ import Testing
     ("print \"a\" + 1", "t.msh:1:11: error: '+' cannot combine a string and an int"),
     ("print 1 < \"a\"", "t.msh:1:9: error: '<' cannot compare an int with a string"),
     ("break", "t.msh:1:1: error: 'break' outside a loop"),
-    ("def f(n) { return f(n + 1) }\nf(0)", "t.msh:1:19: error: procedures nest deeper than 200 calls (runaway recursion?)"),
+    (
+      "def f(n) { return f(n + 1) }\nf(0)",
+      "t.msh:1:19: error: procedures nest deeper than 200 calls (runaway recursion?)"
+    ),
     ("def f(a) { }\nf(1, 2)", "t.msh:2:1: error: 'f' takes 1 argument, not 2"),
     ("let rc = 1", "t.msh:1:1: error: 'rc' is read-only"),
     ("print \"x\" matches \"(\"", "t.msh:1:11: error: bad regular expression \"(\""),
@@ -74,10 +91,15 @@ import Testing
   @Test func failedExpectationsShowBothSidesAndTheScriptGoesOn() {
     let output = CapturedOutput()
     let interpreter = Interpreter(output: output)
-    let outcome = interpreter.run(source: "let x = 2\nexpect x == 3\nexpect x > 5, \"x is big\"\nexpect x == 2\nprint \"done\"", file: "e.msh")
+    let outcome = interpreter.run(
+      source: "let x = 2\nexpect x == 3\nexpect x > 5, \"x is big\"\nexpect x == 2\nprint \"done\"", file: "e.msh")
     #expect(outcome == .completed)
     #expect(interpreter.failedExpectations == 2)
-    #expect(output.err == "e.msh:2: expectation failed: x == 3 (left: 2, right: 3)\ne.msh:3: expectation failed: x is big (left: 2, right: 5)\n")
+    #expect(
+      output.err
+        == "e.msh:2: expectation failed: x == 3 (left: 2, right: 3)\ne.msh:3: expectation failed: x is big "
+        + "(left: 2, right: 5)\n"
+    )
     #expect(output.out == "done\n")
   }
 

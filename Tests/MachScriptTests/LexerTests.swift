@@ -1,5 +1,6 @@
-@testable import MachScript
 import Testing
+
+@testable import MachScript
 
 @Suite struct LexerTests {
   func texts(_ source: String) -> [String] {

@@ -1,6 +1,7 @@
-@testable import MachScript
 import TestSupport
 import Testing
+
+@testable import MachScript
 
 @Suite struct ParserTests {
   @Test(arguments: [
@@ -41,7 +42,10 @@ import Testing
     ("for r in records(dir == \"send\") { print r }", "for r (records (== dir \"send\")) <print r>"),
     ("def f(a, b) { return a + b }", "def f(a b) <return (+ a b)>"),
     ("print 1, \"two\", x", "print 1 \"two\" x"),
-    ("expect rc == MACH_SEND_TIMED_OUT, \"timed out\"", "expect (== rc MACH_SEND_TIMED_OUT) msg \"timed out\" 'rc == MACH_SEND_TIMED_OUT'"),
+    (
+      "expect rc == MACH_SEND_TIMED_OUT, \"timed out\"",
+      "expect (== rc MACH_SEND_TIMED_OUT) msg \"timed out\" 'rc == MACH_SEND_TIMED_OUT'"
+    ),
     ("help trace", "help trace"),
     ("explain last", "explain last"),
     ("quit 3", "quit 3"),
@@ -54,20 +58,29 @@ import Testing
   }
 
   @Test(arguments: [
-    ("send server:3 id 7 reply client:4 make_send body int32(1, 2) string(\"x\") timeout 10 thread 2",
-     "{send (port server 3) id=7 reply=(port client 4),make_send body=(int32 1 2),(string \"x\") timeout=10 thread=2}"),
+    (
+      "send server:3 id 7 reply client:4 make_send body int32(1, 2) string(\"x\") timeout 10 thread 2",
+      "{send (port server 3) id=7 reply=(port client 4),make_send body=(int32 1 2),(string \"x\") timeout=10 thread=2}"
+    ),
     ("send p body int32(-1) -2 id 3", "{send p body=(int32 -1),-2 id=3}"),
     ("receive server:3 max 100 large timeout 5", "{receive (port server 3) max=100 large timeout=5}"),
-    ("rpc task_get_special_port(client.self, TASK_BOOTSTRAP_PORT) timeout 5",
-     "{rpc (task_get_special_port (self client) TASK_BOOTSTRAP_PORT) timeout=5}"),
+    (
+      "rpc task_get_special_port(client.self, TASK_BOOTSTRAP_PORT) timeout 5",
+      "{rpc (task_get_special_port (self client) TASK_BOOTSTRAP_PORT) timeout=5}"
+    ),
     ("rpc 2999(t.self)", "{rpc (2999 (self t))}"),
-    ("trace show where retval != 0 and task == client last 5 format json",
-     "{trace show where=(and (!= retval 0) (== task client)) last=5 format=json}"),
+    (
+      "trace show where retval != 0 and task == client last 5 format json",
+      "{trace show where=(and (!= retval 0) (== task client)) last=5 format=json}"
+    ),
     ("trace stats by routine", "{trace stats by=routine}"),
     ("trace export \"out.json\" format chrome", "{trace export \"out.json\" format=chrome}"),
     ("trace client to server:3", "{trace client to=(port server 3)}"),
     ("trace clear", "{trace clear}"),
-    ("watch msgid == 2400 once ignore 2 do { print msg; stop }", "{watch (== msgid 2400) once ignore=2 do=<print msg; stop>}"),
+    (
+      "watch msgid == 2400 once ignore 2 do { print msg; stop }",
+      "{watch (== msgid 2400) once ignore=2 do=<print msg; stop>}"
+    ),
     ("serve server:3 thread 2 with echo", "{serve (port server 3) thread=2 with=echo}"),
     ("serve p { reply body int32(1) code KERN_FAILURE }", "{serve p <{reply body=(int32 1) code=KERN_FAILURE}>}"),
     ("info ports client", "{info ports client}"),
@@ -112,11 +125,14 @@ import Testing
     ("}", ["error 1:1 unexpected '}'"]),
     ("if x\n{ }", ["error 1:5 expected '{' on the same line, found end of line"]),
     // Three mistakes, three diagnostics: the parser resynchronises at each statement.
-    ("let a = \nlet b = 2 +\nsend\n", [
-      "error 1:9 expected an expression, found end of line",
-      "error 2:12 expected an expression, found end of line",
-      "error 3:1 'send' needs 1 argument, found 0",
-    ]),
+    (
+      "let a = \nlet b = 2 +\nsend\n",
+      [
+        "error 1:9 expected an expression, found end of line",
+        "error 2:12 expected an expression, found end of line",
+        "error 3:1 'send' needs 1 argument, found 0",
+      ]
+    ),
   ]
 
   @Test(arguments: errorCases)
@@ -134,11 +150,12 @@ import Testing
   @Test func diagnosticsRenderTheLineAndACaret() {
     let source = "x = 1\nsend p bogus\n"
     let (_, diagnostics) = Parser.parse(source, file: "f.msh")
-    #expect(diagnostics.first?.rendered(source: source) == """
-      f.msh:2:8: error: unexpected bogus in 'send' (options: body, dest, id, reply, thread, timeout)
-      send p bogus
-             ^
-      """)
+    #expect(
+      diagnostics.first?.rendered(source: source) == """
+        f.msh:2:8: error: unexpected bogus in 'send' (options: body, dest, id, reply, thread, timeout)
+        send p bogus
+               ^
+        """)
   }
 
   @Test func deepNestingIsRefusedNotCrashed() {
@@ -177,6 +194,7 @@ extension ParserTests {
     #expect(out == "")
     guard case .error = outcome else { Issue.record("\(outcome)"); return }
     #expect(err.split(separator: "\n").filter { $0.contains(": error: ") }.count == Interpreter.maxShownSyntaxErrors)
-    #expect(err.hasSuffix("t.msh: \(Parser.maxDiagnostics + 1 - Interpreter.maxShownSyntaxErrors) more errors not shown\n"))
+    #expect(
+      err.hasSuffix("t.msh: \(Parser.maxDiagnostics + 1 - Interpreter.maxShownSyntaxErrors) more errors not shown\n"))
   }
 }

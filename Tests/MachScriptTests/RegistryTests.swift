@@ -1,7 +1,8 @@
 import Foundation
-@testable import MachScript
 import TestSupport
 import Testing
+
+@testable import MachScript
 
 /// The command registry is the one source of the parser's syntax, `help`, Tab and the docs'
 /// command table: these tests fail when any of them drifts from it.
@@ -19,7 +20,8 @@ import Testing
     let stop = try #require(text.range(of: end, range: start.upperBound..<text.endIndex))
     let table = String(text[start.upperBound..<stop.lowerBound])
     if table != CommandRegistry.markdownTable && ProcessInfo.processInfo.environment["UPDATE_DOCS"] == "1" {
-      let updated = text.replacingCharacters(in: start.upperBound..<stop.lowerBound, with: CommandRegistry.markdownTable)
+      let updated = text.replacingCharacters(
+        in: start.upperBound..<stop.lowerBound, with: CommandRegistry.markdownTable)
       try updated.write(to: Self.root.appendingPathComponent("docs/language.md"), atomically: true, encoding: .utf8)
       return
     }
@@ -92,7 +94,10 @@ import Testing
     ("set colour on", "t.msh:1:5: error: unknown setting 'colour' (output, color, echo, kmsg_limit or trace_limit)"),
     ("spawn a\nthread a.1", "t.msh:2:8: error: expected a task, found a thread"),
     ("repeat \"x\" { }", "t.msh:1:8: error: repeat count must be an int, not a string"),
-    ("spawn a\nsend a:1 id 99999999999", "t.msh:2:13: error: an id 99999999999 is out of range (-2147483648 to 2147483647)"),
+    (
+      "spawn a\nsend a:1 id 99999999999",
+      "t.msh:2:13: error: an id 99999999999 is out of range (-2147483648 to 2147483647)"
+    ),
     ("quit 256", "t.msh:1:6: error: an exit status 256 is out of range (0 to 255)"),
   ])
   func badArgumentsSayWhatTheyTake(source: String, error: String) {

@@ -61,11 +61,12 @@ import Testing
   @Test(arguments: ["docs/shell.md", "docs/gnumach.md"])
   func sectionReferencesExist(_ page: String) throws {
     let doc = try String(contentsOf: Self.root.appendingPathComponent(page), encoding: .utf8)
-    let headings = Set(doc.split(separator: "\n").compactMap { line -> String? in
-      guard line.hasPrefix("#") else { return nil }
-      let words = line.drop { $0 == "#" || $0 == " " }.split(separator: " ")
-      return words.first.map { String($0.hasSuffix(".") ? $0.dropLast() : $0) }
-    })
+    let headings = Set(
+      doc.split(separator: "\n").compactMap { line -> String? in
+        guard line.hasPrefix("#") else { return nil }
+        let words = line.drop { $0 == "#" || $0 == " " }.split(separator: " ")
+        return words.first.map { String($0.hasSuffix(".") ? $0.dropLast() : $0) }
+      })
     let reference = try Regex(#"\#(page) (§[0-9.]+(, §[0-9.]+)*)"#)
     let number = try Regex(#"[0-9]+(\.[0-9]+)?"#)
     for (path, text) in Self.texts {

@@ -1,7 +1,8 @@
-@testable import MachScript
 import MachTrace
 import TestSupport
 import Testing
+
+@testable import MachScript
 
 /// The stop / continue / step / interrupt / nested-run rules of `RunState`, driven directly,
 /// then through a session (no binary).
@@ -139,7 +140,8 @@ import Testing
   @Test func aWatchStopLeavesTheRPCPendingAndContinueCompletesIt() {
     let shell = ShellUnderTest()
     shell.run(Self.serverAndClient)
-    let (out, _, _) = shell.run("""
+    let (out, _, _) = shell.run(
+      """
       watch msgid == 1000
       let r = rpc 1000(s, 1)
       print r == pending
@@ -155,7 +157,8 @@ import Testing
   @Test func stepLetsRecordsInOneByOne() {
     let shell = ShellUnderTest()
     shell.run(Self.serverAndClient)
-    let (out, _, _) = shell.run("""
+    let (out, _, _) = shell.run(
+      """
       watch msgid == 1000 once
       let r = rpc 1000(s, 1)
       step
@@ -173,7 +176,8 @@ import Testing
     let shell = ShellUnderTest()
     shell.run(Self.serverAndClient)
     // The watch fires on the reply the client receives: the rpc itself has ended.
-    let (out, _, _) = shell.run("""
+    let (out, _, _) = shell.run(
+      """
       watch dir == "receive" and msgid == 1100
       let r = rpc 1000(s, 1)
       print r == pending, r.id
@@ -185,7 +189,8 @@ import Testing
   @Test func stopInADoBlockStopsTheModel() {
     let shell = ShellUnderTest()
     shell.run(Self.serverAndClient)
-    let (out, err, _) = shell.run("""
+    let (out, err, _) = shell.run(
+      """
       watch msgid == 1000 do { print "seen"
         stop }
       let r = rpc 1000(s, 1)

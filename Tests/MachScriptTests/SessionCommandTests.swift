@@ -1,7 +1,8 @@
-@testable import MachScript
 import MachModel
 import TestSupport
 import Testing
+
+@testable import MachScript
 
 /// Commands run against a `Session`, without the binary: what each returns and what it changes
 /// in the model, as `print` shows it.
@@ -22,12 +23,14 @@ import Testing
     ("let d = allocate a dead\nprint d.rights", "[\"dead\"]"),
     // modrefs and deallocate: the urefs go, then the name.
     (
-      "let p = allocate a\nlet s = insert b make_send p\nlet s2 = insert b make_send p\nprint (modrefs s send -1), s.urefs, (deallocate s), s.rights",
+      "let p = allocate a\nlet s = insert b make_send p\nlet s2 = insert b make_send p\nprint (modrefs s send "
+        + "-1), s.urefs, (deallocate s), s.rights",
       "KERN_SUCCESS 1 KERN_SUCCESS []"
     ),
     // A message and its fields, as the receiver sees them.
     (
-      "let q = allocate a\nlet sq = insert b make_send q\nsend sq id 5 body int32(7)\nlet m = receive q\nprint m.id, m.size, m.body[0].value, m.dest, m.reply",
+      "let q = allocate a\nlet sq = insert b make_send q\nsend sq id 5 body int32(7)\nlet m = receive q\nprint "
+        + "m.id, m.size, m.body[0].value, m.dest, m.reply",
       "5 32 7 a:2 nil"
     ),
     ("let q = allocate a\nprint (qlimit q 1), q.qlimit", "KERN_SUCCESS 1"),
@@ -40,7 +43,8 @@ import Testing
     ("suspend a\nprint a.state, a.1.state\nresume a\nprint a.state", "suspended suspended\nrunning"),
     // A server answers; the reply's fields.
     (
-      "let p = allocate a\nlet s = insert b make_send p\nserve p with echo\nlet r = rpc 1000(s, 4)\nprint r.id, r.retval, r.body[1].value",
+      "let p = allocate a\nlet s = insert b make_send p\nserve p with echo\nlet r = rpc 1000(s, 4)\nprint r.id, "
+        + "r.retval, r.body[1].value",
       "1100 KERN_SUCCESS 4"
     ),
     // A kernel RPC's out-arguments are fields named by the routine.
@@ -73,7 +77,9 @@ import Testing
 
   @Test func everySettingReadsBackWhatWasSet() throws {
     let shell = ShellUnderTest()
-    for (setting, value) in [("output", "verbose"), ("color", "on"), ("echo", "off"), ("kmsg_limit", "3"), ("trace_limit", "5")] {
+    for (setting, value) in [
+      ("output", "verbose"), ("color", "on"), ("echo", "off"), ("kmsg_limit", "3"), ("trace_limit", "5"),
+    ] {
       let (_, err, _) = shell.run("set \(setting) \(value)")
       #expect(err == "")
       let entry = try #require(SettingsTable.entries.first { $0.name == setting })

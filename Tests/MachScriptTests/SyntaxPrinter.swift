@@ -41,7 +41,8 @@ func show(_ s: Stmt) -> String {
   case .let(let n, let e, _): return "let \(n) \(show(e))"
   case .assign(let n, let e, _): return "set \(n) \(show(e))"
   case .if(let arms, let otherwise, _):
-    return "if " + arms.map { show($0.0) + " " + show($0.1) }.joined(separator: " elif ") + (otherwise.map { " else " + show($0) } ?? "")
+    return "if " + arms.map { show($0.0) + " " + show($0.1) }.joined(separator: " elif ")
+      + (otherwise.map { " else " + show($0) } ?? "")
   case .while(let c, let b, _): return "while \(show(c)) \(show(b))"
   case .repeat(let c, let b, _): return "repeat \(show(c)) \(show(b))"
   case .for(let n, let e, let b, _): return "for \(n) \(show(e)) \(show(b))"
@@ -50,7 +51,8 @@ func show(_ s: Stmt) -> String {
   case .break: return "break"
   case .stop: return "stop"
   case .print(let es, _): return "print " + es.map(show).joined(separator: " ")
-  case .expect(let e, let m, let text, _): return "expect \(show(e))" + (m.map { " msg " + show($0) } ?? "") + " '\(text)'"
+  case .expect(let e, let m, let text, _):
+    return "expect \(show(e))" + (m.map { " msg " + show($0) } ?? "") + " '\(text)'"
   case .source(let e, _): return "source \(show(e))"
   case .help(let t, _): return "help " + t.joined(separator: " ")
   case .explain(let e, _): return "explain" + (e.map { " " + show($0) } ?? "")
@@ -63,5 +65,6 @@ func show(_ s: Stmt) -> String {
 /// Parses `source` expecting no diagnostics and returns its statements spelled out.
 func parsed(_ source: String) -> [String] {
   let (statements, diagnostics) = Parser.parse(source, file: "t.msh")
-  return diagnostics.isEmpty ? statements.map(show) : diagnostics.map { "error \($0.location.line):\($0.location.column) \($0.message)" }
+  return diagnostics.isEmpty
+    ? statements.map(show) : diagnostics.map { "error \($0.location.line):\($0.location.column) \($0.message)" }
 }

@@ -64,7 +64,9 @@ struct TracedWorld {
     let (_, o, type) = w.k.portExtractRight(w.server, service, disposition: MsgType.makeSend)
     let send = w.k.copyoutKernelRight(w.client, o, carriedType: type)
     let (_, reply) = w.k.portAllocate(w.client, right: PortRight.receive.rawValue)
-    var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 31000)
+    var m = MessageBuilder(
+      remote: send, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce, id: 31000
+    )
     m.string("hello")
     _ = w.k.machMsg(w.ct, .send(m.finish()))
     _ = w.k.machMsg(w.st, .receive(service))

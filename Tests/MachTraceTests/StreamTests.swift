@@ -1,7 +1,8 @@
 import Foundation
 import MachModel
-@testable import MachTrace
 import Testing
+
+@testable import MachTrace
 
 /// The trace buffer, `trace stats` and `trace export` (issue 6), on FormatTests' scenario:
 ///
@@ -79,8 +80,14 @@ import Testing
     let slices = events.filter { $0["ph"] as? String == "X" }
     #expect(slices.count == 1)
     #expect(slices.first?["name"] as? String == "mach_port_allocate")
-    #expect(events.contains { $0["name"] as? String == "process_name" && ($0["args"] as? [String: Any])?["name"] as? String == "client" })
-    #expect(events.contains { $0["name"] as? String == "thread_name" && ($0["args"] as? [String: Any])?["name"] as? String == "client.1" })
+    #expect(
+      events.contains {
+        $0["name"] as? String == "process_name" && ($0["args"] as? [String: Any])?["name"] as? String == "client"
+      })
+    #expect(
+      events.contains {
+        $0["name"] as? String == "thread_name" && ($0["args"] as? [String: Any])?["name"] as? String == "client.1"
+      })
   }
 
   /// Mermaid: tasks as participants, a request solid, its reply dashed, a kernel reply from
@@ -90,18 +97,19 @@ import Testing
     let text = TraceExport.mermaid.render(records, names: names) { r in
       r.msgid == 3204 ? "kernel" : r.msgid == 500 ? "server" : nil
     }
-    #expect(text == """
-      sequenceDiagram
-          participant client
-          participant kernel
-          participant server
-          participant port_99
-          client->>kernel: mach_port_allocate
-          kernel-->>client: mach_port_allocate-reply
-          client->>server: 500
-          client->>port_99: 501 = MACH_SEND_INVALID_DEST
+    #expect(
+      text == """
+        sequenceDiagram
+            participant client
+            participant kernel
+            participant server
+            participant port_99
+            client->>kernel: mach_port_allocate
+            kernel-->>client: mach_port_allocate-reply
+            client->>server: 500
+            client->>port_99: 501 = MACH_SEND_INVALID_DEST
 
-      """)
+        """)
   }
 }
 
@@ -114,7 +122,9 @@ extension StreamTests {
     let (_, o, type) = w.k.portExtractRight(w.server, service, disposition: MsgType.makeSend)
     let send = w.k.copyoutKernelRight(w.client, o, carriedType: type)
     let (_, replies) = w.k.portAllocate(w.client, right: PortRight.receive.rawValue)
-    let request = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, local: replies, localDisposition: MsgType.makeSendOnce, id: 500)
+    let request = MessageBuilder(
+      remote: send, remoteDisposition: MsgType.copySend, local: replies, localDisposition: MsgType.makeSendOnce, id: 500
+    )
     _ = w.k.machMsg(w.ct, .send(request.finish()))
     _ = w.k.machMsg(w.st, .receive(service))
     let replyPort = MessageView(w.k.threads[Int(w.st)].message)!.remotePort
@@ -125,13 +135,14 @@ extension StreamTests {
     let records = w.records()
     let names = w.names
     let text = TraceExport.mermaid.render(records, names: names) { r in r.peer >= 0 ? names.task(r.peer) : nil }
-    #expect(text == """
-      sequenceDiagram
-          participant client
-          participant server
-          client->>server: 500
-          server-->>client: 600
+    #expect(
+      text == """
+        sequenceDiagram
+            participant client
+            participant server
+            client->>server: 500
+            server-->>client: 600
 
-      """)
+        """)
   }
 }

@@ -1,6 +1,6 @@
 import MachModel
-import MachTrace
 import MachScript
+import MachTrace
 
 extension Kernel {
   /// A kernel as the shell boots it (`Session.bootedKernel`): a first task named "shell" with

@@ -26,8 +26,9 @@ extension CommandRegistry {
       "info queue", .inspection, usage: ["info queue PORTREF"],
       summary: "a receive right's queue and counts", required: [.port]
     ) { s, c in try s.infoQueue(c) },
-    CommandEntry("console", .inspection, usage: ["console"], summary: "the kernel's console lines", returns: "their list")
-    { s, _ in s.console() },
+    CommandEntry(
+      "console", .inspection, usage: ["console"], summary: "the kernel's console lines", returns: "their list"
+    ) { s, _ in s.console() },
   ]
 }
 
@@ -87,7 +88,8 @@ extension Session {
       throw ScriptError("\(name) is not a receive right", at: c.location)
     }
     var line =
-      "\(name) queue \(s.messageCount)/\(s.qlimit), seqno \(s.seqno), mscount \(s.makeSendCount), send rights \(s.sendRights), send-once rights \(s.sendOnceRights)"
+      "\(name) queue \(s.messageCount)/\(s.qlimit), seqno \(s.seqno), mscount \(s.makeSendCount), send rights "
+      + "\(s.sendRights), send-once rights \(s.sendOnceRights)"
     if let o = kernel.tasks[Int(p.task)].space.lookup(p.name)?.object, kernel.objects[Int(o)].hasProtectedPayload {
       line += ", protected payload \(kernel.objects[Int(o)].protectedPayload)"
     }
@@ -99,7 +101,8 @@ extension Session {
     if kernel.consoleDropped > 0 {
       let n = kernel.consoleDropped
       output.writeError(
-        "note: \(n) older console line\(n == 1 ? " was" : "s were") dropped (the console keeps the newest \(Kernel.consoleLimit))\n"
+        "note: \(n) older console line\(n == 1 ? " was" : "s were") dropped (the console keeps the newest "
+          + "\(Kernel.consoleLimit))\n"
       )
     }
     for line in kernel.console { output.write(line + "\n") }

@@ -54,7 +54,9 @@ extension CommandRegistry {
       "qlimit", .ports, usage: ["qlimit PORTREF N"], summary: "mach_port_set_qlimit by a thread of the task",
       returns: "rc", required: [.port, .anything]
     ) { s, c in
-      try s.portCall(c, "mach_port_set_qlimit") { p in [.name(p.name), .int(try s.int32(c.arguments[1], "a queue limit"))] }
+      try s.portCall(c, "mach_port_set_qlimit") { p in
+        [.name(p.name), .int(try s.int32(c.arguments[1], "a queue limit"))]
+      }
     },
     CommandEntry(
       "move", .ports, usage: ["move PORTREF to PORTSET|none"], summary: "mach_port_move_member", returns: "rc",
@@ -64,7 +66,8 @@ extension CommandRegistry {
       "notify", .ports, usage: ["notify PORTREF no_senders|dead_name|port_destroyed to PORTREF [sync N]"],
       summary: "mach_port_request_notification",
       returns: "rc",
-      help: "The notification comes on a send-once right made from the second port; the previous one is destroyed.", required: [.port, .words(Words.notifications.map(\.0))],
+      help: "The notification comes on a send-once right made from the second port; the previous one is destroyed.",
+      required: [.port, .words(Words.notifications.map(\.0))],
       options: ["to": .atom(.port), "sync": .atom(.anything)]
     ) { s, c in try s.notify(c) },
   ]
@@ -158,7 +161,9 @@ extension Session {
 
   /// A mach_port call on PORTREF by a thread of its task; the command's value is the RetCode,
   /// or mach_msg's code when the call failed.
-  func portCall(_ c: Command, _ routine: String, _ arguments: ((task: TaskIndex, name: PortName)) throws -> [MigValue])
+  func portCall(
+    _ c: Command, _ routine: String, _ arguments: ((task: TaskIndex, name: PortName)) throws -> [MigValue]
+  )
     throws -> Value
   {
     let p = try port(c.arguments[0])

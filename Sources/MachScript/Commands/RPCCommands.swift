@@ -7,7 +7,12 @@ import MachTrace
 extension CommandRegistry {
   static let rpcCommands: [CommandEntry] = [
     CommandEntry(
-      "rpc", .messages, usage: ["rpc ROUTINE(TARGET, ARG …) [timeout MS] [thread N] [&]", "rpc ID(TARGET, INT …) [timeout MS] [thread N] [&]"],
+      "rpc", .messages,
+      usage: [
+        "rpc ROUTINE(TARGET, ARG …) [timeout MS] [thread N] [&]",
+        "rpc ID(TARGET, INT …) [timeout MS] [thread "
+          + "N] [&]",
+      ],
       summary: "a MIG request, with the thread's reply port, and its reply",
       returns: "the reply, nil, or a pending handle",
       help: """
@@ -24,7 +29,8 @@ extension CommandRegistry {
       "raise", .messages, usage: ["raise THREAD EXC [code N] [subcode N]"],
       summary: "an exception, raised by the kernel for THREAD",
       returns: "KERN_SUCCESS or KERN_TERMINATED",
-      help: "exception_raise to the thread's exception port, then the task's; with no handler the task is terminated.", required: [.thread, .anything],
+      help: "exception_raise to the thread's exception port, then the task's; with no handler the task is terminated.",
+      required: [.thread, .anything],
       options: ["code": .atom(.anything), "subcode": .atom(.anything)]
     ) { s, c in try s.raise(c) },
   ]
@@ -44,9 +50,10 @@ extension Session {
     } else if let id = intake.msgids.id(of: name) {
       return try rawRPC(id, args, c)  // a routine a loaded .msgids file names: by its id, ints only
     } else {
-      let hint = CommandRegistry.nearest(to: name, among: RoutineTable.served.map(\.name)).map {
-        "; did you mean '\($0)'?"
-      } ?? ""
+      let hint =
+        CommandRegistry.nearest(to: name, among: RoutineTable.served.map(\.name)).map {
+          "; did you mean '\($0)'?"
+        } ?? ""
       throw ScriptError(
         "unknown routine '\(name)' (not in the built-in table nor in a loaded .msgids file\(hint))", at: at)
     }

@@ -10,9 +10,9 @@ extension CommandRegistry {
       usage: ["serve PORTREF [thread N] with echo|sink|exc_handler", "serve PORTREF [thread N] { … }"],
       summary: "a server loop on PORTREF", returns: "the thread",
       help: """
-        The loop runs on a new thread unless `thread N`. echo answers each request with its own body, sink destroys what it receives, exc_handler
-        answers exception_raise with KERN_SUCCESS. A block runs for each message, with `msg`
-        bound; `reply` answers it.
+        The loop runs on a new thread unless `thread N`. echo answers each request with its own
+        body, sink destroys what it receives, exc_handler answers exception_raise with
+        KERN_SUCCESS. A block runs for each message, with `msg` bound; `reply` answers it.
         """,
       required: [.port],
       options: ["thread": .atom(.anything), "with": .word(ServerTable.Kind.words.map(\.0))], takesBlock: true

@@ -115,7 +115,8 @@ extension Session {
 
   /// `info settings` and `show`: a table of every setting, its value and the values it takes.
   func showSettings() -> Value {
-    let rows = [["SETTING", "VALUE", "VALUES", "WHAT"]]
+    let rows =
+      [["SETTING", "VALUE", "VALUES", "WHAT"]]
       + SettingsTable.entries.map { [$0.name, $0.current(self), $0.values, $0.summary] }
     let widths = (0..<3).map { column in rows.map { $0[column].count }.max()! + 2 }
     for row in rows {

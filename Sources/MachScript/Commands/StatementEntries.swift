@@ -3,16 +3,22 @@
 
 extension CommandRegistry {
   static let statements: [CommandEntry] = [
-    CommandEntry(statement: "let", usage: ["let NAME = EXPR", "let NAME = COMMAND"], summary: "a new variable in this scope"),
     CommandEntry(
-      statement: "if", usage: ["if EXPR { … } else if EXPR { … } else { … }"], summary: "run a block when a bool holds"),
+      statement: "let", usage: ["let NAME = EXPR", "let NAME = COMMAND"], summary: "a new variable in this scope"),
+    CommandEntry(
+      statement: "if", usage: ["if EXPR { … } else if EXPR { … } else { … }"],
+      summary: "run a block when a "
+        + "bool holds"),
     CommandEntry(statement: "while", usage: ["while EXPR { … }"], summary: "run a block while a bool holds"),
     CommandEntry(statement: "repeat", usage: ["repeat N { … }"], summary: "run a block N times"),
     CommandEntry(statement: "for", usage: ["for NAME in LIST { … }"], summary: "run a block for each item of a list"),
     CommandEntry(
       statement: "def", usage: ["def NAME(PARAM, …) { … }"],
       summary: "define a procedure",
-      help: "Called as NAME(ARG, …), or as a command: NAME ARG …. Procedures see globals and their parameters; recursion deeper than 200 calls is an error."),
+      help:
+        "Called as NAME(ARG, …), or as a command: NAME ARG …. Procedures see globals and their parameters; "
+        + "recursion deeper than 200 calls is an error."
+    ),
     CommandEntry(statement: "return", usage: ["return [EXPR]"], summary: "leave a procedure, with a value"),
     CommandEntry(statement: "break", usage: ["break"], summary: "leave the innermost loop"),
     CommandEntry(statement: "stop", usage: ["stop"], summary: "in a watch's do block: stop the model after it"),

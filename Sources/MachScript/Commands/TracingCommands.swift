@@ -9,7 +9,8 @@ extension CommandRegistry {
       "trace", .tracing, usage: ["trace TASK [to PORTREF]"],
       summary: "set TASK's trace port",
       returns: "rc",
-      help: "A new port of the shell's, drained into the trace buffer; or, with `to`, a right made from PORTREF.", required: [.task], options: ["to": .atom(.port)]
+      help: "A new port of the shell's, drained into the trace buffer; or, with `to`, a right made from PORTREF.",
+      required: [.task], options: ["to": .atom(.port)]
     ) { s, c in try s.trace(c) },
     CommandEntry(
       "untrace", .tracing, usage: ["untrace TASK"], summary: "clear the trace port", returns: "rc", required: [.task]
@@ -22,12 +23,15 @@ extension CommandRegistry {
     },
     CommandEntry(
       "trace show", .tracing, usage: ["trace show [where FILTER] [last N] [format rpctrace|verbose|json]"],
-      summary: "print the buffer", options: ["where": .filter, "last": .atom(.anything), "format": .word(TraceFormat.allCases.map(\.rawValue))]
+      summary: "print the buffer",
+      options: ["where": .filter, "last": .atom(.anything), "format": .word(TraceFormat.allCases.map(\.rawValue))]
     ) { s, c in try s.traceShow(c) },
     CommandEntry(
       "trace stats", .tracing, usage: ["trace stats [where FILTER] [by FIELD]"],
       summary: "calls, errors, bytes and latency per routine",
-      help: "A row per routine (or FIELD): calls, errors, bytes, requests answered and unanswered, min/avg/max latency in µs.",
+      help:
+        "A row per routine (or FIELD): calls, errors, bytes, requests answered and unanswered, min/avg/max "
+        + "latency in µs.",
       options: ["where": .filter, "by": .word(FilterCompiler.fields.sorted().filter { $0 != "body" })]
     ) { s, c in try s.traceStats(c) },
     CommandEntry(
@@ -101,7 +105,8 @@ extension Session {
     if buffer.dropped > 0 {
       let n = buffer.dropped
       output.writeError(
-        "note: \(n) older record\(n == 1 ? " was" : "s were") dropped (the buffer keeps the newest \(buffer.limit); set trace_limit)\n"
+        "note: \(n) older record\(n == 1 ? " was" : "s were") dropped (the buffer keeps the newest "
+          + "\(buffer.limit); set trace_limit)\n"
       )
     }
     guard let w = c.option("where") else { return Array(buffer) }
@@ -186,7 +191,9 @@ extension Session {
     guard case .string(let path) = try evaluate(c.arguments[0]) else {
       throw ScriptError("msgids load needs a file name", at: c.arguments[0].location)
     }
-    guard let text = readFile(path) else { throw ScriptError("cannot read \(Value.quoted(path))", at: c.arguments[0].location) }
+    guard let text = readFile(path) else {
+      throw ScriptError("cannot read \(Value.quoted(path))", at: c.arguments[0].location)
+    }
     if case .failure(let e) = loadMsgids(text, file: path) { throw ScriptError(e.description, at: c.location) }
     return .nil
   }

@@ -10,7 +10,8 @@ extension CommandRegistry {
       "watch", .watches, usage: ["watch FILTER [once] [ignore N] [do { … }]"],
       summary: "a breakpoint on the trace stream",
       returns: "the watch",
-      help: "Stops the model after the first record that matches (help watches).", required: [.filter], filterArgument: true,
+      help: "Stops the model after the first record that matches (help watches).", required: [.filter],
+      filterArgument: true,
       options: ["once": .flag, "ignore": .atom(.anything), "do": .block]
     ) { s, c in try s.watch(c) },
     CommandEntry(

@@ -76,7 +76,8 @@ struct FilterClauses {
   /// The clauses of `e`, or nil when it has another shape. `constant` evaluates a part that
   /// reads no field; `taskIndex` finds a task by name (nil: no such task yet).
   static func make(
-    _ e: Expr, constant: (Expr) throws -> Value, taskIndex: (String) -> TaskIndex?, threadIndex: (String) -> ThreadIndex?
+    _ e: Expr, constant: (Expr) throws -> Value, taskIndex: (String) -> TaskIndex?,
+    threadIndex: (String) -> ThreadIndex?
   ) -> FilterClauses? {
     var clauses = ContiguousArray<Clause>()
     func collect(_ e: Expr) -> Bool {

@@ -27,7 +27,9 @@ extension FilterCompiler {
         return .bool { (try? regex.firstMatch(in: try f($0))) != nil }
       }
       if case .choice(_, let valid, let f) = l, case .constant(.string(let s)) = r {
-        let hits = try valid.map { op == "contains" ? $0.contains(s) : (try interpreter.regex(s, at: at).firstMatch(in: $0)) != nil }
+        let hits = try valid.map {
+          op == "contains" ? $0.contains(s) : (try interpreter.regex(s, at: at).firstMatch(in: $0)) != nil
+        }
         return .bool { hits[try f($0)] }
       }
       return try generic(op, l, r, at: at)
@@ -68,7 +70,8 @@ extension FilterCompiler {
       }
     case .choice(let name, let valid, let f):
       guard case .string(let s) = c else {
-        throw ScriptError("'\(name)' is a string (\(Self.spelled(valid))); it cannot be compared with \(c.kindWithArticle)", at: at)
+        throw ScriptError(
+          "'\(name)' is a string (\(Self.spelled(valid))); it cannot be compared with \(c.kindWithArticle)", at: at)
       }
       guard isEquality else { throw ScriptError("'\(name)' can only be compared with == or !=", at: at) }
       guard let i = valid.firstIndex(of: s) else {
@@ -125,7 +128,9 @@ extension FilterCompiler {
     case .int(let f, _):
       var set = Set<Int64>()
       for item in items {
-        guard let n = item.integer else { throw ScriptError("'in' cannot compare \(kind(l)) with \(item.kindWithArticle)", at: at) }
+        guard let n = item.integer else {
+          throw ScriptError("'in' cannot compare \(kind(l)) with \(item.kindWithArticle)", at: at)
+        }
         set.insert(n)
       }
       return .bool { try f($0).map(set.contains) ?? false }
@@ -139,7 +144,9 @@ extension FilterCompiler {
     case .string(let f):
       var set = Set<String>()
       for item in items {
-        guard case .string(let s) = item else { throw ScriptError("'in' cannot compare \(kind(l)) with \(item.kindWithArticle)", at: at) }
+        guard case .string(let s) = item else {
+          throw ScriptError("'in' cannot compare \(kind(l)) with \(item.kindWithArticle)", at: at)
+        }
         set.insert(s)
       }
       return .bool { set.contains(try f($0)) }
@@ -158,10 +165,11 @@ extension FilterCompiler {
     }
     guard isIntLike(l), isIntLike(r) else { return try generic(op, l, r, at: at) }
     let a = try intGetter(l, op, at: at), b = try intGetter(r, op, at: at)
-    return .int({ rec in
-      guard let x = try a(rec), let y = try b(rec) else { return nil }
-      return try Interpreter.arithmetic(op, x, y, at: at)
-    }, isCode: false)
+    return .int(
+      { rec in
+        guard let x = try a(rec), let y = try b(rec) else { return nil }
+        return try Interpreter.arithmetic(op, x, y, at: at)
+      }, isCode: false)
   }
 
   /// An operator on values the typed nodes do not cover, with the interpreter's rules.
@@ -176,7 +184,8 @@ extension FilterCompiler {
       }
     }
     return .value { rec in
-      try interpreter.evaluate(.binary(op, .name("$l", at), .name("$r", at), at), with: ["$l": try a(rec), "$r": try b(rec)])
+      try interpreter.evaluate(
+        .binary(op, .name("$l", at), .name("$r", at), at), with: ["$l": try a(rec), "$r": try b(rec)])
     }
   }
 

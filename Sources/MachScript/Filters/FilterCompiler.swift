@@ -55,7 +55,9 @@ struct FilterCompiler {
     if let fast = FilterClauses.make(
       e, constant: { try session.interpreter.evaluate($0) },
       taskIndex: { name in session.kernel.tasks.firstIndex { $0.name == name }.map { TaskIndex($0) } },
-      threadIndex: { label in session.kernel.threads.indices.first { session.label(ThreadIndex($0)) == label }.map { ThreadIndex($0) } })
+      threadIndex: { label in
+        session.kernel.threads.indices.first { session.label(ThreadIndex($0)) == label }.map { ThreadIndex($0) }
+      })
     {
       return Filter(expr: e, test: { fast.test($0) }, fastTest: { fast.test($0) })
     }
@@ -65,7 +67,9 @@ struct FilterCompiler {
     case .value(let f):
       return Filter(expr: e) { r in
         let v = try f(r)
-        guard let b = v.bool else { throw ScriptError("a filter must be a bool, not \(v.kindWithArticle)", at: e.location) }
+        guard let b = v.bool else {
+          throw ScriptError("a filter must be a bool, not \(v.kindWithArticle)", at: e.location)
+        }
         return b
       }
     default:
@@ -106,7 +110,9 @@ struct FilterCompiler {
     case .type: return .choice(field: "type", valid: Self.kinds, { Int($0.kind.rawValue) })
     case .complex: return .bool { $0.complex }
     default:
-      return .int({ r in withUnsafePointer(to: r) { FilterClauses.Clause.read(field, $0) } }, isCode: field == .retval || field == .code)
+      return .int(
+        { r in withUnsafePointer(to: r) { FilterClauses.Clause.read(field, $0) } },
+        isCode: field == .retval || field == .code)
     }
   }
 
@@ -120,7 +126,8 @@ struct FilterCompiler {
     let session = self.session
     let withBody = Self.freeNames(e).contains("body")
     return .value { r in
-      try session.interpreter.evaluate(e, with: session.recordFields(r, withBody: withBody).merging(captured) { field, _ in field })
+      try session.interpreter.evaluate(
+        e, with: session.recordFields(r, withBody: withBody).merging(captured) { field, _ in field })
     }
   }
 

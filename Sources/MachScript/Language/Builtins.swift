@@ -10,7 +10,8 @@ enum Builtins {
 
   static let comparisons: Set<String> = ["==", "!=", "<", "<=", ">", ">=", "in", "contains", "matches"]
 
-  static func call(_ name: String, _ args: [Value], routineName: (Int32) -> String, at: SourceLocation) throws -> Value {
+  static func call(_ name: String, _ args: [Value], routineName: (Int32) -> String, at: SourceLocation) throws -> Value
+  {
     func one() throws -> Value {
       guard args.count == 1 else { throw ScriptError("'\(name)' takes 1 argument, not \(args.count)", at: at) }
       return args[0]

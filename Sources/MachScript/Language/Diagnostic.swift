@@ -23,7 +23,9 @@ public struct Diagnostic: Error, Equatable, Sendable {
   /// The input ended inside a construct: at the prompt, more lines may finish it.
   public var isUnexpectedEnd: Bool
 
-  public init(_ message: String, at location: SourceLocation, notes: [(String, SourceLocation)] = [], unexpectedEnd: Bool = false) {
+  public init(
+    _ message: String, at location: SourceLocation, notes: [(String, SourceLocation)] = [], unexpectedEnd: Bool = false
+  ) {
     self.message = message
     self.location = location
     self.notes = notes.map { (message: $0.0, location: $0.1) }

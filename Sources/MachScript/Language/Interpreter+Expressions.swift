@@ -9,14 +9,18 @@ extension Interpreter {
 
   func truth(_ e: Expr) throws -> Bool {
     let v = try evaluate(e)
-    guard let b = v.bool else { throw ScriptError("a condition must be a bool, not \(v.kindWithArticle)", at: e.location) }
+    guard let b = v.bool else {
+      throw ScriptError("a condition must be a bool, not \(v.kindWithArticle)", at: e.location)
+    }
     return b
   }
 
   /// An int argument: "WHAT must be an int, not a string".
   func integer(_ e: Expr, _ what: String) throws -> Int64 {
     let v = try evaluate(e)
-    guard let n = v.integer else { throw ScriptError("\(what) must be an int, not \(v.kindWithArticle)", at: e.location) }
+    guard let n = v.integer else {
+      throw ScriptError("\(what) must be an int, not \(v.kindWithArticle)", at: e.location)
+    }
     return n
   }
 
@@ -51,11 +55,15 @@ extension Interpreter {
       let i = try integer(index, "an index")
       switch b {
       case .list(let items):
-        guard i >= 0 && i < items.count else { throw ScriptError("index \(i) is out of range (the list has \(items.count))", at: at) }
+        guard i >= 0 && i < items.count else {
+          throw ScriptError("index \(i) is out of range (the list has \(items.count))", at: at)
+        }
         return items[Int(i)]
       case .string(let s):
         let chars = Array(s)
-        guard i >= 0 && i < chars.count else { throw ScriptError("index \(i) is out of range (the string has \(chars.count))", at: at) }
+        guard i >= 0 && i < chars.count else {
+          throw ScriptError("index \(i) is out of range (the string has \(chars.count))", at: at)
+        }
         return .string(String(chars[Int(i)]))
       default:
         throw ScriptError("\(b.kindWithArticle) cannot be indexed", at: at)
@@ -119,7 +127,9 @@ extension Interpreter {
     case "==": return Value.equal(a, b)
     case "!=": return !Value.equal(a, b)
     case "in":
-      guard case .list(let items) = b else { throw ScriptError("'in' needs a list on its right, not \(b.kindWithArticle)", at: at) }
+      guard case .list(let items) = b else {
+        throw ScriptError("'in' needs a list on its right, not \(b.kindWithArticle)", at: at)
+      }
       return items.contains { Value.equal(a, $0) }
     case "contains":
       switch (a, b) {

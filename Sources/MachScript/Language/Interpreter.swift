@@ -231,11 +231,14 @@ public final class Interpreter {
       try expect(e, message: message, text: text, at: at)
     case .quit(let e, let at):
       guard blocksRunning == 0 else { throw ScriptError("'quit' cannot be used inside a serve or do block", at: at) }
-      throw Quit(code: try e.map { e in
-        let n = try integer(e, "an exit status")
-        guard (0...255).contains(n) else { throw ScriptError("an exit status \(n) is out of range (0 to 255)", at: e.location) }
-        return Int32(n)
-      })
+      throw Quit(
+        code: try e.map { e in
+          let n = try integer(e, "an exit status")
+          guard (0...255).contains(n) else {
+            throw ScriptError("an exit status \(n) is out of range (0 to 255)", at: e.location)
+          }
+          return Int32(n)
+        })
     case .command(let c):
       _ = try run(c)
     case .source(_, let at) where blocksRunning > 0:
@@ -301,9 +304,12 @@ public final class Interpreter {
     return try Builtins.call(name, args.map(evaluate), routineName: routineName, at: at)
   }
 
-  private func call(_ name: String, _ proc: (params: [String], body: [Stmt], at: SourceLocation), _ args: [Value], at: SourceLocation) throws -> Value {
+  private func call(
+    _ name: String, _ proc: (params: [String], body: [Stmt], at: SourceLocation), _ args: [Value], at: SourceLocation
+  ) throws -> Value {
     guard args.count == proc.params.count else {
-      throw ScriptError("'\(name)' takes \(proc.params.count) argument\(proc.params.count == 1 ? "" : "s"), not \(args.count)", at: at)
+      throw ScriptError(
+        "'\(name)' takes \(proc.params.count) argument\(proc.params.count == 1 ? "" : "s"), not \(args.count)", at: at)
     }
     guard callDepth < Self.maxCallDepth else {
       throw ScriptError("procedures nest deeper than \(Self.maxCallDepth) calls (runaway recursion?)", at: at)

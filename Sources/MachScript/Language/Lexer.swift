@@ -17,7 +17,9 @@ public struct Lexer {
   }
 
   private static let twoCharSymbols: Set<String> = ["==", "!=", "<=", ">=", "||", "&&"]
-  private static let oneCharSymbols: Set<Character> = ["(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "&", "<", ">", "+", "-", "*", "/", "%", "!", "="]
+  private static let oneCharSymbols: Set<Character> = [
+    "(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "&", "<", ">", "+", "-", "*", "/", "%", "!", "=",
+  ]
 
   private var here: SourceLocation { SourceLocation(file: file, line: line, column: column) }
 
@@ -85,7 +87,9 @@ public struct Lexer {
         advance()
         space = false
       } else {
-        let shown = c.isASCII && c.asciiValue! >= 0x20 ? "'\(c)'" : "U+" + String(c.unicodeScalars.first!.value, radix: 16, uppercase: true)
+        let shown =
+          c.isASCII && c.asciiValue! >= 0x20
+          ? "'\(c)'" : "U+" + String(c.unicodeScalars.first!.value, radix: 16, uppercase: true)
         diagnostics.append(Diagnostic("unexpected character \(shown)", at: start))
         advance()
         space = true

@@ -56,8 +56,9 @@ extension Parser {
       let n = spec.arguments.lowerBound
       throw error("'\(fullName)' needs \(n) argument\(n == 1 ? "" : "s"), found \(args.count)", at: first.location)
     }
-    return Command(name: fullName, location: first.location, arguments: args, options: options, block: body,
-                   background: background, source: text(from: first, to: previous ?? first))
+    return Command(
+      name: fullName, location: first.location, arguments: args, options: options, block: body,
+      background: background, source: text(from: first, to: previous ?? first))
   }
 
   mutating func commandArgument(_ command: String) throws -> Expr {

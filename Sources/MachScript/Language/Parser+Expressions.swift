@@ -187,7 +187,9 @@ extension Parser {
       while !token.isSymbol("]") {
         if token.kind == .end { throw Diagnostic("unclosed '['", at: t.location, unexpectedEnd: true) }
         items.append(try expression())
-        if token.isSymbol(",") { advance() } else if !token.isSymbol("]") {
+        if token.isSymbol(",") {
+          advance()
+        } else if !token.isSymbol("]") {
           throw error("expected ',' or ']', found \(token.text)")
         }
       }
@@ -216,7 +218,9 @@ extension Parser {
     while !token.isSymbol(")") {
       if token.kind == .end { throw Diagnostic("unclosed '('", at: open.location, unexpectedEnd: true) }
       args.append(try expression())
-      if token.isSymbol(",") { advance() } else if !token.isSymbol(")") {
+      if token.isSymbol(",") {
+        advance()
+      } else if !token.isSymbol(")") {
         throw error("expected ',' or ')', found \(token.text)")
       }
     }

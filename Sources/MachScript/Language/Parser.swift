@@ -150,12 +150,18 @@ public struct Parser {
     let opener = token
     advance()
     let body = statementList(inBlock: true, opener: opener)
-    if token.isSymbol("}") { advance() } else { throw Diagnostic("unclosed '{'", at: opener.location, unexpectedEnd: true) }
+    if token.isSymbol("}") {
+      advance()
+    } else {
+      throw Diagnostic("unclosed '{'", at: opener.location, unexpectedEnd: true)
+    }
     return body
   }
 
   mutating func identifier(_ what: String) throws -> String {
-    guard let w = token.word, !CommandRegistry.reserved.contains(w) else { throw error("expected \(what), found \(token.text)") }
+    guard let w = token.word, !CommandRegistry.reserved.contains(w) else {
+      throw error("expected \(what), found \(token.text)")
+    }
     advance()
     return w
   }
@@ -289,7 +295,8 @@ public struct Parser {
     switch n.kind {
     case .integer, .string: return true
     case .identifier(let w): return !CommandRegistry.reserved.contains(w) && w != "contains" && w != "matches"
-    case .symbol(let s): return s == "[" || (s == "-" && next(2).kind != .newline && !next(2).spaceBefore && isInteger(next(2)))
+    case .symbol(let s):
+      return s == "[" || (s == "-" && next(2).kind != .newline && !next(2).spaceBefore && isInteger(next(2)))
     default: return false
     }
   }
@@ -305,8 +312,9 @@ public struct Parser {
     advance()
     var args: [Expr] = []
     while !atStatementEnd && !token.isSymbol("&") { args.append(try atom()) }
-    return Command(name: name, location: first.location, arguments: args, options: [], block: nil, background: false,
-                   source: text(from: first, to: previous ?? first))
+    return Command(
+      name: name, location: first.location, arguments: args, options: [], block: nil, background: false,
+      source: text(from: first, to: previous ?? first))
   }
 
   mutating func expressionStatement() throws -> Stmt {

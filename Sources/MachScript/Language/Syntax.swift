@@ -40,7 +40,8 @@ public indirect enum Expr: Equatable, Sendable {
   /// Where the expression's text begins (`location` is the operator's, for a binary one).
   public var start: SourceLocation {
     switch self {
-    case .binary(_, let l, _, _), .field(let l, _, _), .index(let l, _, _), .portRef(let l, _, _), .threadRef(let l, _, _),
+    case .binary(_, let l, _, _), .field(let l, _, _), .index(let l, _, _), .portRef(let l, _, _),
+      .threadRef(let l, _, _),
       .selfRef(let l, _):
       let s = l.start
       return (s.line, s.column) < (location.line, location.column) ? s : location

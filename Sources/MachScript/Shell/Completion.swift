@@ -86,7 +86,9 @@ extension Session {
     }
     if entry.filterArgument { return kindWords(.filter, word) + (args.isEmpty ? [] : unused) }
     let positions = entry.required + entry.optional
-    if args.count < positions.count { return kindWords(positions[args.count], word) + (args.count >= entry.required.count ? unused : []) }
+    if args.count < positions.count {
+      return kindWords(positions[args.count], word) + (args.count >= entry.required.count ? unused : [])
+    }
     return unused
   }
 

@@ -6,33 +6,49 @@ enum Explain {
   /// (a test checks it), with the codes the model never produces saying so.
   static let meanings: [ReturnCode: String] = [
     MachMsgReturn.success: "the operation succeeded",
-    MachMsgReturn.sendInProgress: "the send is blocked (a full queue, or no room on the trace port): the operation is pending",
+    MachMsgReturn.sendInProgress:
+      "the send is blocked (a full queue, or no room on the trace port): the operation is pending",
     MachMsgReturn.sendInvalidData: "the send buffer could not be read (send size beyond the buffer)",
-    MachMsgReturn.sendInvalidDest: "the destination name is not a send or send-once right in the sender's space, or names a dead port",
+    MachMsgReturn.sendInvalidDest:
+      "the destination name is not a send or send-once right in the sender's space, or names a dead port",
     MachMsgReturn.sendTimedOut: "the queue stayed full for the whole send timeout; the message was handed back",
-    MachMsgReturn.sendWillNotify: "the queue was full: the message was queued anyway and a msg-accepted notification will follow",
+    MachMsgReturn.sendWillNotify:
+      "the queue was full: the message was queued anyway and a msg-accepted notification will follow",
     MachMsgReturn.sendNotifyInProgress: "a msg-accepted request is already pending for that destination",
-    MachMsgReturn.sendInterrupted: "the blocked send was interrupted (thread_abort) and the message handed back; shortcut traps also answer it to make the stub send the real RPC",
+    MachMsgReturn.sendInterrupted:
+      "the blocked send was interrupted (thread_abort) and the message handed back; shortcut traps also answer "
+      + "it to make the stub send the real RPC",
     MachMsgReturn.sendMsgTooSmall: "the send size is below 24 bytes, not a multiple of 4, or the body runs past it",
     MachMsgReturn.sendInvalidReply: "the reply port is not a right the disposition can be made from",
     MachMsgReturn.sendInvalidRight: "a port right in the body could not be copied in; the message was destroyed",
-    MachMsgReturn.sendInvalidNotify: "the notify name (MACH_SEND_NOTIFY on a full queue, or MACH_SEND_CANCEL) is not a receive right of the sender",
+    MachMsgReturn.sendInvalidNotify:
+      "the notify name (MACH_SEND_NOTIFY on a full queue, or MACH_SEND_CANCEL) is not a receive right of the sender",
     MachMsgReturn.sendInvalidMemory: "an out-of-line region is not readable in the sender; the message was destroyed",
     MachMsgReturn.sendNoBuffer: "the kernel has no message buffer left (kmsg_limit)",
-    MachMsgReturn.sendNoNotify: "the kernel could not allocate a msg-accepted request (never in this model: it has no such shortage)",
+    MachMsgReturn.sendNoNotify:
+      "the kernel could not allocate a msg-accepted request (never in this model: it has no such shortage)",
     MachMsgReturn.sendInvalidType: "a type descriptor is malformed; the message was destroyed",
-    MachMsgReturn.sendInvalidHeader: "the header's dispositions are not send dispositions (MOVE_RECEIVE is not allowed there)",
+    MachMsgReturn.sendInvalidHeader:
+      "the header's dispositions are not send dispositions (MOVE_RECEIVE is not allowed there)",
     MachMsgReturn.rcvInProgress: "the receive is waiting for a message: the operation is pending",
     MachMsgReturn.rcvInvalidName: "the receive name is not a receive right or a port set",
     MachMsgReturn.rcvTimedOut: "no message arrived within the receive timeout",
-    MachMsgReturn.rcvTooLarge: "the message is larger than the buffer: without MACH_RCV_LARGE it was dequeued and destroyed, with it it stays queued",
+    MachMsgReturn.rcvTooLarge:
+      "the message is larger than the buffer: without MACH_RCV_LARGE it was dequeued and destroyed, with it it "
+      + "stays queued",
     MachMsgReturn.rcvInterrupted: "the blocked receive was interrupted (thread_abort); nothing was dequeued",
     MachMsgReturn.rcvPortChanged: "the port moved into a set while the thread was receiving on it",
-    MachMsgReturn.rcvInvalidNotify: "MACH_RCV_NOTIFY without a receive right as notify: the message was dequeued and destroyed, only its header came back",
-    MachMsgReturn.rcvInvalidData: "the receive buffer could not be written (never in this model: buffers are always writable)",
-    MachMsgReturn.rcvPortDied: "the port (or set) died, or its receive right moved, while receiving; after raise: thread_abort ended the wait for the handler",
+    MachMsgReturn.rcvInvalidNotify:
+      "MACH_RCV_NOTIFY without a receive right as notify: the message was dequeued and destroyed, only its "
+      + "header came back",
+    MachMsgReturn.rcvInvalidData:
+      "the receive buffer could not be written (never in this model: buffers are always writable)",
+    MachMsgReturn.rcvPortDied:
+      "the port (or set) died, or its receive right moved, while receiving; after raise: thread_abort ended the "
+      + "wait for the handler",
     MachMsgReturn.rcvInSet: "the port is in a port set: receive on the set",
-    MachMsgReturn.rcvHeaderError: "a header right could not be copied out for lack of space (never in this model: names never run out)",
+    MachMsgReturn.rcvHeaderError:
+      "a header right could not be copied out for lack of space (never in this model: names never run out)",
     MachMsgReturn.rcvBodyError: "part of the body could not be copied out for lack of space (never in this model)",
     KernReturn.invalidAddress: "the address range is not valid (not page-aligned, outside the map, or not allocated)",
     KernReturn.protectionFailure: "the memory does not allow that access",
@@ -40,7 +56,8 @@ enum Explain {
     KernReturn.invalidName: "the name denotes no right in the task's space",
     KernReturn.invalidRight: "the name denotes a right of the wrong kind for this call",
     KernReturn.invalidValue: "an argument is out of range",
-    KernReturn.invalidArgument: "an argument is invalid (a bad slot, a port of the wrong kind, too many ports, or a thread aborting itself)",
+    KernReturn.invalidArgument:
+      "an argument is invalid (a bad slot, a port of the wrong kind, too many ports, or a thread aborting itself)",
     KernReturn.invalidTask: "the target is not a live task",
     KernReturn.nameExists: "the name is already in use",
     KernReturn.rightExists: "the task already holds that port under another name",
@@ -49,7 +66,8 @@ enum Explain {
     KernReturn.notInSet: "the port is not in a set",
     KernReturn.failure: "the operation failed (a dying task, or nothing to resume)",
     KernReturn.resourceShortage: "the kernel is out of a resource (here: the task or thread limit)",
-    KernReturn.aborted: "the operation was aborted: thread_abort cannot stop a thread that waits for room on its trace port",
+    KernReturn.aborted:
+      "the operation was aborted: thread_abort cannot stop a thread that waits for room on its trace port",
     KernReturn.terminated: "no exception handler accepted: the task was terminated",
     KernReturn.notReceiver: "the caller does not hold the receive right",
     KernReturn.noAccess: "access denied",
@@ -75,7 +93,9 @@ enum Explain {
   static func text(_ v: Value, session: Session, at: SourceLocation) throws -> String {
     if case .record(let r, let line) = v {
       let who = r.thread.map { session.label($0) } ?? session.kernel.tasks[Int(r.task)].name
-      var s = "\(line)\n  \(who) \(r.direction == .send ? "sent" : "received") \(r.routine.isEmpty ? "message \(r.msgid)" : r.routine)"
+      var s =
+        "\(line)\n  \(who) \(r.direction == .send ? "sent" : "received") "
+        + "\(r.routine.isEmpty ? "message \(r.msgid)" : r.routine)"
       if r.kind != .normal { s += " (a \(r.kind.name) copy, in the kernel's form)" }
       s += "; mach_msg returned \(ReturnCodeNames.name(of: r.retval, fromMachMsg: true))"
       if let code = r.code { s += "; the reply's RetCode is \(ReturnCodeNames.name(of: code))" }
@@ -88,6 +108,7 @@ enum Explain {
     var fromMachMsg = true
     if case .code(_, let m) = v { fromMachMsg = m }
     let name = ReturnCodeNames.name(of: code, fromMachMsg: fromMachMsg)
-    return "\(name) (\(code < 0 ? String(code) : "0x" + String(code, radix: 16))): " + (meanings[code & ~0x3c00] ?? "no description")
+    return "\(name) (\(code < 0 ? String(code) : "0x" + String(code, radix: 16))): "
+      + (meanings[code & ~0x3c00] ?? "no description")
   }
 }

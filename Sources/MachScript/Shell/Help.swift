@@ -5,51 +5,51 @@ import MachModel
 enum Help {
   static let topics: [String: String] = [
     "rights": """
-      A port has one receive right (its owner receives its messages) and any number of send and
-      send-once rights. A task names its rights with small integers: send and receive rights for
-      one port share a name, each send-once right has its own. Rights travel in messages with a
-      disposition: move_receive, move_send, move_send_once, copy_send, make_send, make_send_once.
-      """,
+    A port has one receive right (its owner receives its messages) and any number of send and
+    send-once rights. A task names its rights with small integers: send and receive rights for
+    one port share a name, each send-once right has its own. Rights travel in messages with a
+    disposition: move_receive, move_send, move_send_once, copy_send, make_send, make_send_once.
+    """,
     "messages": """
-      A message is a 24-byte header (bits, size, remote port, local port, seqno, id) and typed
-      items. On receive the header is swapped: remote is the reply port, local the port the
-      message arrived on. A full queue (qlimit, default 5) blocks the sender unless it sends to a
-      send-once right. `send … timeout MS` gives MACH_SEND_TIMED_OUT after MS of virtual time.
-      `abort THREAD` (thread_abort) ends a blocked send with MACH_SEND_INTERRUPTED, the message
-      handed back, and a blocked receive with MACH_RCV_INTERRUPTED.
-      """,
+    A message is a 24-byte header (bits, size, remote port, local port, seqno, id) and typed
+    items. On receive the header is swapped: remote is the reply port, local the port the
+    message arrived on. A full queue (qlimit, default 5) blocks the sender unless it sends to a
+    send-once right. `send … timeout MS` gives MACH_SEND_TIMED_OUT after MS of virtual time.
+    `abort THREAD` (thread_abort) ends a blocked send with MACH_SEND_INTERRUPTED, the message
+    handed back, and a blocked receive with MACH_RCV_INTERRUPTED.
+    """,
     "trace": """
-      `trace TASK` gives the task a trace port (special port 5) whose copies enter the trace
-      buffer: every message it sends (before copy-in) and receives (after copy-out), requests to
-      its task and thread ports from other tasks, and its exceptions. `trace show` prints them.
-      """,
+    `trace TASK` gives the task a trace port (special port 5) whose copies enter the trace
+    buffer: every message it sends (before copy-in) and receives (after copy-out), requests to
+    its task and thread ports from other tasks, and its exceptions. `trace show` prints them.
+    """,
     "filters": """
-      A filter is an expression over a record's fields, which shadow variables of the same name:
-        seq time task thread dir type retval code msgid routine dest reply size complex ool
-        rights answers body
-      with == != < <= > >=, in [..], contains, matches (a regular expression, unanchored),
-      and, or, not, and + - * / %. Constants stand for their numbers (MACH_SEND_TIMED_OUT).
-      dir is "send" or "receive"; type is "normal", "task", "thread", "task_exception" or
-      "thread_exception". code is a MIG reply's RetCode and nil otherwise: comparing nil with a
-      number is false, so `code != 0` finds failing replies. Other variables are read once, when
-      the filter's command runs. Filters serve trace show/stats/export, filter, watch, and the
-      functions count(F), first(F) and records(F).
-        trace show where retval != 0 and task == client
-        trace stats where routine matches "^mach_port_" by task
-      """,
+    A filter is an expression over a record's fields, which shadow variables of the same name:
+      seq time task thread dir type retval code msgid routine dest reply size complex ool
+      rights answers body
+    with == != < <= > >=, in [..], contains, matches (a regular expression, unanchored),
+    and, or, not, and + - * / %. Constants stand for their numbers (MACH_SEND_TIMED_OUT).
+    dir is "send" or "receive"; type is "normal", "task", "thread", "task_exception" or
+    "thread_exception". code is a MIG reply's RetCode and nil otherwise: comparing nil with a
+    number is false, so `code != 0` finds failing replies. Other variables are read once, when
+    the filter's command runs. Filters serve trace show/stats/export, filter, watch, and the
+    functions count(F), first(F) and records(F).
+      trace show where retval != 0 and task == client
+      trace stats where routine matches "^mach_port_" by task
+    """,
     "watches": """
-      A watch is a breakpoint on the trace stream: `watch FILTER` stops the model after the first
-      record that matches ("watch N hit: RECORD"). The command that was running returns a pending
-      handle if its own operation had not finished; at the prompt the rest of the line is dropped.
-      `continue` resumes (an interrupted wait or advance goes on where it stopped); `step [N]`
-      lets N more records in and stops again.
-        watch code != 0                      stop on a failing MIG reply
-        watch msgid == 1000 ignore 2 once    the third match only, then the watch is gone
-        watch dir == "send" do { print msg }   run a block for each match; the model goes on
-      In a do block, `msg` is the record and `stop` stops the model. A watch value has id, hits
-      (every match, ignored or not) and enabled. `watches` lists them; `unwatch N|all`,
-      `enable N`, `disable N` change them. See Examples/12-debugging-with-watches.msh.
-      """,
+    A watch is a breakpoint on the trace stream: `watch FILTER` stops the model after the first
+    record that matches ("watch N hit: RECORD"). The command that was running returns a pending
+    handle if its own operation had not finished; at the prompt the rest of the line is dropped.
+    `continue` resumes (an interrupted wait or advance goes on where it stopped); `step [N]`
+    lets N more records in and stops again.
+      watch code != 0                      stop on a failing MIG reply
+      watch msgid == 1000 ignore 2 once    the third match only, then the watch is gone
+      watch dir == "send" do { print msg }   run a block for each match; the model goes on
+    In a do block, `msg` is the record and `stop` stops the model. A watch value has id, hits
+    (every match, ignored or not) and enabled. `watches` lists them; `unwatch N|all`,
+    `enable N`, `disable N` change them. See Examples/12-debugging-with-watches.msh.
+    """,
   ]
 
   /// Other words users try for a topic.
@@ -76,13 +76,17 @@ enum Help {
   /// Every command and statement, by group.
   static func overview() -> String {
     let width = 44
-    var lines = ["Commands by group; help COMMAND for one, help TOPIC for: \(topics.keys.sorted().joined(separator: ", "))."]
+    var lines = [
+      "Commands by group; help COMMAND for one, help TOPIC for: \(topics.keys.sorted().joined(separator: ", "))."
+    ]
     for group in CommandGroup.allCases {
       lines.append("")
       lines.append(group.title + ":")
       for e in CommandRegistry.entries where e.group == group {
         let usage = e.usage[0]
-        let gap = usage.count < width ? String(repeating: " ", count: width - usage.count) : "\n" + String(repeating: " ", count: width + 2)
+        let gap =
+          usage.count < width
+          ? String(repeating: " ", count: width - usage.count) : "\n" + String(repeating: " ", count: width + 2)
         lines.append("  " + usage + gap + e.summary)
         for more in e.usage.dropFirst() { lines.append("  " + more) }
       }

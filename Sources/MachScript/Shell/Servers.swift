@@ -110,7 +110,9 @@ extension Session {
   /// Answers `request` through its reply port: id + 100, MOVE_SEND_ONCE (MOVE_SEND when the
   /// reply right is a send right), the RetCode, then `body`. No reply port, no reply.
   @discardableResult
-  func sendReply(_ t: ThreadIndex, to request: MessageView, code: ReturnCode, body: [UInt8], complex: Bool)
+  func sendReply(
+    _ t: ThreadIndex, to request: MessageView, code: ReturnCode, body: [UInt8], complex: Bool
+  )
     -> ReturnCode?
   {
     guard MachPort.isValid(request.remotePort) else { return nil }

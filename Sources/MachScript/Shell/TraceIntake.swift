@@ -26,7 +26,9 @@ struct TraceIntake {
   mutating func decode(_ log: TraceLog) -> [TraceRecord] { decoder.records(log) }
 
   /// Decodes one trace message a task received (`decode(msg)`).
-  func decode(traceMessage bytes: [UInt8], resolve: (PortName) -> (task: TaskIndex?, thread: ThreadIndex?)) -> Result<TraceRecord, TraceDecodeError> {
+  func decode(
+    traceMessage bytes: [UInt8], resolve: (PortName) -> (task: TaskIndex?, thread: ThreadIndex?)
+  ) -> Result<TraceRecord, TraceDecodeError> {
     decoder.decode(traceMessage: bytes, resolve: resolve)
   }
 
