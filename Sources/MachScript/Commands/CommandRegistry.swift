@@ -7,9 +7,15 @@ public enum CommandRegistry {
     tasks + ports + messages + rpcCommands + serverCommands + tracing + watchCommands + inspection + settings
     + statements
 
-  static let byName: [String: CommandEntry] = Dictionary(entries.map { ($0.name, $0) }) { first, _ in first }
+  static let indexByName: [String: Int] = Dictionary(entries.indices.map { (entries[$0].name, $0) }) { a, _ in a }
 
-  public static func entry(named name: String) -> CommandEntry? { byName[name] }
+  public static func entry(named name: String) -> CommandEntry? { index(of: name).map { entries[$0] } }
+
+  static func index(of name: String) -> Int? { indexByName[name] }
+
+  /// The handlers, by entry index: what a parsed command runs (no lookup by name, no copy of
+  /// the entry on the hot path).
+  static let handlers: [(@Sendable (Session, Command) throws -> Value)?] = entries.map(\.run)
 
   /// The syntax of each command word: a command's own spec, or, for `trace`, `info` and
   /// `msgids`, the subcommands named `WORD SUB` (and the bare form, when `WORD` has one).

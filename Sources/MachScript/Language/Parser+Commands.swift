@@ -58,7 +58,8 @@ extension Parser {
     }
     return Command(
       name: fullName, location: first.location, arguments: args, options: options, block: body,
-      background: background, source: text(from: first, to: previous ?? first))
+      background: background, source: text(from: first, to: previous ?? first),
+      entryIndex: CommandRegistry.index(of: fullName))
   }
 
   mutating func commandArgument(_ command: String) throws -> Expr {

@@ -64,6 +64,9 @@ public struct Command: Equatable, Sendable {
   public var background: Bool
   /// The command's source text, as completion lines print it.
   public var source: String
+  /// Where the registry keeps the command's entry (`CommandRegistry.entries`), found once by
+  /// the parser; nil for a procedure called as a command.
+  var entryIndex: Int? = nil
 
   public func option(_ name: String) -> CommandOption? { options.first { $0.name == name } }
 }

