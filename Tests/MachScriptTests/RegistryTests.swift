@@ -99,6 +99,8 @@ import Testing
       "t.msh:2:13: error: an id 99999999999 is out of range (-2147483648 to 2147483647)"
     ),
     ("quit 256", "t.msh:1:6: error: an exit status 256 is out of range (0 to 255)"),
+    ("spawn server\nprint servr", "t.msh:2:7: error: unknown name 'servr' (did you mean 'server'?)"),
+    ("watchs", "t.msh:1:1: error: unknown name 'watchs' (did you mean 'watch'?)"),
   ])
   func badArgumentsSayWhatTheyTake(source: String, error: String) {
     let shell = ShellUnderTest()

@@ -35,7 +35,7 @@ extension Interpreter {
       }
     case .name(let n, let at):
       if let v = lookup(n) { return v }
-      throw ScriptError("unknown name '\(n)'", at: at)
+      throw ScriptError("unknown name '\(n)'\(nearestHint(n))", at: at)
     case .list(let items, _):
       return .list(try items.map(evaluate))
     case .unary(let op, let x, let at):

@@ -296,6 +296,16 @@ public final class Interpreter {
 
   // MARK: - Procedures and patterns
 
+  /// " (did you mean 'x'?)" for the variable, procedure or command nearest to a name that is
+  /// none of them; "" when nothing is near.
+  func nearestHint(_ name: String) -> String {
+    let names = scopes.flatMap(\.keys) + Array(procedures.keys) + Builtins.names
+    let nearest =
+      CommandRegistry.nearest(to: name, among: names)
+      ?? CommandRegistry.nearest(to: name, among: CommandRegistry.leadingWords)
+    return nearest.map { " (did you mean '\($0)'?)" } ?? ""
+  }
+
   /// `NAME(ARG, …)`: a procedure, else a function of the shell, else a built-in one.
   func callFunction(_ name: String, _ args: [Expr], at: SourceLocation) throws -> Value {
     if let proc = procedures[name] { return try call(name, proc, args.map(evaluate), at: at) }
