@@ -42,10 +42,20 @@ public struct MsgIdTable: Sendable {
   /// destination serves wins (`servedByKernel` for kernel ports), else the latest loaded.
   public func name(of id: Int32, servedByKernel: Bool = false) -> String {
     if let entry = entry(for: id, servedByKernel: servedByKernel) { return entry.routine }
-    if let request = entry(for: id - 100, servedByKernel: servedByKernel), request.replyID == id {
+    // An id within 100 of Int32.min answers no request (the subtraction would wrap).
+    if let requestID = Self.requestID(ofReply: id), let request = entry(for: requestID, servedByKernel: servedByKernel),
+      request.replyID == id
+    {
       return request.routine + "-reply"
     }
     return ""
+  }
+
+  /// The request id a reply id answers (100 less), or nil where that would wrap past
+  /// Int32.min: every 32-bit id must decode.
+  static func requestID(ofReply id: Int32) -> Int32? {
+    let (request, overflow) = id.subtractingReportingOverflow(100)
+    return overflow ? nil : request
   }
 
   /// Every routine name the table knows.
@@ -53,7 +63,8 @@ public struct MsgIdTable: Sendable {
 
   /// Whether `id` is the reply id of a known routine.
   public func isReplyID(_ id: Int32) -> Bool {
-    byID[id - 100]?.contains { $0.replyID == id } == true
+    guard let requestID = Self.requestID(ofReply: id) else { return false }
+    return byID[requestID]?.contains { $0.replyID == id } == true
   }
 
   /// The id of the routine called `name` (the first entry, by id), if any.

@@ -65,7 +65,7 @@ struct Machsh: ParsableCommand {
   func run() throws {
     let output = StandardOutput()
     let session = Session(output: output)
-    session.readFile = { SystemIO.readFile($0) }
+    session.readFile = { SystemIO.readFile($0, regularOnly: true) }
     session.writeFile = { SystemIO.writeFile($0, $1) }
     session.listDirectory = { SystemIO.listDirectory($0) }
     guard let chosen = TraceFormat(rawValue: format) else {
@@ -81,7 +81,7 @@ struct Machsh: ParsableCommand {
     default: throw ValidationError("--color is auto, always or never")
     }
     for path in msgids.flatMap({ SystemIO.msgidsFiles(in: $0) ?? [$0] }) {
-      guard let text = session.readFile(path) else { throw ValidationError("cannot read \(path)") }
+      guard case .success(let text) = session.readFile(path) else { throw ValidationError("cannot read \(path)") }
       if case .failure(let e) = session.loadMsgids(text, file: path) {
         output.writeError("\(e)\n")
         throw ExitCode(2)
@@ -102,8 +102,11 @@ struct Machsh: ParsableCommand {
     if let commands {
       outcome = session.run(source: commands, file: "<command-line>")
     } else if let file {
-      guard let text = session.readFile(file) else {
-        output.writeError("machsh: cannot read \(file)\n")
+      let text: String
+      switch SystemIO.readFile(file, regularOnly: false) {
+      case .success(let t): text = t
+      case .failure(let problem):
+        output.writeError("machsh: cannot read \(file): \(problem)\n")
         throw ExitCode(2)
       }
       outcome = session.run(source: text, file: file)
@@ -111,7 +114,10 @@ struct Machsh: ParsableCommand {
     } else if isatty(0) != 0 {
       outcome = Prompt(session: session).run()
     } else {
-      let text = SystemIO.readAll(0)
+      guard let text = SystemIO.readAll(0, limit: maxScriptBytes) else {
+        output.writeError("machsh: standard input is larger than the \(maxScriptBytes >> 20) MB limit for a script\n")
+        throw ExitCode(2)
+      }
       outcome = session.run(source: text, file: "<stdin>")
     }
     for line in session.pendingLines { output.writeError("pending at exit: \(line)\n") }

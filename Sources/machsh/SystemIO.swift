@@ -1,4 +1,5 @@
 import Glibc
+import MachScript
 
 /// The few operating-system calls machsh needs, on Glibc directly: importing Foundation would
 /// load its ICU data at every start (about 15 ms here), for nothing machsh uses.
@@ -22,14 +23,16 @@ enum SystemIO {
     }
   }
 
-  /// The bytes readable from `fd` until end of file, as UTF-8 text (invalid bytes replaced).
-  static func readAll(_ fd: Int32) -> String {
+  /// The bytes readable from `fd` until end of file, as UTF-8 text (invalid bytes replaced);
+  /// nil past `limit` bytes (`/dev/zero` never ends).
+  static func readAll(_ fd: Int32, limit: Int) -> String? {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
       let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
       if n > 0 {
         bytes.append(contentsOf: chunk[0..<n])
+        if bytes.count > limit { return nil }
       } else if n < 0 && errno == EINTR {
         continue
       } else {
@@ -39,14 +42,25 @@ enum SystemIO {
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  /// The text of the file at `path`, or nil when it cannot be opened or is a directory.
-  static func readFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
+  /// The text of the file at `path`, at most `maxScriptBytes` long; or why not. With
+  /// `regularOnly` (what `source` and `msgids load` read) anything but a regular file is
+  /// refused; otherwise (the script named on the command line) a pipe or a device is read too,
+  /// up to the same limit, but never a folder.
+  static func readFile(_ path: String, regularOnly: Bool) -> Result<String, FileProblem> {
+    guard !path.utf8.contains(0) else { return .failure(FileProblem("the name holds a NUL byte")) }
+    // Opening a FIFO without O_NONBLOCK waits for a writer; a refused one must not.
+    let fd = open(path, O_RDONLY | O_CLOEXEC | (regularOnly ? O_NONBLOCK : 0))
+    guard fd >= 0 else { return .failure(FileProblem(String(cString: strerror(errno)))) }
     defer { close(fd) }
     var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else { return nil }
-    return readAll(fd)
+    guard fstat(fd, &info) == 0 else { return .failure(FileProblem(String(cString: strerror(errno)))) }
+    let kind = info.st_mode & S_IFMT
+    guard kind != S_IFDIR else { return .failure(FileProblem("a folder, not a file")) }
+    guard kind == S_IFREG || !regularOnly else { return .failure(FileProblem("not a regular file")) }
+    let tooLarge = FileProblem("larger than the \(maxScriptBytes >> 20) MB limit for a script")
+    guard info.st_size <= maxScriptBytes else { return .failure(tooLarge) }
+    guard let text = readAll(fd, limit: maxScriptBytes) else { return .failure(tooLarge) }
+    return .success(text)
   }
 
   /// Writes `text` to the file at `path` (created or truncated, mode 0644); the error's

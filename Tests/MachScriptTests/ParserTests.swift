@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import Testing
 
@@ -177,8 +178,14 @@ import Testing
       let text = String(decoding: bytes, as: UTF8.self)
       _ = Parser.parse(text, file: "fuzz")
     }
+    // A long chain is read without recursion, but its tree would be as deep as it is long:
+    // past 1000 operators a statement is refused before that tree exists.
+    #expect(Parser.parse(String(repeating: "x + ", count: 1000) + "1", file: "t").diagnostics.isEmpty)
     let longLine = String(repeating: "x + ", count: 50_000) + "1"
-    #expect(Parser.parse(longLine, file: "t").diagnostics.isEmpty)
+    #expect(
+      Parser.parse(longLine, file: "t").diagnostics.map(\.message) == [
+        "a statement chains more than 1000 operators; split it with variables"
+      ])
   }
 }
 
@@ -196,5 +203,41 @@ extension ParserTests {
     #expect(err.split(separator: "\n").filter { $0.contains(": error: ") }.count == Interpreter.maxShownSyntaxErrors)
     #expect(
       err.hasSuffix("t.msh: \(Parser.maxDiagnostics + 1 - Interpreter.maxShownSyntaxErrors) more errors not shown\n"))
+  }
+}
+
+/// Every prefix of every lesson and golden script parses without trapping: at the prompt the
+/// parser runs on each partial statement to decide whether to ask for more lines.
+@Suite struct PrefixParseTests {
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+  static var scripts: [String] {
+    ["Examples", "Tests/GoldenTests/scripts"].flatMap { folder in
+      ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? [])
+        .filter { $0.hasSuffix(".msh") }.sorted().map { "\(folder)/\($0)" }
+    }
+  }
+
+  @Test(arguments: scripts)
+  func everyPrefixParses(_ path: String) throws {
+    let text = try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8)
+    let chars = Array(text)
+    // Every line end, and every character inside the first 4000 (every third one past that).
+    var cuts = Set(chars.indices.filter { chars[$0] == "\n" })
+    for i in stride(from: 0, to: chars.count, by: 1) where i < 4000 || i % 3 == 0 { cuts.insert(i) }
+    for cut in cuts.sorted() {
+      let (_, diagnostics) = Parser.parse(String(chars[..<cut]), file: path)
+      _ = diagnostics.allSatisfy(\.isUnexpectedEnd)  // what the prompt asks
+    }
+  }
+
+  @Test(arguments: [
+    "print (serve p { if true {", "print (serve p { if true { x = }", "let x = (trace show where (msgid == [1,",
+    "watch (1 == 1 do { if (",
+  ])
+  func brokenNestingIsADiagnostic(_ source: String) {
+    let (_, diagnostics) = Parser.parse(source, file: "t.msh")
+    #expect(!diagnostics.isEmpty)
   }
 }

@@ -106,11 +106,13 @@ import Testing
 
   @Test func msgidsLoadReadsThroughTheSessionsFileReader() {
     let shell = ShellUnderTest()
-    shell.session.readFile = { $0 == "io.msgids" ? "io 21000 io_write 0 21000 21100\n" : nil }
+    shell.session.readFile = {
+      $0 == "io.msgids" ? .success("io 21000 io_write 0 21000 21100\n") : .failure(FileProblem("No such file"))
+    }
     let (out, err, _) = shell.run("msgids load \"io.msgids\"\nprint routine(21000), routine(21100)")
     #expect(err == "")
     #expect(out == "io_write io_write-reply\n")
     let (_, missing, _) = shell.run("msgids load \"nope.msgids\"")
-    #expect(missing.contains("cannot read \"nope.msgids\""))
+    #expect(missing.contains("cannot read \"nope.msgids\": No such file"))
   }
 }

@@ -21,9 +21,16 @@ extension CommandRegistry {
       required: [.anything]
     ) { s, c in
       let ms = try s.integer(c.arguments[0], "a number of milliseconds")
-      guard ms >= 0 else { throw ScriptError("cannot go back in time", at: c.arguments[0].location) }
+      guard ms >= 0 else { throw ScriptError("cannot go back in time", at: c.arguments[0].start) }
+      // Virtual time is an int of µs in the language (`now`): it ends at Int64.max.
+      let left = (UInt64(Int64.max) - s.kernel.now) / 1000
+      guard UInt64(ms) <= left else {
+        throw ScriptError(
+          "advance \(ms) would take virtual time past its end (at most \(left) ms from now)",
+          at: c.arguments[0].start)
+      }
       try s.notInBlock(c)
-      s.advance(to: s.kernel.now &+ UInt64(ms) &* 1000)
+      s.advance(to: s.kernel.now + UInt64(ms) * 1000)
       return .nil
     },
     CommandEntry(

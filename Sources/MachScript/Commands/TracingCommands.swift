@@ -191,8 +191,11 @@ extension Session {
     guard case .string(let path) = try evaluate(c.arguments[0]) else {
       throw ScriptError("msgids load needs a file name", at: c.arguments[0].location)
     }
-    guard let text = readFile(path) else {
-      throw ScriptError("cannot read \(Value.quoted(path))", at: c.arguments[0].location)
+    let text: String
+    switch readFile(path) {
+    case .success(let t): text = t
+    case .failure(let problem):
+      throw ScriptError("cannot read \(Value.quoted(path)): \(problem)", at: c.arguments[0].location)
     }
     if case .failure(let e) = loadMsgids(text, file: path) { throw ScriptError(e.description, at: c.location) }
     return .nil

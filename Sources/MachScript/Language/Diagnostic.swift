@@ -58,11 +58,16 @@ public struct Diagnostic: Error, Equatable, Sendable {
   static func render(kind: String, _ message: String, at location: SourceLocation, lines: [Substring]) -> String {
     var out = "\(location): \(kind): \(message)"
     guard location.line >= 1, location.line <= lines.count else { return out }
-    let line = lines[location.line - 1]
-    let shown = line.count > 200 ? String(line.prefix(200)) + "..." : String(line)
-    out += "\n" + shown + "\n"
-    let prefix = line.prefix(max(0, min(location.column - 1, 200)))
-    out += String(prefix.map { $0 == "\t" ? "\t" : " " }) + "^"
+    // A line longer than 200 characters shows a window of 200 around the column, with "..."
+    // where it is cut, so the caret stays under the error however far along the line it is.
+    let line = Array(lines[location.line - 1])
+    let column = max(0, min(location.column - 1, line.count))
+    let start = line.count <= 200 ? 0 : max(0, min(column - 100, line.count - 200))
+    let end = min(line.count, start + 200)
+    let lead = start > 0 ? "..." : ""
+    out += "\n" + lead + String(line[start..<end]) + (end < line.count ? "..." : "") + "\n"
+    let under: [Character] = line[start..<column].map { $0 == "\t" ? "\t" : " " }
+    out += String(repeating: " ", count: lead.count) + String(under) + "^"
     return out
   }
 }

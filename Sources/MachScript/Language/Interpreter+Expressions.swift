@@ -36,8 +36,13 @@ extension Interpreter {
     case .name(let n, let at):
       if let v = lookup(n) { return v }
       throw ScriptError("unknown name '\(n)'\(nearestHint(n))", at: at)
-    case .list(let items, _):
-      return .list(try items.map(evaluate))
+    case .list(let items, let at):
+      let values = try items.map(evaluate)
+      // Printing, comparing and freeing a list recurse as deep as it nests: keep it shallow.
+      if values.contains(where: { $0.listDepth(upTo: Value.maxListDepth) >= Value.maxListDepth }) {
+        throw ScriptError("lists nest deeper than \(Value.maxListDepth) levels", at: at)
+      }
+      return .list(values)
     case .unary(let op, let x, let at):
       let v = try evaluate(x)
       if op == "not" {

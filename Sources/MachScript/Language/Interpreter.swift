@@ -28,7 +28,10 @@ public final class Interpreter {
   /// Called with the value and source text of each top-level expression or command statement
   /// (the prompt prints values; `set echo on` prints `> SOURCE` and the value).
   public var showValue: ((Value, String) -> Void)? = nil
-  private var runDepth = 0
+  /// Runs inside runs: a sourced file runs inside the script that sources it.
+  public private(set) var runDepth = 0
+  /// How deeply `source` may nest.
+  public static let maxSourceDepth = 64
   /// Serve and do blocks running (`source` and `quit` are errors inside them).
   private var blocksRunning = 0
   private struct Abandon: Error {}
@@ -51,7 +54,8 @@ public final class Interpreter {
   // MARK: - Running
 
   /// Parses all of `source` first; with syntax errors, reports every one and runs nothing.
-  public func run(source: String, file: String) -> RunOutcome {
+  public func run(source text: String, file: String) -> RunOutcome {
+    let source = Self.normalized(text)
     sources[file] = source
     if runDepth == 0 { host?.lineStarts() }
     runDepth += 1
@@ -292,6 +296,15 @@ public final class Interpreter {
     failedExpectations += 1
     let what = try message.map { try evaluate($0).printed } ?? text
     output.writeError("\(at.file):\(at.line): expectation failed: \(what)\(detail)\n")
+  }
+
+  /// Source as people write it: a UTF-8 byte-order mark at the start goes, and Windows line
+  /// ends (CR LF) read as newlines.
+  public static func normalized(_ source: String) -> String {
+    var text = source
+    if text.first == "\u{FEFF}" { text.removeFirst() }
+    guard text.contains("\r\n") else { return text }
+    return text.replacing("\r\n", with: "\n")
   }
 
   // MARK: - Procedures and patterns

@@ -33,9 +33,21 @@ extension Parser {
     }
   }
 
+  /// One more operator on a left-leaning chain (`1 + 1 + …`, `a and b and …`, `x.self.self…`):
+  /// the tree gets one level deeper however flat the text looks, and evaluating or freeing it
+  /// recurses that deep. A statement's chained operators share one budget (its tree can be no
+  /// deeper), checked as they are read, before a deep tree exists.
+  mutating func lengthenChain() throws {
+    chain += 1
+    if chain > Self.maxChain {
+      throw error("a statement chains more than \(Self.maxChain) operators; split it with variables")
+    }
+  }
+
   mutating func orExpression() throws -> Expr {
     var left = try andExpression()
     while token.isWord("or") || token.isSymbol("||") {
+      try lengthenChain()
       let at = token.location
       advance()
       left = .binary("or", left, try andExpression(), at)
@@ -46,6 +58,7 @@ extension Parser {
   mutating func andExpression() throws -> Expr {
     var left = try notExpression()
     while token.isWord("and") || token.isSymbol("&&") {
+      try lengthenChain()
       let at = token.location
       advance()
       left = .binary("and", left, try notExpression(), at)
@@ -86,6 +99,7 @@ extension Parser {
   mutating func additive() throws -> Expr {
     var left = try multiplicative()
     while token.isSymbol("+") || token.isSymbol("-") {
+      try lengthenChain()
       let op = token.text
       let at = token.location
       advance()
@@ -97,6 +111,7 @@ extension Parser {
   mutating func multiplicative() throws -> Expr {
     var left = try unary()
     while token.isSymbol("*") || token.isSymbol("/") || token.isSymbol("%") {
+      try lengthenChain()
       let op = token.text
       let at = token.location
       advance()
@@ -155,10 +170,10 @@ extension Parser {
     case .symbol("("):
       advance()
       nesting += 1
-      openers.append(t)
+      let mark = pushOpener(t)
       defer {
         nesting -= 1
-        openers.removeLast()
+        popOpeners(to: mark)
       }
       let inner: Expr
       let savedStops = stopWords
@@ -178,10 +193,10 @@ extension Parser {
     case .symbol("["):
       advance()
       nesting += 1
-      openers.append(t)
+      let mark = pushOpener(t)
       defer {
         nesting -= 1
-        openers.removeLast()
+        popOpeners(to: mark)
       }
       var items: [Expr] = []
       while !token.isSymbol("]") {
@@ -206,10 +221,10 @@ extension Parser {
     let open = token
     advance()  // (
     nesting += 1
-    openers.append(open)
+    let mark = pushOpener(open)
     defer {
       nesting -= 1
-      openers.removeLast()
+      popOpeners(to: mark)
     }
     let savedStops = stopWords
     stopWords = []
@@ -234,6 +249,9 @@ extension Parser {
     var e = base
     while true {
       let t = token
+      if (t.isSymbol(".") || t.isSymbol(":")) && !t.spaceBefore || t.isSymbol("[") && !(inArgument && t.spaceBefore) {
+        try lengthenChain()
+      }
       if t.isSymbol("."), !t.spaceBefore {
         advance()
         switch token.kind {

@@ -14,9 +14,23 @@ public struct Parser {
   /// rather than risk the stack.
   var depth = 0
   static let maxDepth = 100
+  /// Operators chained in the statement being read (`lengthenChain`).
+  var chain = 0
+  static let maxChain = 1000
   /// The brackets open around the current token, innermost last: an error at the end of the
   /// input inside them is reported where the innermost one opened.
   var openers: [Token] = []
+
+  /// Pushes an opening bracket; returns the depth to pop back to (even after an error inside
+  /// it unwound the parse).
+  mutating func pushOpener(_ t: Token) -> Int {
+    openers.append(t)
+    return openers.count - 1
+  }
+
+  mutating func popOpeners(to mark: Int) {
+    if openers.count > mark { openers.removeLast(openers.count - mark) }
+  }
   public private(set) var diagnostics: [Diagnostic] = []
   /// Syntax errors collected before the parser gives up on a file.
   static let maxDiagnostics = 1000
@@ -90,8 +104,12 @@ public struct Parser {
   mutating func statementList(inBlock: Bool, opener: Token?) -> [Stmt] {
     var statements: [Stmt] = []
     let saved = nesting
+    let savedOpeners = openers
     nesting = 0
-    defer { nesting = saved }
+    defer {
+      nesting = saved
+      openers = savedOpeners
+    }
     while true {
       while token.kind == .newline || token.isSymbol(";") { advance() }
       if token.kind == .end { return statements }  // an open block reports itself
@@ -102,6 +120,9 @@ public struct Parser {
         continue
       }
       do {
+        let outerChain = chain
+        chain = 0
+        defer { chain = outerChain }
         statements.append(try statement())
         if !atStatementEnd { throw error("expected the end of the statement, found \(token.text)") }
       } catch let d as Diagnostic {
@@ -110,7 +131,6 @@ public struct Parser {
           // Past this, the input is not a script (a binary file, say): stop reading it.
           diagnostics.append(Diagnostic(Self.tooMany, at: token.location))
           p = tokens.count - 1
-          openers = []
           return statements
         }
         synchronize()
@@ -123,7 +143,6 @@ public struct Parser {
   mutating func synchronize() {
     var depth = 0
     nesting = 0
-    openers = []
     while true {
       switch token.kind {
       case .end: return

@@ -134,6 +134,24 @@ public indirect enum Value: Sendable {
     }
   }
 
+  /// How deep lists may nest (`[[…]]`): printing, comparing and freeing one recurse that deep.
+  public static let maxListDepth = 256
+
+  /// How deeply lists nest in this value (0 for anything else), counted no further than
+  /// `limit`.
+  func listDepth(upTo limit: Int) -> Int {
+    guard case .list(let items) = self else { return 0 }
+    guard limit > 1 else { return 1 }
+    var deepest = 0
+    for item in items {
+      if case .list = item {
+        deepest = max(deepest, item.listDepth(upTo: limit - 1))
+        if deepest >= limit - 1 { break }
+      }
+    }
+    return deepest + 1
+  }
+
   /// Truth for `if`, `while`, `and`, `or`, `not`: only booleans.
   public var bool: Bool? {
     if case .bool(let b) = self { return b }

@@ -45,7 +45,15 @@ extension Session {
         throw ScriptError("'source' needs a file name", at: at)
       }
       let resolved = path.hasPrefix("/") ? path : directory(of: at.file) + path
-      guard let text = readFile(resolved) else { throw ScriptError("cannot read \(Value.quoted(resolved))", at: at) }
+      guard interpreter.runDepth <= Interpreter.maxSourceDepth else {
+        throw ScriptError(
+          "source nests deeper than \(Interpreter.maxSourceDepth) files (does a file source itself?)", at: at)
+      }
+      let text: String
+      switch readFile(resolved) {
+      case .success(let t): text = t
+      case .failure(let problem): throw ScriptError("cannot read \(Value.quoted(resolved)): \(problem)", at: at)
+      }
       if case .error = interpreter.run(source: text, file: resolved) {
         throw ScriptError("errors in \(Value.quoted(resolved))", at: at)
       }

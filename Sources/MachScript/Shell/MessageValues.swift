@@ -79,7 +79,7 @@ extension Session {
   func recordFields(_ r: TraceRecord, withBody: Bool = false) -> [String: Value] {
     var fields: [String: Value] = [
       "seq": r.seq.map { .int(Int64($0)) } ?? .nil,
-      "time": .int(Int64(r.time)),
+      "time": .int(Int64(clamping: r.time)),
       "task": taskValue(r.task),
       "thread": r.thread.map(threadValue) ?? .nil,
       "dir": .string(r.direction == .send ? "send" : "receive"),

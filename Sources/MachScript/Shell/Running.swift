@@ -79,7 +79,7 @@ extension Session {
         if let handle = operations.waiting(on: c.thread) { complete(handle, c.result) }
       }
     }
-    interpreter.now = .int(Int64(kernel.now))
+    interpreter.now = .int(Int64(clamping: kernel.now))
     // A pending operation whose thread died is done, with nil (docs/shell.md §5).
     for p in operations.waiting where kernel.threads[Int(p.thread)].state == .terminated {
       p.complete(value: .nil, rc: p.rc)

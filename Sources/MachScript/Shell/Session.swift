@@ -1,6 +1,16 @@
 import MachModel
 import MachTrace
 
+/// Why a file could not be read: "No such file or directory", "not a regular file", "larger
+/// than the 16 MB limit".
+public struct FileProblem: Error, Sendable, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// The most a script, a sourced file or a msgids file may hold (standard input too).
+public let maxScriptBytes = 16 << 20
+
 /// The shell over the model: the kernel, the `shell` task whose thread carries out the
 /// commands only a privileged task could (docs/shell.md §4), the trace intake, servers and
 /// pending operations, and the run state. The interpreter runs the language and hands every
@@ -14,8 +24,9 @@ public final class Session: ScriptHost {
   @exclusivity(unchecked) public internal(set) var kernel: Kernel
   public let interpreter: Interpreter
   public var output: ScriptOutput { interpreter.output }
-  /// Reads a file for `source` and `msgids load` (the executable gives the real one).
-  public var readFile: (String) -> String? = { _ in nil }
+  /// Reads a file for `source` and `msgids load` (the executable gives the real one): its
+  /// text, or why not.
+  public var readFile: (String) -> Result<String, FileProblem> = { _ in .failure(FileProblem("no file system")) }
   /// Writes a file for `trace export`: nil when written, else why not.
   public var writeFile: (String, String) -> String? = { _, _ in "no file system" }
   /// The entries of a folder, for Tab in a file name ("/" ends a folder's name); nil when
