@@ -74,7 +74,7 @@ extension Session {
     let p = try port(c.arguments[0])
     guard kernel.tasks[Int(p.task)].space.lookup(p.name) != nil else {
       let task = kernel.tasks[Int(p.task)].name
-      throw ScriptError("\(task):\(p.name) names no right in \(task)'s space", at: c.arguments[0].location)
+      throw ScriptError("\(task):\(p.name) names no right in \(task)'s space", at: c.arguments[0].start)
     }
     output.write(pad(["NAME", "RIGHTS", "UREFS", "PORT", "QUEUE"]) + "\n")
     output.write(portLine(p.task, p.name) + "\n")

@@ -36,6 +36,7 @@ extension Session {
     } else {
       throw ScriptError("serve needs 'with echo|sink|exc_handler' or a block", at: c.location)
     }
+    try checkServable(p, c)
     let t: ThreadIndex
     if let n = c.option("thread") {
       t = try actingThread(p.task, number: n.values[0], at: c.location)
@@ -43,10 +44,26 @@ extension Session {
       guard let thread = try newThread(in: p.task, at: c.location) else { return .nil }
       t = thread
     }
-    servers.start(t, ServerTable.Server(port: p.name, kind: kind))
+    servers.start(t, ServerTable.Server(port: p.name, kind: kind, command: c.source))
     serveLoop(t)
-    pump()
+    if !runState.isHalted { pump() }  // Ctrl-C in the loop: the stop stands
     return threadValue(t)
+  }
+
+  /// A server receives on a receive right or a port set of a live task: anything else is an
+  /// error that names what the name holds.
+  private func checkServable(_ p: (task: TaskIndex, name: PortName), _ c: Command) throws {
+    let taskName = kernel.tasks[Int(p.task)].name
+    guard kernel.tasks[Int(p.task)].isActive else {
+      throw ScriptError("\(taskName) is terminated: nothing can serve its ports", at: c.arguments[0].start)
+    }
+    let type = kernel.tasks[Int(p.task)].space.lookup(p.name)?.type ?? 0
+    guard type & (PortType.receive | PortType.portSet) == 0 else { return }
+    let holds = rightWords(type).map { $0 == "dead" ? "a dead name" : "a \($0) right" }
+    throw ScriptError(
+      "serve needs a receive right or a port set; \(taskName):\(p.name) "
+        + (holds.isEmpty ? "names no right" : "holds \(holds.joined(separator: " and ")) only"),
+      at: c.arguments[0].start)
   }
 
   /// `reply [body ITEM …] [code CODE]`, inside a serve block.

@@ -93,8 +93,9 @@ extension Session {
   func taskOrThreadRPC(_ c: Command, task taskRoutine: String?, thread threadRoutine: String) throws -> Value {
     let target = try evaluate(c.arguments[0])
     if case .thread(let th, _) = target {
-      if kernel.threads[Int(th)].task == shell && c.name != "abort" {
-        throw ScriptError("the shell's own threads are not for \(c.name)", at: c.arguments[0].location)
+      if kernel.threads[Int(th)].task == shell && c.name != "resume" {
+        throw ScriptError(
+          "the shell's own threads are not for \(c.name): they carry out your commands", at: c.arguments[0].start)
       }
       _ = try shellRPC(threadRoutine, threadPortInShell(th), [], at: c.location)
       return interpreter.rc
@@ -105,6 +106,9 @@ extension Session {
     }
     let t = try task(c.arguments[0])
     if t == shell && c.name == "kill" { throw ScriptError("the shell cannot kill itself", at: c.location) }
+    if t == shell && c.name == "suspend" {
+      throw ScriptError("the shell cannot suspend itself: its thread carries out your commands", at: c.location)
+    }
     _ = try shellRPC(taskRoutine, taskPort(t), [], at: c.location)
     return interpreter.rc
   }

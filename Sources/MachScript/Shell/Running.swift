@@ -50,8 +50,13 @@ extension Session {
   func pump() {
     guard runState.enterPump() else { return }
     defer { runState.exitPump() }
+    for t in servers.takePaused() { serveLoop(t) }
     drainTrace()
     outer: while !runState.isHalted {
+      if interpreter.interruptRequested() {  // servers that never block, feeding each other
+        runState.interrupt()
+        break
+      }
       while kernel.step() {
         drainTrace()
         if runState.isHalted { break outer }

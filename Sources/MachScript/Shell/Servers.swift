@@ -14,6 +14,8 @@ struct ServerTable {
   struct Server {
     var port: PortName
     var kind: Kind
+    /// The `serve` command as written, for the line that says the loop ended.
+    var command: String
   }
 
   /// The message a serve block is handling: its thread, the request, whether it was answered.
@@ -25,6 +27,8 @@ struct ServerTable {
 
   private var byThread: [ThreadIndex: Server] = [:]
   private(set) var current: Handling? = nil
+  /// Servers whose loop Ctrl-C cut short while idle: they receive again when the model runs.
+  private var paused: [ThreadIndex] = []
 
   subscript(t: ThreadIndex) -> Server? { byThread[t] }
 
@@ -33,6 +37,13 @@ struct ServerTable {
   mutating func start(_ t: ThreadIndex, _ server: Server) { byThread[t] = server }
 
   mutating func end(_ t: ThreadIndex) { byThread[t] = nil }
+
+  mutating func pause(_ t: ThreadIndex) { paused.append(t) }
+
+  mutating func takePaused() -> [ThreadIndex] {
+    defer { paused = [] }
+    return paused
+  }
 
   mutating func beginHandling(_ t: ThreadIndex, _ request: MessageView) {
     current = Handling(thread: t, request: request, answered: false)
@@ -44,12 +55,18 @@ struct ServerTable {
 }
 
 // The server loop (docs/shell.md §12): receive, handle, receive again, until the receive
-// blocks; a receive that fails for good ends the loop.
+// blocks; a receive that fails for good ends the loop, as a real server thread's would, with
+// a line saying why. Ctrl-C stops a loop that never blocks (two servers answering each other).
 
 extension Session {
   /// Receives until the thread blocks; handles each message it gets.
   func serveLoop(_ t: ThreadIndex) {
     while let server = servers[t], kernel.threads[Int(t)].state == .idle {
+      if interpreter.interruptRequested() {
+        runState.interrupt()
+        servers.pause(t)
+        return
+      }
       let code = kernel.machMsg(t, .receive(server.port, size: 1 << 20))
       if code == MachMsgReturn.rcvInProgress { return }
       handle(t, code)
@@ -65,9 +82,12 @@ extension Session {
   private func handle(_ t: ThreadIndex, _ code: ReturnCode) {
     guard let server = servers[t] else { return }
     guard code == MachMsgReturn.success else {
-      if code == MachMsgReturn.rcvPortDied || code == MachMsgReturn.rcvInvalidName || code == KernReturn.failure {
-        servers.end(t)  // the loop ends
-      }
+      // An interrupted receive (thread_abort) receives again, as does one whose message was too
+      // large (it is gone); any other error will not change by itself: the loop ends.
+      guard code != MachMsgReturn.rcvInterrupted && code != MachMsgReturn.rcvTooLarge else { return }
+      servers.end(t)
+      let why = ReturnCodeNames.name(of: code, fromMachMsg: code != KernReturn.failure)
+      output.write("[\(settings.colors.who(label(t)))] \(server.command) ended: \(why)\n")
       return
     }
     let task = kernel.threads[Int(t)].task

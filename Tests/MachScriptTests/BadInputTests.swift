@@ -1,0 +1,104 @@
+import MachModel
+import TestSupport
+import Testing
+
+@testable import MachScript
+
+/// Input that used to crash, hang or mislead the shell: each is now a positioned error, a
+/// return code, or a line that says what happened.
+@Suite struct BadInputTests {
+  @Test(arguments: [
+    ("spawn a\ninfo port a:5", "t.msh:2:11: error: a:5 names no right in a's space"),
+    ("spawn a\ninfo port a:0", "t.msh:2:11: error: a:0 names no right in a's space"),
+    (
+      "advance 18500000000000000",
+      "t.msh:1:9: error: advance 18500000000000000 would take virtual time past its end "
+        + "(at most 9223372036854775 ms from now)"
+    ),
+    ("advance -1", "t.msh:1:9: error: cannot go back in time"),
+    (
+      "spawn a\nlet p = allocate a\nnotify p no_senders to p sync 4294967296",
+      "t.msh:3:31: error: sync 4294967296 is out of range (0 to 4294967295)"
+    ),
+    (
+      "spawn a\nsend a:1 body int32(2147483648)",
+      "t.msh:2:21: error: an int32 2147483648 is out of range (-2147483648 to 2147483647)"
+    ),
+    ("let l = []\nrepeat 300 { l = [l] }", "t.msh:2:18: error: lists nest deeper than 256 levels"),
+    ("quit -1", "t.msh:1:6: error: an exit status -1 is out of range (0 to 255)"),
+    ("suspend shell", "t.msh:1:1: error: the shell cannot suspend itself: its thread carries out your commands"),
+    ("abort shell.1", "t.msh:1:7: error: the shell's own threads are not for abort: they carry out your commands"),
+    (
+      "spawn server\nspawn client\nlet p = allocate server\nlet s = insert client make_send p\nserve s with echo",
+      "t.msh:5:7: error: serve needs a receive right or a port set; client:2 holds a send right only"
+    ),
+    (
+      "spawn server\nlet d = allocate server dead\nserve d with echo",
+      "t.msh:3:7: error: serve needs a receive right or a port set; server:2 holds a dead name only"
+    ),
+    (
+      "spawn server\nlet p = allocate server\nkill server\nserve p with echo",
+      "t.msh:4:7: error: server is terminated: nothing can serve its ports"
+    ),
+  ])
+  func isAPositionedError(source: String, error: String) {
+    let (_, err, outcome) = ShellUnderTest().run(source)
+    #expect(err.split(separator: "\n").first.map(String.init) == error, "\(source)")
+    if case .error = outcome {} else { Issue.record("\(source) did not fail") }
+  }
+
+  /// Every message id of the 32-bit range is sent, received, traced and named.
+  @Test func everyMessageIdDecodes() {
+    let shell = ShellUnderTest()
+    shell.run("spawn a\nspawn b\nlet p = allocate a\nlet s = insert b make_send p\ntrace a\ntrace b")
+    for id in [Int32.min, Int32.min + 99, Int32.min + 100, -1, 0, Int32.max - 100, Int32.max] {
+      let (out, err, _) = shell.run("send s id \(id)\nprint (receive p).id, routine(\(id)) == routine(\(id))")
+      #expect(err == "")
+      #expect(out == "\(id) true\n")
+    }
+    let (out, _, _) = shell.run("print count(msgid == \(Int32.min)), count(msgid == \(Int32.max))")
+    #expect(out == "2 2\n")
+  }
+
+  /// A server whose receive fails for good ends, and says why, instead of spinning.
+  @Test func aServerWhoseReceiveFailsForGoodEnds() {
+    let shell = ShellUnderTest()
+    let (out, err, _) = shell.run(
+      """
+      spawn server
+      let p = allocate server
+      let ps = allocate server portset
+      let t = serve p with echo
+      move p to ps
+      print t.state
+      """)
+    #expect(err == "")
+    #expect(out == "[server.2] serve p with echo ended: MACH_RCV_PORT_CHANGED\nidle\n")
+  }
+
+  @Test func aServerWhosePortDiesEnds() {
+    let shell = ShellUnderTest()
+    let (out, _, _) = shell.run("spawn server\nlet p = allocate server\nserve p with echo\ndestroy p")
+    #expect(out == "[server.2] serve p with echo ended: MACH_RCV_PORT_DIED\n")
+  }
+
+  /// A script with Windows line ends and a byte-order mark runs as written.
+  @Test func windowsLineEndsAndAByteOrderMarkRead() {
+    let (out, err, outcome) = ShellUnderTest().run("\u{FEFF}spawn a\r\nprint a.name\r\nprint \"x\"\r\n")
+    #expect(err == "")
+    #expect(outcome == .completed)
+    #expect(out == "a\nx\n")
+  }
+
+  /// The caret stays under an error past column 200.
+  @Test func aLongLineShowsAWindowAroundTheError() {
+    let line =
+      "print " + String(repeating: "1 + ", count: 100) + "nosuch + " + String(repeating: "2 + ", count: 100) + "3"
+    let (_, err, _) = ShellUnderTest().run(line)
+    let lines = err.split(separator: "\n").map(String.init)
+    #expect(lines.count == 3)
+    #expect(lines[1].hasPrefix("...") && lines[1].hasSuffix("..."))
+    let caret = lines[2].count - 1
+    #expect(Array(lines[1])[caret...].starts(with: "nosuch"))
+  }
+}
