@@ -93,7 +93,7 @@ extension FilterCompiler {
           let index = TaskIndex(t)
           return .bool { try (f($0) == index) != negate }
         }
-        let session = self.session
+        unowned let session = self.session  // a filter lives in the session: no cycle
         return .bool { try (session.kernel.tasks[Int(f($0))].name == s) != negate }
       default: throw mismatch()
       }
@@ -107,7 +107,7 @@ extension FilterCompiler {
           return (x == t) != negate
         }
       case .string(let s):
-        let session = self.session
+        unowned let session = self.session  // a filter lives in the session: no cycle
         return .bool { rec in
           guard let x = try f(rec) else { return false }
           return (session.label(x) == s) != negate

@@ -51,7 +51,7 @@ struct FilterCompiler {
   func compile(_ e: Expr) throws -> Filter {
     try rejectCommands(e)
     let node = try self.node(e)  // checks the whole filter first
-    let session = self.session
+    unowned let session = self.session  // a filter lives in the session: no cycle
     if let fast = FilterClauses.make(
       e, constant: { try session.interpreter.evaluate($0) },
       taskIndex: { name in session.kernel.tasks.firstIndex { $0.name == name }.map { TaskIndex($0) } },
@@ -100,7 +100,7 @@ struct FilterCompiler {
   private func field(_ name: String) -> Node {
     guard let field = FilterClauses.Field(rawValue: name) else {
       if name == "routine" { return .string { $0.routine } }
-      let session = self.session
+      unowned let session = self.session  // a filter lives in the session: no cycle
       return .value { r in session.recordFields(r, withBody: true)[name] ?? .nil }
     }
     switch field {
@@ -123,7 +123,7 @@ struct FilterCompiler {
     for name in Self.freeNames(e) where !Self.fields.contains(name) {
       captured[name] = try interpreter.evaluate(.name(name, e.location))
     }
-    let session = self.session
+    unowned let session = self.session  // a filter lives in the session: no cycle
     let withBody = Self.freeNames(e).contains("body")
     return .value { r in
       try session.interpreter.evaluate(
@@ -165,7 +165,7 @@ struct FilterCompiler {
   }
 
   func valueGetter(_ n: Node) -> Get<Value> {
-    let session = self.session
+    unowned let session = self.session  // a filter lives in the session: no cycle
     switch n {
     case .constant(let v): return { _ in v }
     case .int(let f, let isCode):
