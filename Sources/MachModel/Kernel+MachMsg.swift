@@ -97,7 +97,7 @@ extension Kernel {
     let size = Int(sendSize)
     guard size >= MsgHeader.size, size % 4 == 0 else { return MachMsgReturn.sendMsgTooSmall }
     guard size <= message.count else { return MachMsgReturn.sendInvalidData }
-    guard let k = allocKMsg(budgeted: true) else { return MachMsgReturn.sendNoBuffer }
+    guard size <= maxMessageBytes, let k = allocKMsg(budgeted: true) else { return MachMsgReturn.sendNoBuffer }
     kmsgs[Int(k)].bytes.overwritePrefix(with: message, length: size)
     kmsgs[Int(k)].bytes.setWord(UInt32(size), at: MsgHeader.sizeOffset)
     kmsgs[Int(k)].sender = task

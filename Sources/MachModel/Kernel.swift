@@ -26,6 +26,12 @@ public struct Kernel: Sendable {
   /// copies alive at once; nil for no limit.
   public var kmsgLimit: Int? = nil
   public internal(set) var budgetedMessages = 0
+  /// The largest message the kernel allocates a buffer for (`set max_msg_bytes`): a larger
+  /// send fails as `ipc_kmsg_get` fails when `ikm_alloc` cannot allocate it, with
+  /// MACH_SEND_NO_BUFFER. GNU Mach's bound is what kalloc can give; the model's is explicit,
+  /// so that a script cannot take all of the machine's memory.
+  public var maxMessageBytes = Kernel.defaultMaxMessageBytes
+  public static let defaultMaxMessageBytes = 16 << 20
 
   /// Virtual time in microseconds.
   public internal(set) var now: UInt64 = 0

@@ -1,54 +1,98 @@
-/// The trace buffer: records in arrival order, bounded to `limit` records. When it is full the
-/// oldest record makes room for the newest, and `dropped` counts how many went that way.
-/// Appending is O(1) and never moves the records already held.
+/// The trace buffer: records in arrival order, bounded to `limit` records and to `byteLimit`
+/// bytes (a record costs its copied message plus its fixed size). When a bound is reached the
+/// oldest records make room for the newest, and `dropped` counts how many went that way.
+/// Appending is amortised O(1) and never moves the records already held (except when the ring
+/// grows), and a dropped record's memory is released at once.
 public struct TraceBuffer: RandomAccessCollection, Sendable {
+  /// A ring: `count` records from `start`, wrapping at `storage.count`.
   private var storage: [TraceRecord] = []
-  /// Where the oldest record is in `storage` once the ring has wrapped.
-  private var head = 0
+  private var start = 0
+  public private(set) var count = 0
   public private(set) var limit: Int
+  public private(set) var byteLimit: Int
+  /// What the records held cost, as `cost(of:)` counts it.
+  public private(set) var bytes = 0
   /// Records pushed out by newer ones since the buffer was made.
   public private(set) var dropped = 0
 
-  public init(limit: Int = 1_000_000) {
-    precondition(limit >= 1, "a trace buffer holds at least one record")
+  /// 64 MB: a thousand 64 KB messages, or some 300,000 small ones.
+  public static let defaultByteLimit = 64 << 20
+
+  public init(limit: Int = 1_000_000, byteLimit: Int = TraceBuffer.defaultByteLimit) {
+    precondition(limit >= 1 && byteLimit >= 1, "a trace buffer holds at least one record")
     self.limit = limit
+    self.byteLimit = byteLimit
+  }
+
+  /// What a record costs against `byteLimit`: its message bytes, its routine name and its
+  /// fixed part.
+  public static func cost(of r: TraceRecord) -> Int {
+    r.bytes.count + r.routine.utf8.count + MemoryLayout<TraceRecord>.stride
   }
 
   public var startIndex: Int { 0 }
-  public var endIndex: Int { storage.count }
+  public var endIndex: Int { count }
 
   /// The `i`th record from the oldest.
-  public subscript(i: Int) -> TraceRecord {
-    let j = head + i
-    return storage[j < storage.count ? j : j - storage.count]
+  public subscript(i: Int) -> TraceRecord { storage[slot(i)] }
+
+  private func slot(_ i: Int) -> Int {
+    let j = start + i
+    return j < storage.count ? j : j - storage.count
   }
 
   public mutating func append(_ record: TraceRecord) {
-    if storage.count < limit {
-      storage.append(record)
-      return
-    }
-    storage[head] = record
-    head += 1
-    if head == storage.count { head = 0 }
+    if count == limit { dropOldest() }
+    if count == storage.count { grow() }
+    storage[slot(count)] = record
+    count += 1
+    bytes += Self.cost(of: record)
+    while bytes > byteLimit && count > 1 { dropOldest() }
+  }
+
+  private mutating func dropOldest() {
+    bytes -= Self.cost(of: storage[start])
+    storage[start] = TraceRecord.released  // its message goes now, not when the slot is reused
+    start += 1
+    if start == storage.count { start = 0 }
+    count -= 1
     dropped += 1
+  }
+
+  /// Doubles the ring (up to `limit`), laying the records out from slot 0.
+  private mutating func grow() {
+    var larger: [TraceRecord] = []
+    larger.reserveCapacity(Swift.min(limit, Swift.max(16, storage.count * 2)))
+    for i in 0..<count { larger.append(self[i]) }
+    while larger.count < larger.capacity { larger.append(TraceRecord.released) }
+    storage = larger
+    start = 0
+  }
+
+  /// The two runs of slots that hold the records, oldest first.
+  private var runs: (Range<Int>, Range<Int>) {
+    let end = start + count
+    if end <= storage.count { return (start..<end, 0..<0) }
+    return (start..<storage.count, 0..<(end - storage.count))
   }
 
   /// The records that pass `test`, in order.
   public func filter(_ test: (TraceRecord) throws -> Bool) rethrows -> [TraceRecord] {
     var kept: [TraceRecord] = []
-    for i in head..<storage.count where try test(storage[i]) { kept.append(storage[i]) }
-    for i in 0..<head where try test(storage[i]) { kept.append(storage[i]) }
+    let (a, b) = runs
+    for i in a where try test(storage[i]) { kept.append(storage[i]) }
+    for i in b where try test(storage[i]) { kept.append(storage[i]) }
     return kept
   }
 
   /// The records that pass `test`, which reads each record in place (see below).
   public func filter(whereRecordAt test: (UnsafePointer<TraceRecord>) -> Bool) -> [TraceRecord] {
-    storage.withUnsafeBufferPointer { records in
+    let (a, b) = runs
+    return storage.withUnsafeBufferPointer { records in
       guard let base = records.baseAddress else { return [] }
       var kept: [TraceRecord] = []
-      for i in head..<records.count where test(base + i) { kept.append(records[i]) }
-      for i in 0..<head where test(base + i) { kept.append(records[i]) }
+      for i in a where test(base + i) { kept.append(records[i]) }
+      for i in b where test(base + i) { kept.append(records[i]) }
       return kept
     }
   }
@@ -56,8 +100,9 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
   /// How many records pass `test`.
   public func count(where test: (TraceRecord) throws -> Bool) rethrows -> Int {
     var n = 0
-    for i in head..<storage.count where try test(storage[i]) { n += 1 }
-    for i in 0..<head where try test(storage[i]) { n += 1 }
+    let (a, b) = runs
+    for i in a where try test(storage[i]) { n += 1 }
+    for i in b where try test(storage[i]) { n += 1 }
     return n
   }
 
@@ -65,11 +110,12 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
   /// only during the call: the filters' hot loop. Handing a record over by value would copy
   /// it (a retain and a release of its bytes) for every record.
   public func count(whereRecordAt test: (UnsafePointer<TraceRecord>) -> Bool) -> Int {
-    storage.withUnsafeBufferPointer { records in
+    let (a, b) = runs
+    return storage.withUnsafeBufferPointer { records in
       guard let base = records.baseAddress else { return 0 }
       var n = 0
-      for i in head..<records.count where test(base + i) { n += 1 }
-      for i in 0..<head where test(base + i) { n += 1 }
+      for i in a where test(base + i) { n += 1 }
+      for i in b where test(base + i) { n += 1 }
       return n
     }
   }
@@ -77,17 +123,37 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
   /// Empties the buffer (`trace clear`); `dropped` keeps its count.
   public mutating func removeAll() {
     storage.removeAll()
-    head = 0
+    start = 0
+    count = 0
+    bytes = 0
   }
 
-  /// Changes the bound, keeping the newest records (the others count as dropped).
+  /// Changes the bound on records, keeping the newest (the others count as dropped).
   public mutating func setLimit(_ newLimit: Int) {
     precondition(newLimit >= 1, "a trace buffer holds at least one record")
-    let kept = Array(suffix(newLimit))
-    dropped += count - kept.count
-    storage = kept
-    storage.reserveCapacity(Swift.min(newLimit, 1024))
-    head = 0
     limit = newLimit
+    while count > limit { dropOldest() }
+    compact()
   }
+
+  /// Changes the bound on bytes, keeping the newest records that fit (always at least one).
+  public mutating func setByteLimit(_ newLimit: Int) {
+    precondition(newLimit >= 1, "a trace buffer holds at least one byte")
+    byteLimit = newLimit
+    while bytes > byteLimit && count > 1 { dropOldest() }
+    compact()
+  }
+
+  /// Lays the records out from slot 0 in a ring no larger than they need.
+  private mutating func compact() {
+    storage = Array(self)
+    start = 0
+  }
+}
+
+extension TraceRecord {
+  /// What an emptied slot of the ring holds: nothing that costs memory.
+  static let released = TraceRecord(
+    seq: nil, time: 0, task: 0, thread: nil, direction: .send, kind: .normal, retval: 0, code: nil, msgid: 0,
+    routine: "", dest: 0, reply: 0, size: 0, complex: false, ool: 0, rights: 0, answers: nil, bytes: [])
 }

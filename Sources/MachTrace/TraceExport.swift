@@ -13,15 +13,31 @@ public enum TraceExport: String, CaseIterable, Sendable {
   /// task, a slice from each request to its reply, an instant for every other record.
   case chrome
 
-  /// `peer` names the other end of a record where it can be told: for a send copy, the task
-  /// holding the receive right of its destination ("kernel" for a kernel object).
-  public func render(_ records: [TraceRecord], names: TraceNames, peer: (TraceRecord) -> String?) -> String {
+  /// The records a writer goes through: calls `visit` with each, in order. An export may go
+  /// through them twice (mermaid names its participants first), so it is a function, not a
+  /// sequence: the records stay where they are, and memory stays flat however many there are.
+  public typealias Records = (_ visit: (TraceRecord) throws -> Void) throws -> Void
+
+  /// Writes the export of `records` through `out`, a piece at a time. `peer` names the other
+  /// end of a record where it can be told: for a send copy, the task holding the receive right
+  /// of its destination ("kernel" for a kernel object).
+  public func write(
+    _ records: Records, names: TraceNames, peer: @escaping (TraceRecord) -> String?,
+    to out: @escaping (String) throws -> Void
+  ) throws {
     switch self {
-    case .jsonl: return records.map { TraceFormat.jsonLine($0, names: names) + "\n" }.joined()
-    case .rpctrace: return records.map { TraceFormat.rpctraceLine($0, names: names) + "\n" }.joined()
-    case .mermaid: return Self.mermaid(records, names: names, peer: peer)
-    case .chrome: return Self.chrome(records, names: names)
+    case .jsonl: try records { try out(TraceFormat.jsonLine($0, names: names) + "\n") }
+    case .rpctrace: try records { try out(TraceFormat.rpctraceLine($0, names: names) + "\n") }
+    case .mermaid: try Self.mermaid(records, names: names, peer: peer, to: out)
+    case .chrome: try Self.chrome(records, names: names, to: out)
     }
+  }
+
+  /// The whole export as one text.
+  public func render(_ records: [TraceRecord], names: TraceNames, peer: @escaping (TraceRecord) -> String?) -> String {
+    var text = ""
+    try? write({ visit in for r in records { try visit(r) } }, names: names, peer: peer) { text += $0 }
+    return text
   }
 
   static func label(_ r: TraceRecord) -> String { r.routine.isEmpty ? String(r.msgid) : r.routine }
@@ -35,37 +51,47 @@ public enum TraceExport: String, CaseIterable, Sendable {
   /// receives to a request it sent the kernel or a task with no records here, since no `send`
   /// copy shows those. Any other message received from such a task has no arrow: the trace
   /// does not say who sent it.
-  static func mermaid(_ records: [TraceRecord], names: TraceNames, peer: (TraceRecord) -> String?) -> String {
+  static func mermaid(
+    _ records: Records, names: TraceNames, peer: @escaping (TraceRecord) -> String?,
+    to out: @escaping (String) throws -> Void
+  ) throws {
+    // First the participants, in order of appearance, then the arrows: two passes.
+    var traced = Set<String>()
+    try records { traced.insert(names.task($0.task)) }
     var participants: [String] = []
-    func participant(_ name: String) -> String {
-      let id = mermaidID(name)
-      if !participants.contains(id) { participants.append(id) }
-      return id
+    var seen = Set<String>()
+    try arrows(records, names: names, peer: peer, traced: traced) { from, to, _ in
+      for id in [from, to] where seen.insert(id).inserted { participants.append(id) }
     }
-    var arrows: [String] = []
-    let traced = Set(records.map { names.task($0.task) })
+    try out("sequenceDiagram\n")
+    for id in participants { try out("    participant \(id)\n") }
+    try arrows(records, names: names, peer: peer, traced: traced) { from, to, arrow in try out(arrow + "\n") }
+  }
+
+  /// Calls `emit` with each arrow: its two participant ids and its line.
+  private static func arrows(
+    _ records: Records, names: TraceNames, peer: @escaping (TraceRecord) -> String?, traced: Set<String>,
+    emit: @escaping (String, String, String) throws -> Void
+  ) throws {
     var untracedPeer: [UInt64: String] = [:]  // request seq → the kernel or an untraced receiver
-    for r in records {
+    try records { r in
       let who = names.task(r.task)
       switch (r.kind, r.direction) {
       case (.normal, .send), (.taskException, .send), (.threadException, .send):
-        let from = participant(who)
         let target = peer(r) ?? "port \(r.dest)"
-        let to = participant(target)
         if target == "kernel" || (peer(r) != nil && !traced.contains(target)), let seq = r.seq {
           untracedPeer[seq] = target
         }
-        arrows.append("    \(from)\(isReply(r) ? "-->>" : "->>")\(to): \(label(r))\(result(r))")
+        let from = mermaidID(who), to = mermaidID(target)
+        try emit(from, to, "    \(from)\(isReply(r) ? "-->>" : "->>")\(to): \(label(r))\(result(r))")
       case (.normal, .receive):
-        guard let asked = r.answers, let sender = untracedPeer[asked] else { continue }
-        let from = participant(sender), to = participant(who)
-        arrows.append("    \(from)-->>\(to): \(label(r))\(result(r))")
+        guard let asked = r.answers, let sender = untracedPeer.removeValue(forKey: asked) else { return }
+        let from = mermaidID(sender), to = mermaidID(who)
+        try emit(from, to, "    \(from)-->>\(to): \(label(r))\(result(r))")
       default:
-        continue
+        return
       }
     }
-    let header = participants.map { "    participant \($0)" }
-    return (["sequenceDiagram"] + header + arrows).joined(separator: "\n") + "\n"
   }
 
   private static func result(_ r: TraceRecord) -> String {
@@ -85,49 +111,53 @@ public enum TraceExport: String, CaseIterable, Sendable {
   /// metadata events), a thread track per traced thread (the task's own track for `task`
   /// copies); a complete event (`X`) from each request to the reply that answers it, and an
   /// instant event (`i`) for every record. Timestamps are the virtual µs.
-  static func chrome(_ records: [TraceRecord], names: TraceNames) -> String {
-    var events: [String] = []
-    var seenTasks: [TaskIndex] = []
-    var seenThreads: [Int32] = []
-    var bySeq: [UInt64: TraceRecord] = [:]
+  static func chrome(_ records: Records, names: TraceNames, to out: @escaping (String) throws -> Void) throws {
+    var seenTasks = Set<TaskIndex>()
+    var seenThreads = Set<Int32>()
+    /// What a reply needs of its request, kept until the reply comes.
+    struct Request {
+      var label: String
+      var time: UInt64
+      var pid: Int32
+      var tid: Int32
+    }
+    var requests: [UInt64: Request] = [:]
+    var first = true
+    func event(_ text: String) throws {
+      try out((first ? "" : ",\n") + "  " + text)
+      first = false
+    }
     func track(_ r: TraceRecord) -> (pid: Int32, tid: Int32) { (r.task + 1, (r.thread ?? -1) + 1) }
-    for r in records {
+    try out("{\"traceEvents\": [\n")
+    try records { r in
       let (pid, tid) = track(r)
-      if !seenTasks.contains(r.task) {
-        seenTasks.append(r.task)
-        events.append(
+      if seenTasks.insert(r.task).inserted {
+        try event(
           #"{"name": "process_name", "ph": "M", "pid": \#(pid), "args": {"name": "#
-            + #"\#(TraceFormat.json(names.task(r.task)))}}"#
-        )
+            + #"\#(TraceFormat.json(names.task(r.task)))}}"#)
       }
-      if !seenThreads.contains(tid) {
-        seenThreads.append(tid)
+      if seenThreads.insert(tid).inserted {
         let threadName = names.thread(r.thread) ?? names.task(r.task)
-        events.append(
+        try event(
           #"{"name": "thread_name", "ph": "M", "pid": \#(pid), "tid": \#(tid), "args": {"name": "#
-            + #"\#(TraceFormat.json(threadName))}}"#
-        )
+            + #"\#(TraceFormat.json(threadName))}}"#)
       }
       let args =
         #"{"seq": \#(r.seq.map(String.init) ?? "null"), "dir": "\#(r.direction == .send ? "send" : "receive")", "#
         + #""type": "\#(r.kind.name)", "msgid": \#(r.msgid), "retval": "#
         + #"\#(TraceFormat.json(ReturnCodeNames.name(of: r.retval, fromMachMsg: true)))}"#
-      events.append(
+      try event(
         #"{"name": \#(TraceFormat.json(label(r))), "cat": "\#(r.kind.name)", "ph": "i", "s": "t", "ts": "#
-          + #"\#(r.time), "pid": \#(pid), "tid": \#(tid), "args": \#(args)}"#
-      )
-      if let seq = r.seq { bySeq[seq] = r }
-      if let asked = r.answers, let request = bySeq[asked] {
-        let (rpid, rtid) = track(request)
+          + #"\#(r.time), "pid": \#(pid), "tid": \#(tid), "args": \#(args)}"#)
+      if let seq = r.seq, !isReply(r) { requests[seq] = Request(label: label(r), time: r.time, pid: pid, tid: tid) }
+      if let asked = r.answers, let request = requests.removeValue(forKey: asked) {
         let duration = r.time >= request.time ? r.time - request.time : 0
-        events.append(
-          #"{"name": \#(TraceFormat.json(label(request))), "cat": "rpc", "ph": "X", "ts": \#(request.time), "#
-            + #""dur": \#(duration), "pid": \#(rpid), "tid": \#(rtid), "args": {"request": \#(asked), "reply": "#
-            + #"\#(r.seq.map(String.init) ?? "null")}}"#
-        )
+        try event(
+          #"{"name": \#(TraceFormat.json(request.label)), "cat": "rpc", "ph": "X", "ts": \#(request.time), "#
+            + #""dur": \#(duration), "pid": \#(request.pid), "tid": \#(request.tid), "args": {"request": \#(asked), "#
+            + #""reply": \#(r.seq.map(String.init) ?? "null")}}"#)
       }
     }
-    return "{\"traceEvents\": [\n" + events.map { "  " + $0 }.joined(separator: ",\n")
-      + "\n], \"displayTimeUnit\": \"ms\"}\n"
+    try out("\n], \"displayTimeUnit\": \"ms\"}\n")
   }
 }

@@ -66,7 +66,7 @@ struct Machsh: ParsableCommand {
     let output = StandardOutput()
     let session = Session(output: output)
     session.readFile = { SystemIO.readFile($0, regularOnly: true) }
-    session.writeFile = { SystemIO.writeFile($0, $1) }
+    session.createFile = SystemIO.createFile
     session.listDirectory = { SystemIO.listDirectory($0) }
     guard let chosen = TraceFormat(rawValue: format) else {
       throw ValidationError("--format is rpctrace, verbose or json")

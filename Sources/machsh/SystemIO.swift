@@ -63,22 +63,71 @@ enum SystemIO {
     return .success(text)
   }
 
-  /// Writes `text` to the file at `path` (created or truncated, mode 0644); the error's
-  /// description when it cannot.
-  static func writeFile(_ path: String, _ text: String) -> String? {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return String(cString: strerror(errno)) }
-    defer { close(fd) }
-    var bytes = Array(text.utf8)[...]
-    while !bytes.isEmpty {
-      let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        return String(cString: strerror(errno))
-      }
-      bytes = bytes.dropFirst(n)
+  /// A file for `trace export`: written under a temporary name beside `path`, renamed into
+  /// place on `commit`, removed on `abandon`.
+  final class TemporaryFile: ExportFile {
+    let path: String
+    let temporary: String
+    private var fd: Int32
+    private var pending: [UInt8] = []
+
+    init(path: String) throws {
+      self.path = path
+      let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+      temporary = String(path[..<slash]) + "." + String(path[slash...]) + ".machsh-\(getpid()).tmp"
+      fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+      guard fd >= 0 else { throw FileProblem(String(cString: strerror(errno))) }
     }
-    return nil
+
+    deinit { if fd >= 0 { abandon() } }
+
+    func write(_ text: String) throws {
+      pending.append(contentsOf: text.utf8)
+      if pending.count >= 1 << 16 { try flush() }
+    }
+
+    private func flush() throws {
+      var offset = 0
+      while offset < pending.count {
+        let n = pending.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        if n < 0 {
+          if errno == EINTR { continue }
+          throw FileProblem(String(cString: strerror(errno)))
+        }
+        offset += n
+      }
+      pending.removeAll(keepingCapacity: true)
+    }
+
+    func commit() throws {
+      try flush()
+      guard close(fd) == 0 else {
+        fd = -1
+        throw FileProblem(String(cString: strerror(errno)))
+      }
+      fd = -1
+      guard rename(temporary, path) == 0 else {
+        let problem = FileProblem(String(cString: strerror(errno)))
+        unlink(temporary)
+        throw problem
+      }
+    }
+
+    func abandon() {
+      if fd >= 0 { close(fd) }
+      fd = -1
+      unlink(temporary)
+    }
+  }
+
+  static func createFile(_ path: String) -> Result<any ExportFile, FileProblem> {
+    do {
+      return .success(try TemporaryFile(path: path))
+    } catch let problem as FileProblem {
+      return .failure(problem)
+    } catch {
+      return .failure(FileProblem("\(error)"))
+    }
   }
 
   /// The entries of a folder, without `.` and `..`, folders with a trailing "/"; nil when

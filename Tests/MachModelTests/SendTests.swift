@@ -386,4 +386,22 @@ import Testing
     #expect(f.type(f.a, r) == PortType.sendReceive)  // handed back with its receive right
     f.invariantsHold()
   }
+
+  /// `ipc_kmsg_get`: a message larger than the kernel will allocate a buffer for fails with
+  /// MACH_SEND_NO_BUFFER before copy-in; its rights stay where they were, and no trace copy is
+  /// made (T7: no message existed at the hook).
+  @Test func ipc_kmsg_get_aMessageTooLargeToAllocateIsNoBuffer() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    f.k.maxMessageBytes = 64
+    var small = MessageBuilder(remote: s, remoteDisposition: MsgType.copySend, id: 1)
+    small.byteArray([UInt8](repeating: 7, count: 16))
+    #expect(f.send(f.ta, small.finish()) == MachMsgReturn.success)
+    var large = MessageBuilder(remote: s, remoteDisposition: MsgType.moveSend, id: 2)
+    large.byteArray([UInt8](repeating: 7, count: 100))
+    #expect(f.send(f.ta, large.finish()) == MachMsgReturn.sendNoBuffer)
+    #expect(f.urefs(f.a, s, .send) == 1, "the move_send was not copied in")
+    #expect(f.status(f.b, r)!.messageCount == 1)
+    f.invariantsHold()
+  }
 }

@@ -91,7 +91,11 @@ import Testing
       "t.msh:3:10: error: a notification must be one of port_destroyed, no_senders or dead_name, not 'no_sender'"
     ),
     ("set output fancy", "t.msh:1:12: error: output must be one of rpctrace, verbose or json, not 'fancy'"),
-    ("set colour on", "t.msh:1:5: error: unknown setting 'colour' (output, color, echo, kmsg_limit or trace_limit)"),
+    (
+      "set colour on",
+      "t.msh:1:5: error: unknown setting 'colour' "
+        + "(output, color, echo, kmsg_limit, max_msg_bytes, trace_limit or trace_bytes)"
+    ),
     ("spawn a\nthread a.1", "t.msh:2:8: error: expected a task, found a thread"),
     ("repeat \"x\" { }", "t.msh:1:8: error: repeat count must be an int, not a string"),
     (

@@ -93,6 +93,16 @@ enum SettingsTable {
         s.kernel.kmsgLimit = limit
       }),
     Entry(
+      name: "max_msg_bytes", values: "N", summary: "the largest message the kernel takes (MACH_SEND_NO_BUFFER past it)",
+      current: { String($0.kernel.maxMessageBytes) },
+      apply: { s, e in
+        let n = try s.integer(e, "max_msg_bytes")
+        guard n >= 24, let limit = Int(exactly: n) else {
+          throw ScriptError("max_msg_bytes must be 24 (a header) or more", at: e.start)
+        }
+        s.kernel.maxMessageBytes = limit
+      }),
+    Entry(
       name: "trace_limit", values: "N", summary: "records the trace buffer keeps (the oldest go first)",
       current: { String($0.records.limit) },
       apply: { s, e in
@@ -101,6 +111,16 @@ enum SettingsTable {
           throw ScriptError("trace_limit must be 1 or more", at: e.location)
         }
         s.intake.setLimit(limit)
+      }),
+    Entry(
+      name: "trace_bytes", values: "N", summary: "bytes the trace buffer keeps (the oldest records go first)",
+      current: { String($0.records.byteLimit) },
+      apply: { s, e in
+        let n = try s.integer(e, "trace_bytes")
+        guard n >= 1, let limit = Int(exactly: n) else {
+          throw ScriptError("trace_bytes must be 1 or more", at: e.start)
+        }
+        s.intake.setByteLimit(limit)
       }),
   ]
 

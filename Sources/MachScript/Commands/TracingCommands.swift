@@ -98,21 +98,26 @@ extension Session {
     return .nil
   }
 
-  /// The records of the buffer that pass the command's `where` filter, in order. When the
-  /// ring has dropped records, a note on standard error says how many.
+  /// The records of the buffer that pass the command's `where` filter, in order.
   func selectedRecords(_ c: Command) throws -> [TraceRecord] {
+    noteDropped()
     let buffer = intake.buffer
-    if buffer.dropped > 0 {
-      let n = buffer.dropped
-      output.writeError(
-        "note: \(n) older record\(n == 1 ? " was" : "s were") dropped (the buffer keeps the newest "
-          + "\(buffer.limit); set trace_limit)\n"
-      )
-    }
     guard let w = c.option("where") else { return Array(buffer) }
     let filter = try compileFilter(w.values[0])
     if let fast = filter.fastTest { return buffer.filter(whereRecordAt: fast) }
     return try buffer.filter(filter.test)
+  }
+
+  /// When the ring has dropped records, a note on standard error says how many.
+  func noteDropped() {
+    let buffer = intake.buffer
+    guard buffer.dropped > 0 else { return }
+    let n = buffer.dropped
+    let keeps =
+      buffer.count == buffer.limit
+      ? "the newest \(buffer.limit); set trace_limit"
+      : "the newest records within \(buffer.byteLimit) bytes; set trace_bytes"
+    output.writeError("note: \(n) older record\(n == 1 ? " was" : "s were") dropped (the buffer keeps \(keeps))\n")
   }
 
   /// `trace stats [where F] [by FIELD]`: the table of `TraceStats`.
@@ -142,10 +147,14 @@ extension Session {
   /// `trace export "FILE" [where F] [format jsonl|rpctrace|mermaid|chrome]`. Without
   /// `format`, the file's extension chooses (.jsonl, .txt/.log, .mmd/.mermaid, .json), else
   /// JSON Lines. A relative FILE is relative to the working directory, as in a shell; "-" is
-  /// standard output.
+  /// standard output. The records stream from the buffer to the file: memory stays flat, and
+  /// the file appears, whole, only when the export succeeded.
   func traceExport(_ c: Command) throws -> Value {
     guard case .string(let path) = try evaluate(c.arguments[0]), !path.isEmpty else {
-      throw ScriptError("trace export needs a file name string", at: c.arguments[0].location)
+      throw ScriptError("trace export needs a file name string", at: c.arguments[0].start)
+    }
+    guard !path.utf8.contains(0) else {
+      throw ScriptError("a file name cannot hold a NUL byte", at: c.arguments[0].start)
     }
     var format = TraceExport.jsonl
     if let f = c.option("format") {
@@ -158,15 +167,42 @@ extension Session {
       default: format = .jsonl
       }
     }
-    let text = format.render(try selectedRecords(c), names: TraceNames(kernel), peer: peerName)
+    let records = try selection(c)
+    let names = TraceNames(kernel)
     if path == "-" {
-      output.write(text)
+      let output = self.output
+      try format.write(records, names: names, peer: { [unowned self] in peerName($0) }) { output.write($0) }
       return .nil
     }
-    if let problem = writeFile(path, text) {
-      throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].location)
+    let file: any ExportFile
+    switch createFile(path) {
+    case .success(let f): file = f
+    case .failure(let problem):
+      throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].start)
+    }
+    do {
+      try format.write(records, names: names, peer: { [unowned self] in peerName($0) }) { try file.write($0) }
+      try file.commit()
+    } catch let problem as FileProblem {
+      file.abandon()
+      throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].start)
+    } catch {
+      file.abandon()
+      throw error
     }
     return .nil
+  }
+
+  /// The records `where` selects, as a function that goes through them in order (for
+  /// exports, which may go through them twice without copying them out).
+  func selection(_ c: Command) throws -> TraceExport.Records {
+    noteDropped()
+    let buffer = intake.buffer
+    guard let w = c.option("where") else {
+      return { visit in for i in buffer.indices { try visit(buffer[i]) } }
+    }
+    let filter = try compileFilter(w.values[0])
+    return { visit in for i in buffer.indices where try filter.test(buffer[i]) { try visit(buffer[i]) } }
   }
 
   /// Who held the receive right of a record's destination: a task's name, or "kernel" for a

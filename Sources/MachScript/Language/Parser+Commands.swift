@@ -81,7 +81,9 @@ extension Parser {
     case .atom:
       option.values = [try singleValue()]
     case .atoms:
-      while !atStatementEnd && !token.isSymbol("&") && !(token.word.map(stopWords.contains) ?? false) {
+      while !atStatementEnd && !token.isSymbol("&") && !token.isSymbol(")")
+        && !(token.word.map(stopWords.contains) ?? false)
+      {
         option.values.append(try atom())
       }
     case .reply:

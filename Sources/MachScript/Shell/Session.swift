@@ -8,6 +8,15 @@ public struct FileProblem: Error, Sendable, CustomStringConvertible {
   public init(_ description: String) { self.description = description }
 }
 
+/// A file `trace export` fills a piece at a time: written under a temporary name and renamed
+/// into place by `commit`, so that a failed export never leaves a truncated file.
+public protocol ExportFile: AnyObject {
+  func write(_ text: String) throws
+  func commit() throws
+  /// Removes what was written.
+  func abandon()
+}
+
 /// The most a script, a sourced file or a msgids file may hold (standard input too).
 public let maxScriptBytes = 16 << 20
 
@@ -27,8 +36,10 @@ public final class Session: ScriptHost {
   /// Reads a file for `source` and `msgids load` (the executable gives the real one): its
   /// text, or why not.
   public var readFile: (String) -> Result<String, FileProblem> = { _ in .failure(FileProblem("no file system")) }
-  /// Writes a file for `trace export`: nil when written, else why not.
-  public var writeFile: (String, String) -> String? = { _, _ in "no file system" }
+  /// Opens a file for `trace export` (the executable gives the real one), or says why not.
+  public var createFile: (String) -> Result<any ExportFile, FileProblem> = { _ in
+    .failure(FileProblem("no file system"))
+  }
   /// The entries of a folder, for Tab in a file name ("/" ends a folder's name); nil when
   /// it cannot be read.
   public var listDirectory: (String) -> [String]? = { _ in nil }

@@ -58,6 +58,8 @@ struct TraceIntake {
 
   mutating func setLimit(_ n: Int) { buffer.setLimit(n) }
 
+  mutating func setByteLimit(_ n: Int) { buffer.setByteLimit(n) }
+
   // MARK: - Watches
 
   mutating func addWatch(_ filter: Filter, text: String, once: Bool, ignore: Int, block: [Stmt]?) -> Watch {
