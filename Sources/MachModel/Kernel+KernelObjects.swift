@@ -162,7 +162,7 @@ extension Kernel {
     switch routine.id {
     case 2007:  // task_create
       guard let task else { return (KernReturn.invalidTask, []) }
-      guard tasks.count < taskLimit else { return (KernReturn.resourceShortage, []) }
+      guard tasks.count < taskLimit, canMakeObject else { return (KernReturn.resourceShortage, []) }
       let child = createTask(name: "task\(tasks.count + 1)", parent: task)
       if a[0].int != 0 { tasks[Int(child)].map = tasks[Int(task)].map }
       return (
@@ -215,7 +215,7 @@ extension Kernel {
       return (taskSetSpecialPort(task, slot: a[0].int, right: right), [])
     case 2061:  // thread_create
       guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, []) }
-      guard threads.count < threadLimit else { return (KernReturn.resourceShortage, []) }
+      guard threads.count < threadLimit, canMakeObject else { return (KernReturn.resourceShortage, []) }
       let t = createThread(in: task, suspended: true)
       return (
         KernReturn.success,

@@ -74,6 +74,9 @@ public struct Kernel: Sendable {
 
   /// The most objects the model holds at once (addresses stay below 0xe0000000).
   public static let maxObjects = 1 << 24
+  /// The objects this kernel may hold (at most `maxObjects`): past it, making a port fails as
+  /// GNU Mach's `ipc_port_alloc` fails when its zone is exhausted. Tests lower it.
+  public var objectLimit = Kernel.maxObjects
 
   public init() {}
 
@@ -177,6 +180,11 @@ public struct Kernel: Sendable {
 
   // MARK: - Objects
 
+  /// Whether one more port can be made. GNU Mach's `ipc_task_init` and `ipc_thread_init` panic
+  /// when their kernel port cannot be allocated; task_create and thread_create here answer
+  /// KERN_RESOURCE_SHORTAGE first, as they do past the task and thread limits.
+  var canMakeObject: Bool { !freeObjects.isEmpty || objects.count < Swift.min(objectLimit, Self.maxObjects) }
+
   /// Allocates a port or port set; nil when the object table is full.
   mutating func newObject(isSet: Bool, receiver: Receiver) -> ObjectIndex? {
     let port = Port(isSet: isSet, receiver: receiver)
@@ -184,7 +192,7 @@ public struct Kernel: Sendable {
       objects[Int(reused)] = port
       return reused
     }
-    guard objects.count < Self.maxObjects else { return nil }
+    guard objects.count < Swift.min(objectLimit, Self.maxObjects) else { return nil }
     objects.append(port)
     return ObjectIndex(objects.count - 1)
   }

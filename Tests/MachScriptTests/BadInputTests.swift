@@ -82,6 +82,32 @@ import Testing
     #expect(out == "[server.2] serve p with echo ended: MACH_RCV_PORT_DIED\n")
   }
 
+  /// A do block that keeps making the records it watches for is stopped, in bounded memory.
+  @Test func aDoBlockFeedingItselfIsStopped() {
+    let (out, err, outcome) = ShellUnderTest().run(
+      """
+      spawn a
+      spawn b
+      thread b
+      let p = allocate a
+      let s = insert b make_send p
+      trace b
+      set trace_limit 100
+      watch dir == "send" and msgid == 7 do {
+        receive p timeout 0
+        send s id 7 thread 2
+      }
+      send s id 7
+      print "not reached"
+      """)
+    #expect(out == "")
+    #expect(
+      err.hasPrefix(
+        "t.msh:8:1: error: watch 1's do block keeps making records that fire it (10000 in one run): "
+          + "the watch is removed"))
+    if case .error = outcome {} else { Issue.record("the script went on") }
+  }
+
   /// A script with Windows line ends and a byte-order mark runs as written.
   @Test func windowsLineEndsAndAByteOrderMarkRead() {
     let (out, err, outcome) = ShellUnderTest().run("\u{FEFF}spawn a\r\nprint a.name\r\nprint \"x\"\r\n")

@@ -3,10 +3,16 @@ import MachScript
 import MachTrace
 
 extension Kernel {
-  /// A kernel as the shell boots it (`Session.bootedKernel`): a first task named "shell" with
-  /// one thread, holding its own task port as name 1. Model tests use it as a privileged task
-  /// to act from.
-  public static func booted() -> Kernel { Session.bootedKernel().0 }
+  /// A kernel with a first task named "shell" with one thread, holding its own task port as
+  /// name 1 (as glibc's start-up gives every task). Model tests use it as a task to act from;
+  /// the shell's own boot (`Session.bootedKernel`) also makes its thread's reply port.
+  public static func booted() -> Kernel {
+    var k = Kernel()
+    let shell = k.createTask(name: "shell")
+    _ = k.createThread(in: shell)
+    _ = k.giveTaskSelfName(shell)
+    return k
+  }
 
   /// The first task of `booted()`.
   public static let shellTask: TaskIndex = 0

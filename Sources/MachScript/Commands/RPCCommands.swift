@@ -65,6 +65,7 @@ extension Session {
     }
     let values = try zip(routine.inputs, args.dropFirst()).map { try migArgument($0, $1, target: target.task) }
     let t = try actingThread(target.task, number: c.option("thread")?.values[0], at: c.location)
+    noteWithoutReplyPort(t)
     let timeout = try deadline(c)
     // The outcome when mach_msg ended at once; otherwise the reply is read when it completes.
     var immediate: RPCOutcome? = nil
@@ -127,6 +128,15 @@ extension Session {
     }
   }
 
+  /// A thread's first RPC makes its reply port with the mach_reply_port trap, which gives
+  /// MACH_PORT_NULL when the kernel has no ports left; the RPC then goes without a reply port
+  /// and its receive fails with MACH_RCV_INVALID_NAME, as in GNU Mach. A note says why.
+  private func noteWithoutReplyPort(_ t: ThreadIndex) {
+    guard kernel.migReplyPort(t) == MachPort.null else { return }
+    output.writeError(
+      "note: \(label(t)) has no reply port: mach_reply_port gave MACH_PORT_NULL (the kernel has no ports left)\n")
+  }
+
   /// `rpc ID(TARGET, INT …)` for an id outside the routine table: a MIG-style request whose
   /// body is the ints, each an INTEGER_32 item (`rpc 2999(t.self)` gets MIG_BAD_ID from a
   /// kernel port; a served port answers as its server does).
@@ -134,6 +144,7 @@ extension Session {
     let target = try port(args[0])
     let values = try args.dropFirst().map { try int32($0, "an argument of a numbered rpc") }
     let t = try actingThread(target.task, number: c.option("thread")?.values[0], at: c.location)
+    noteWithoutReplyPort(t)
     let reply = kernel.migReplyPort(t)
     operations.expectReply(task: target.task, port: reply, id: id &+ 100)
     var builder = MessageBuilder(

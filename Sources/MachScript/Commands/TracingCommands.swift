@@ -74,7 +74,11 @@ extension Session {
       return try setSpecialPort(target, slot: SpecialPort.taskTrace, from: try port(to.values[0]), c)
     }
     guard case .task(let t, _) = target else { throw ScriptError("trace needs a task", at: c.arguments[0].location) }
-    let (_, name) = kernel.portAllocate(shell, right: PortRight.receive.rawValue)
+    let (allocated, name) = kernel.portAllocate(shell, right: PortRight.receive.rawValue)
+    guard allocated == KernReturn.success else {  // the kernel is out of ports
+      setRC(allocated, machMsg: false)
+      return interpreter.rc
+    }
     _ = kernel.setHostDrained(shell, name)
     let old = rights.setTracePort(of: t, name)
     let right = MigValue.port(name, disposition: MsgType.makeSend)

@@ -49,7 +49,8 @@ extension Session {
       ignore = Int(n)
     }
     let w = intake.addWatch(
-      filter, text: filterText(c), once: c.option("once") != nil, ignore: ignore, block: c.option("do")?.block)
+      filter, text: filterText(c), once: c.option("once") != nil, ignore: ignore, block: c.option("do")?.block,
+      at: c.location)
     return .watch(w)
   }
 

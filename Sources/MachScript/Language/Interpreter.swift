@@ -37,7 +37,10 @@ public final class Interpreter {
   private struct Abandon: Error {}
   /// Polled at loop iterations and calls: true stops the run with "interrupted" (Ctrl-C).
   public var interruptRequested: () -> Bool = { false }
+  /// Compiled `matches` patterns. A script that makes a new pattern per record must not grow
+  /// it without end: past `maxRegexes` it starts again empty.
   private var regexes: [String: Regex<AnyRegexOutput>] = [:]
+  static let maxRegexes = 256
 
   public init(output: ScriptOutput) {
     self.output = output
@@ -361,6 +364,7 @@ public final class Interpreter {
     if let r = regexes[pattern] { return r }
     do {
       let r = try Regex(pattern)
+      if regexes.count >= Self.maxRegexes { regexes.removeAll(keepingCapacity: true) }
       regexes[pattern] = r
       return r
     } catch {

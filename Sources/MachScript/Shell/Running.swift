@@ -151,6 +151,8 @@ extension Session {
   /// by `step`, and matched against the watches; after one that stops the model the rest are
   /// held. Records a do block makes are matched after the block returns.
   func drainTrace() {
+    var fromBlocks = 0  // records made by do blocks, in this drain
+    var blocksRan: [Watch] = []  // the watches whose blocks ran on the last batch
     while !runState.isHalted {
       if !intake.watches.isEmpty && interpreter.interruptRequested() {  // a do block feeding itself
         runState.interrupt()
@@ -162,9 +164,17 @@ extension Session {
         if log.isEmpty { return }
         batch = intake.decode(log)
       }
+      if !blocksRan.isEmpty {
+        fromBlocks += batch.count
+        if fromBlocks > Self.maxRecordsFromBlocks {
+          stopFeedback(blocksRan)
+          blocksRan = []
+        }
+      }
+      blocksRan = []
       let names = TraceNames(kernel)
       for (i, record) in batch.enumerated() {
-        admit(record, names: names)
+        blocksRan += admit(record, names: names)
         if runState.isHalted || i == batch.count - 1 { interpreter.last = recordValue(record, names: names) }
         if runState.isHalted {
           runState.hold(batch[(i + 1)...])
@@ -174,14 +184,32 @@ extension Session {
     }
   }
 
-  private func admit(_ record: TraceRecord, names: TraceNames) {
+  /// How many records do blocks may make, one firing another, in one run of the model before
+  /// the watches that keep firing are removed (a block that sends what it watches for).
+  static let maxRecordsFromBlocks = 10_000
+
+  /// A feedback loop: the watches whose blocks made the last records are removed, with an
+  /// error at the first one.
+  private func stopFeedback(_ watches: [Watch]) {
+    guard let first = watches.first else { return }
+    for w in watches { intake.remove(w) }
+    runState.report(
+      ScriptError(
+        "watch \(first.id)'s do block keeps making records that fire it (\(Self.maxRecordsFromBlocks) in one run): "
+          + "the watch\(watches.count == 1 ? " is" : "es are") removed", at: first.location))
+  }
+
+  /// Takes one record in; returns the watches whose do block it ran.
+  @discardableResult
+  private func admit(_ record: TraceRecord, names: TraceNames) -> [Watch] {
     let (live, error) = intake.admit(record, showAll: isInteractive)
     if let error { runState.report(error) }
     if live || runState.isStepping {
       output.write(settings.format.render(record, names: names, colors: settings.colors) + "\n")
     }
     _ = runState.countStep(interactive: isInteractive)
-    guard !intake.watches.isEmpty else { return }
+    guard !intake.watches.isEmpty else { return [] }
+    var ran: [Watch] = []
     for w in intake.activeWatches {
       switch w.match(record) {
       case .none: break
@@ -189,9 +217,11 @@ extension Session {
         if let e = e as? ScriptError { runState.report(e) }
       case .fires:
         fire(w, record, names: names)
+        if w.block != nil && !ran.contains(where: { $0 === w }) { ran.append(w) }
       }
     }
     intake.sweep()
+    return ran
   }
 
   /// A watch fired: run its do block (which may `stop`), or stop the model.

@@ -69,12 +69,14 @@ public final class Session: ScriptHost {
   }
 
   /// A kernel that has booted the shell: a `shell` task with one thread, holding its own task
-  /// port as name 1 as every task glibc starts does (`mach_task_self()`).
+  /// port as name 1 as every task glibc starts does (`mach_task_self()`), and its thread's MIG
+  /// reply port as name 2.
   public static func bootedKernel() -> (Kernel, shell: TaskIndex) {
     var k = Kernel()
     let shell = k.createTask(name: "shell")
-    _ = k.createThread(in: shell)
+    let thread = k.createThread(in: shell)
     _ = k.giveTaskSelfName(shell)
+    _ = k.migReplyPort(thread)  // name 2: the shell's RPCs never find the kernel out of ports
     return (k, shell)
   }
 

@@ -62,8 +62,11 @@ struct TraceIntake {
 
   // MARK: - Watches
 
-  mutating func addWatch(_ filter: Filter, text: String, once: Bool, ignore: Int, block: [Stmt]?) -> Watch {
-    let w = Watch(id: nextWatchID, filter: filter, text: text, once: once, ignore: ignore, block: block)
+  mutating func addWatch(
+    _ filter: Filter, text: String, once: Bool, ignore: Int, block: [Stmt]?, at location: SourceLocation
+  ) -> Watch {
+    let w = Watch(
+      id: nextWatchID, filter: filter, text: text, once: once, ignore: ignore, block: block, location: location)
     nextWatchID += 1
     watches.append(w)
     return w

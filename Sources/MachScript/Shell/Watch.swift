@@ -14,12 +14,15 @@ public final class Watch: @unchecked Sendable {
   private var ignoreLeft: Int
   public let ignore: Int
   let block: [Stmt]?
+  /// Where the `watch` command was, for errors about the watch itself.
+  let location: SourceLocation
   /// Every matching record, ignored or not.
   public private(set) var hits = 0
   public private(set) var enabled = true
   public private(set) var removed = false
 
-  init(id: Int, filter: Filter, text: String, once: Bool, ignore: Int, block: [Stmt]?) {
+  init(id: Int, filter: Filter, text: String, once: Bool, ignore: Int, block: [Stmt]?, location: SourceLocation) {
+    self.location = location
     self.id = id
     self.filter = filter
     self.text = text
