@@ -126,6 +126,15 @@ public struct IPCSpace: Sendable {
     return n
   }
 
+  /// The lowest name not in use: the least of the free list and the first unused name from
+  /// `lowestUnusedHint` (below which every free name is on the free list). What a caller that
+  /// chooses its own names (`mach_port_insert_right`) takes for "the lowest free".
+  public func lowestFreeName() -> PortName {
+    var n = max(lowestUnusedHint, 1)
+    while lookup(n) != nil { n += 1 }
+    return min(n, freeList.min() ?? n)
+  }
+
   /// Every name in use, in ascending order (`mach_port_names`).
   public var names: [PortName] {
     var result: [PortName] = []

@@ -80,6 +80,8 @@ struct CallParameters: Sendable {
 /// A thread (`struct thread` with its IPC state `ith_*`).
 public struct KThread: Sendable {
   public var task: TaskIndex
+  /// The thread's place among its task's threads, from 1, in creation order.
+  public internal(set) var number: Int32 = 0
   public var state: ThreadRunState = .idle
   /// The thread's kernel port (`ith_self`), a port the kernel receives on.
   public var kernelPort: ObjectIndex = -1

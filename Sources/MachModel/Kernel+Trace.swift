@@ -50,7 +50,7 @@ extension Kernel {
   mutating func reserveTraceBuffer(task: TaskIndex, thread: ThreadIndex, msgid: Int32) -> Bool {
     if let limit = kmsgLimit, budgetedMessages >= limit {
       var from = tasks[Int(task)].name
-      if thread >= 0, let n = tasks[Int(task)].threads.firstIndex(of: thread) { from += ".\(n + 1)" }
+      if thread >= 0 { from += ".\(threads[Int(thread)].number)" }
       printf("trace: dropped copy of msgid \(msgid) from \(from) (no buffer)")
       return false
     }

@@ -124,6 +124,7 @@ public struct Kernel: Sendable {
     threads.append(KThread(task: task))
     let t = ThreadIndex(threads.count - 1)
     tasks[Int(task)].threads.append(t)
+    threads[Int(t)].number = Int32(tasks[Int(task)].threads.count)
     if let port = newObject(isSet: false, receiver: .kernel) {
       objects[Int(port)].kernelObject = .thread(t)
       threads[Int(t)].kernelPort = port

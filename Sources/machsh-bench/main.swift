@@ -320,3 +320,43 @@ func shellFigures(_ wanted: Set<String>) {
 }
 
 shellFigures(wanted)
+
+/// Scaling figures: how much longer ten times the work takes, in one session (linear is 10,
+/// quadratic 100). Each is the median of three runs of each size.
+/// - `insert_scaling`: `insert … make_send_once` without `name` (each takes the lowest free name)
+/// - `thread_scaling`: `thread T`, each labelled `T.N`
+/// - `filter_and_scaling`: compiling a filter of N `and` terms
+/// - `append_scaling`: `l = l + [x]` in a loop
+func scalingFigures(_ wanted: Set<String>) {
+  func seconds(_ setup: String, _ work: String) -> Double {
+    var samples: [Double] = []
+    for _ in 0..<3 {
+      let session = Session(output: Silent())
+      guard case .completed = session.run(source: setup, file: "<bench>") else { fatalError("scaling setup failed") }
+      let start = ContinuousClock.now
+      guard case .completed = session.run(source: work, file: "<bench>") else { fatalError("scaling work failed") }
+      let d = ContinuousClock.now - start
+      samples.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+    return samples.sorted()[1]
+  }
+  func andFilter(_ n: Int) -> String {
+    "print count(" + (1...n).map { "msgid != \($0)" }.joined(separator: " and ") + ")"
+  }
+  let cases: [(String, (Int) -> (String, String), Int)] = [
+    (
+      "insert_scaling", { n in ("spawn a\nspawn b\nlet p = allocate a", "repeat \(n) { insert b make_send_once p }") },
+      1000
+    ),
+    ("thread_scaling", { n in ("spawn a", "repeat \(n) { thread a }") }, 1000),
+    ("filter_and_scaling", { n in ("spawn a\ntrace a\nlet p = allocate a", andFilter(n)) }, 90),
+    ("append_scaling", { n in ("let l = []", "repeat \(n) { l = l + [1] }") }, 10_000),
+  ]
+  for (name, script, n) in cases where wanted.isEmpty || wanted.contains(name) {
+    let small = script(n), large = script(n * 10)
+    let ratio = seconds(large.0, large.1) / seconds(small.0, small.1)
+    print("\(name) \(String(format: "%.1f", ratio)) x")
+  }
+}
+
+scalingFigures(wanted)

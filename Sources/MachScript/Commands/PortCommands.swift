@@ -193,8 +193,7 @@ extension Session {
     {
       name = existing
     } else {
-      name = 1
-      while kernel.tasks[Int(t)].space.lookup(name) != nil { name += 1 }
+      name = kernel.tasks[Int(t)].space.lowestFreeName()
     }
     guard
       let extracted = try shellRPC(

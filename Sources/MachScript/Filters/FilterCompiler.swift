@@ -24,6 +24,9 @@ struct Filter {
 struct FilterCompiler {
   unowned let session: Session
   var interpreter: Interpreter { session.interpreter }
+  /// Which parts of the filter read a field, found once for the whole filter (asking each
+  /// part afresh would walk the tree again at every node: quadratic in the filter's length).
+  let mentions = FieldMentions()
 
   /// The record fields, as bare names in a filter: the scalar ones of `FilterClauses.Field`,
   /// then `routine` and `body`.
@@ -50,6 +53,7 @@ struct FilterCompiler {
 
   func compile(_ e: Expr) throws -> Filter {
     try rejectCommands(e)
+    mentions.fill(e)
     let node = try self.node(e)  // checks the whole filter first
     unowned let session = self.session  // a filter lives in the session: no cycle
     if let fast = FilterClauses.make(
@@ -80,7 +84,7 @@ struct FilterCompiler {
   // MARK: - Nodes
 
   private func node(_ e: Expr) throws -> Node {
-    guard Self.mentionsField(e) else { return .constant(try interpreter.evaluate(e)) }
+    guard mentions(e) else { return .constant(try interpreter.evaluate(e)) }
     switch e {
     case .name(let n, _):
       return field(n)
@@ -263,4 +267,52 @@ struct FilterCompiler {
       try rejectCommands(r)
     }
   }
+}
+
+/// Whether each node of a filter reads a record field, filled in one pass over the filter.
+/// A node is known by where it is in the source and what it is.
+final class FieldMentions {
+  private struct Key: Hashable {
+    let location: SourceLocation
+    let kind: Int
+  }
+  private var known: [Key: Bool] = [:]
+
+  private static func key(_ e: Expr) -> Key {
+    let kind: Int
+    switch e {
+    case .literal: kind = 0
+    case .name: kind = 1
+    case .list: kind = 2
+    case .unary: kind = 3
+    case .binary: kind = 4
+    case .field: kind = 5
+    case .index: kind = 6
+    case .call: kind = 7
+    case .portRef: kind = 8
+    case .threadRef: kind = 9
+    case .selfRef: kind = 10
+    case .command: kind = 11
+    }
+    return Key(location: e.location, kind: kind)
+  }
+
+  /// Records every node of `e`; returns whether `e` reads a field.
+  @discardableResult
+  func fill(_ e: Expr) -> Bool {
+    let result: Bool
+    switch e {
+    case .literal, .command: result = false
+    case .name(let n, _): result = FilterCompiler.fields.contains(n)
+    case .list(let items, _), .call(_, let items, _): result = items.map(fill).contains(true)
+    case .unary(_, let x, _), .field(let x, _, _), .selfRef(let x, _), .threadRef(let x, _, _): result = fill(x)
+    case .binary(_, let l, let r, _), .index(let l, let r, _), .portRef(let l, let r, _):
+      let left = fill(l)
+      result = fill(r) || left
+    }
+    known[Self.key(e)] = result
+    return result
+  }
+
+  func callAsFunction(_ e: Expr) -> Bool { known[Self.key(e)] ?? FilterCompiler.mentionsField(e) }
 }

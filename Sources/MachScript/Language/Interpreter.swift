@@ -169,6 +169,7 @@ public final class Interpreter {
       scopes[scopes.count - 1][name] = try evaluate(e)
     case .assign(let name, let e, let at):
       if Self.readOnly.contains(name) { throw ScriptError("'\(name)' is read-only", at: at) }
+      if try appendInPlace(name, e) { return .normal }
       let value = try evaluate(e)
       guard let i = scopes.lastIndex(where: { $0[name] != nil }) else {
         throw ScriptError("unknown variable '\(name)' (use 'let \(name) = ...' to make one)", at: at)
@@ -308,6 +309,30 @@ public final class Interpreter {
     if text.first == "\u{FEFF}" { text.removeFirst() }
     guard text.contains("\r\n") else { return text }
     return text.replacing("\r\n", with: "\n")
+  }
+
+  /// `l = l + [x]` (and `s = s + "x"`) on a variable that holds a list (or a string): the
+  /// right side is evaluated first, then appended where the variable's value lies, so a loop
+  /// that grows a list takes linear time, not quadratic. Only when the right side cannot
+  /// change the variable (no procedure call, no command); false when this does not apply.
+  private func appendInPlace(_ name: String, _ e: Expr) throws -> Bool {
+    guard case .binary("+", .name(let base, _), let rhs, _) = e, base == name, Self.isPure(rhs),
+      let i = scopes.lastIndex(where: { $0[name] != nil })
+    else { return false }
+    let more = try evaluate(rhs)
+    return scopes[i][name]!.append(more)  // false: the general path gives the error, or the value
+  }
+
+  /// Whether evaluating `e` can change a variable: a procedure call or a command can.
+  private static func isPure(_ e: Expr) -> Bool {
+    switch e {
+    case .literal, .name: return true
+    case .command: return false
+    case .call(let f, let args, _): return Builtins.names.contains(f) && args.allSatisfy(isPure)
+    case .list(let items, _): return items.allSatisfy(isPure)
+    case .unary(_, let x, _), .field(let x, _, _), .selfRef(let x, _), .threadRef(let x, _, _): return isPure(x)
+    case .binary(_, let l, let r, _), .index(let l, let r, _), .portRef(let l, let r, _): return isPure(l) && isPure(r)
+    }
   }
 
   // MARK: - Procedures and patterns

@@ -152,6 +152,26 @@ public indirect enum Value: Sendable {
     return deepest + 1
   }
 
+  /// `self + tail` in place, for a list and a list or a string and a string; false (and
+  /// nothing changed) for anything else. The value lets go of its storage while it grows, so
+  /// storage that only it holds grows where it is, without a copy.
+  mutating func append(_ tail: Value) -> Bool {
+    // No binding of `self` may outlive the `self = .nil` below, or the storage is shared.
+    if case .list(let more) = tail, case .list(var items) = self {
+      self = .nil
+      items.append(contentsOf: more)
+      self = .list(items)
+      return true
+    }
+    if case .string(let more) = tail, case .string(var text) = self {
+      self = .nil
+      text += more
+      self = .string(text)
+      return true
+    }
+    return false
+  }
+
   /// Truth for `if`, `while`, `and`, `or`, `not`: only booleans.
   public var bool: Bool? {
     if case .bool(let b) = self { return b }

@@ -7,9 +7,8 @@ extension Session {
 
   /// `TASK.N`: the thread's task and its place among the task's threads, from 1.
   func label(_ t: ThreadIndex) -> String {
-    let task = kernel.threads[Int(t)].task
-    let n = (kernel.tasks[Int(task)].threads.firstIndex(of: t) ?? 0) + 1
-    return "\(kernel.tasks[Int(task)].name).\(n)"
+    let thread = kernel.threads[Int(t)]
+    return "\(kernel.tasks[Int(thread.task)].name).\(thread.number)"
   }
 
   func threadValue(_ t: ThreadIndex) -> Value { .thread(t, label(t)) }
