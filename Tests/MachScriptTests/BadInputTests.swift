@@ -26,6 +26,20 @@ import Testing
     ),
     ("let l = []\nrepeat 300 { l = [l] }", "t.msh:2:18: error: lists nest deeper than 256 levels"),
     ("quit -1", "t.msh:1:6: error: an exit status -1 is out of range (0 to 255)"),
+    (
+      "spawn a\nsend a:1 body ool(4294901760)",
+      "t.msh:2:19: error: an out-of-line size 4294901760 is out of range "
+        + "(0 to 536870911: its size in bits must fit in 32 bits)"
+    ),
+    (
+      "spawn a\nsend a:1 id 99999999999",
+      "t.msh:2:13: error: an id 99999999999 is out of range (-2147483648 to 2147483647)"
+    ),
+    (
+      "spawn a\nsend a:1 timeout 4294967296",
+      "t.msh:2:18: error: a timeout 4294967296 is out of range (0 to 4294967295)"
+    ),
+    ("step 0", "t.msh:1:6: error: step needs a count of 1 or more, not 0"),
     ("suspend shell", "t.msh:1:1: error: the shell cannot suspend itself: its thread carries out your commands"),
     ("abort shell.1", "t.msh:1:7: error: the shell's own threads are not for abort: they carry out your commands"),
     (

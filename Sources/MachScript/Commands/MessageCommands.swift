@@ -70,7 +70,15 @@ extension Session {
         m.ports([p.name], disposition: try disposition(args[1]))
       case "ool":
         guard args.count == 1 else { throw ScriptError("ool takes a size", at: at) }
-        let size = try uint32(args[0], "an out-of-line size")
+        // The descriptor counts bits in 32 bits (`ipc_kmsg_copyin_body` computes number × size
+        // in a vm_size_t): a larger region would wrap.
+        let size = try integer(args[0], "an out-of-line size", as: UInt32.self)
+        guard size <= Self.maxOutOfLineBytes else {
+          throw ScriptError(
+            "an out-of-line size \(size) is out of range (0 to \(Self.maxOutOfLineBytes): "
+              + "its size in bits must fit in 32 bits)",
+            at: args[0].start)
+        }
         // ool(SIZE) first vm_allocates SIZE bytes in the sender (docs/shell.md §11).
         let (kr, address) = kernel.vmAllocate(task, size: size)
         guard kr == KernReturn.success else {
@@ -83,6 +91,9 @@ extension Session {
       }
     }
   }
+
+  /// The largest `ool(SIZE)`: 2^29 - 1 bytes, whose size in bits still fits in 32 bits.
+  static let maxOutOfLineBytes: UInt32 = (1 << 29) - 1
 
   func send(_ c: Command) throws -> Value {
     let dest = try port(c.arguments[0])
