@@ -94,6 +94,23 @@ import Testing
     #expect(sourceErr.hasPrefix("<command-line>:1:1: error: cannot read \"/dev/zero\": not a regular file\n"))
   }
 
+  /// A failed export leaves no file behind, whole or partial; a NUL in its name is an error.
+  @Test func aFailedExportLeavesNoFile() throws {
+    let folder = NSTemporaryDirectory() + "machsh-export-\(getpid())"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let good = folder + "/t.jsonl"
+    let script = "spawn a\ntrace a\nlet p = allocate a\ntrace export \"\(good)\"\ntrace export \"\(folder)/no/t.jsonl\""
+    let (err, status, _) = try Self.run(["-c", script])
+    #expect(status == 2)
+    #expect(err.contains("cannot write \"\(folder)/no/t.jsonl\": No such file or directory"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["t.jsonl"], "no temporary file is left")
+    #expect(try String(contentsOfFile: good, encoding: .utf8).split(separator: "\n").count == 3)
+    let (nulErr, nulStatus, _) = try Self.run(["-c", "trace export \"a\\0b.jsonl\""])
+    #expect(nulStatus == 2)
+    #expect(nulErr.contains("error: a file name cannot hold a NUL byte"))
+  }
+
   @Test func aFileThatSourcesItselfIsAnError() throws {
     let path = NSTemporaryDirectory() + "machsh-self-\(getpid()).msh"
     try "source \"\((path as NSString).lastPathComponent)\"\n".write(toFile: path, atomically: true, encoding: .utf8)

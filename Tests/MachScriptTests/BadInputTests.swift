@@ -122,6 +122,28 @@ import Testing
     if case .error = outcome {} else { Issue.record("the script went on") }
   }
 
+  /// Every long chain is refused before its tree exists: operators, fields, indexes, `.self`.
+  @Test(arguments: ["1 + ", "true and ", "\"a\" + ", "x.self", "l[0]"])
+  func longChainsAreRefused(_ piece: String) {
+    let chain: String
+    switch piece {
+    case "x.self": chain = "a" + String(repeating: ".self", count: 5000)
+    case "l[0]": chain = "l" + String(repeating: "[0]", count: 5000)
+    default: chain = String(repeating: piece, count: 5000) + (piece.hasPrefix("true") ? "true" : "1")
+    }
+    let (_, err, _) = ShellUnderTest().run("spawn a\nlet l = [0]\nprint " + chain)
+    #expect(err.contains("error: a statement chains more than 1000 operators; split it with variables"), "\(piece)")
+  }
+
+  /// `matches` with a new pattern each time keeps a bounded cache.
+  @Test func manyPatternsKeepABoundedCache() {
+    let shell = ShellUnderTest()
+    let (out, _, _) = shell.run(
+      "let n = 0\nlet i = 0\nrepeat 1000 { i = i + 1\n if \"x\" + hex(i) matches hex(i) { n = n + 1 } }\nprint n")
+    #expect(out == "1000\n")
+    #expect(shell.session.interpreter.regexCount <= Interpreter.maxRegexes)
+  }
+
   /// A script with Windows line ends and a byte-order mark runs as written.
   @Test func windowsLineEndsAndAByteOrderMarkRead() {
     let (out, err, outcome) = ShellUnderTest().run("\u{FEFF}spawn a\r\nprint a.name\r\nprint \"x\"\r\n")

@@ -30,6 +30,32 @@ import Testing
     #expect(buffer.map(\.seq) == [1])
   }
 
+  /// The buffer is bounded by bytes as well: big records push the oldest out, and the
+  /// newest always stays. The ring wraps and grows without losing order.
+  @Test func theBufferIsBoundedByBytes() {
+    let (records, _) = FormatTests.scenario()
+    var big = records[0]
+    big.bytes = [UInt8](repeating: 1, count: 10_000)
+    let cost = TraceBuffer.cost(of: big)
+    var buffer = TraceBuffer(limit: 100, byteLimit: cost * 3)
+    for i in 1...10 {
+      big.seq = UInt64(i)
+      buffer.append(big)
+    }
+    #expect(buffer.map(\.seq) == [8, 9, 10])
+    #expect(buffer.bytes == cost * 3 && buffer.dropped == 7)
+    buffer.setByteLimit(1)
+    #expect(buffer.map(\.seq) == [10], "the newest record stays, however big")
+    var small = TraceBuffer(limit: 5)
+    for i in 1...23 {
+      var r = records[0]
+      r.seq = UInt64(i)
+      small.append(r)
+    }
+    #expect(small.map(\.seq) == [19, 20, 21, 22, 23])
+    #expect(small.count(where: { $0.seq! % 2 == 1 }) == 3)
+  }
+
   // MARK: - Stats
 
   /// docs/shell.md §8: errors are `retval != 0 or code != 0`; a request is answered when a reply

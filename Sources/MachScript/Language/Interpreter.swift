@@ -41,6 +41,7 @@ public final class Interpreter {
   /// it without end: past `maxRegexes` it starts again empty.
   private var regexes: [String: Regex<AnyRegexOutput>] = [:]
   static let maxRegexes = 256
+  var regexCount: Int { regexes.count }
 
   public init(output: ScriptOutput) {
     self.output = output
