@@ -1,7 +1,8 @@
-/// One command or statement keyword of the language: how the parser reads it, how `help`,
+/// One command or statement keyword of the language (a class: entries are shared, never copied):
+/// how the parser reads it, how `help`,
 /// Tab and docs/language.md describe it, and what runs it. Every entry lives in
 /// `CommandRegistry`; adding a command is adding one entry (with its handler) to one file.
-public struct CommandEntry: Sendable {
+public final class CommandEntry: Sendable {
   /// `send`, `trace show`, `info ports`; for a statement keyword, the keyword (`let`).
   public let name: String
   public let group: CommandGroup
@@ -92,7 +93,7 @@ public enum CommandGroup: String, CaseIterable, Sendable {
 }
 
 /// What an argument or an option's value takes, for Tab (the parser reads any atom there).
-enum ArgumentKind: Sendable, Equatable {
+enum ArgumentKind: Sendable {
   /// A new name, or anything: nothing to offer.
   case anything
   case task
@@ -101,8 +102,8 @@ enum ArgumentKind: Sendable, Equatable {
   case thread
   case port
   case routine
-  /// One of these words.
-  case words([String])
+  /// One of these words (made only when Tab asks).
+  case words(@Sendable () -> [String])
   case filter
   case setting
   case helpTopic
@@ -112,7 +113,7 @@ enum ArgumentKind: Sendable, Equatable {
 }
 
 /// How a keyword option takes its value.
-enum OptionKind: Sendable, Equatable {
+enum OptionKind: Sendable {
   /// A word alone: `large`, `once`.
   case flag
   /// One argument atom: `timeout 10`, `thread 2`.
@@ -125,8 +126,8 @@ enum OptionKind: Sendable, Equatable {
   case filter
   /// A block: `do { … }`.
   case block
-  /// A bare word: `format json`, `by routine`, `with echo`.
-  case word([String])
+  /// A bare word: `format json`, `by routine`, `with echo` (the words, for Tab).
+  case word(@Sendable () -> [String])
 
   /// What Tab offers for the option's value.
   var completes: ArgumentKind? {

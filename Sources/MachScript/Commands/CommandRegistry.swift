@@ -20,16 +20,19 @@ public enum CommandRegistry {
   /// The syntax of each command word: a command's own spec, or, for `trace`, `info` and
   /// `msgids`, the subcommands named `WORD SUB` (and the bare form, when `WORD` has one).
   static let specs: [String: CommandSpec] = {
-    var specs: [String: CommandSpec] = [:]
-    for e in entries where !e.isStatement && !e.name.contains(" ") { specs[e.name] = e.spec }
-    for e in entries where !e.isStatement && e.name.contains(" ") {
-      let parts = e.name.split(separator: " ", maxSplits: 1).map(String.init)
-      var base = specs[parts[0]] ?? CommandSpec()
-      if specs[parts[0]] != nil && base.subcommands.isEmpty && base.otherwise == nil {
-        base = CommandSpec(otherwise: .init(base))
+    var bare: [String: CommandSpec] = [:]
+    var subcommands: [String: [String: CommandSpec]] = [:]
+    for e in entries where !e.isStatement {
+      if let space = e.name.firstIndex(of: " ") {
+        let word = String(e.name[..<space]), sub = String(e.name[e.name.index(after: space)...])
+        subcommands[word, default: [:]][sub] = e.spec
+      } else {
+        bare[e.name] = e.spec
       }
-      base.subcommands[parts[1]] = e.spec
-      specs[parts[0]] = base
+    }
+    var specs = bare
+    for (word, subs) in subcommands {
+      specs[word] = CommandSpec(subcommands: subs, otherwise: bare[word].map(CommandSpec.Box.init))
     }
     return specs
   }()

@@ -19,7 +19,7 @@ extension CommandRegistry {
       required: [.port],
       options: [
         "id": .atom(.anything), "reply": .reply, "body": .atoms(.bodyItem), "timeout": .atom(.anything),
-        "thread": .atom(.anything), "dest": .word(Words.dispositions.map(\.0)),
+        "thread": .atom(.anything), "dest": .word { Words.dispositions.map(\.0) },
       ]
     ) { s, c in try s.send(c) },
     CommandEntry(

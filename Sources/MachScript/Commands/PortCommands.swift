@@ -13,17 +13,17 @@ extension CommandRegistry {
         mach_port_extract_right into the shell (copy_send, or make_send from a receive right), then
         task_set_special_port or thread_set_special_port. SLOT is kernel, exception, bootstrap,
         trace or a number.
-        """, required: [.taskOrThread, .words(Words.slots.map(\.0)), .port]
+        """, required: [.taskOrThread, .words { Words.slots.map(\.0) }, .port]
     ) { s, c in try s.setport(c) },
     CommandEntry(
       "getport", .ports, usage: ["getport TASK|THREAD SLOT"], summary: "get_special_port into the shell",
-      returns: "`shell:N`, or nil", required: [.taskOrThread, .words(Words.slots.map(\.0))]
+      returns: "`shell:N`, or nil", required: [.taskOrThread, .words { Words.slots.map(\.0) }]
     ) { s, c in try s.getport(c) },
     CommandEntry(
       "allocate", .ports, usage: ["allocate TASK [receive|portset|dead]"],
       summary: "mach_port_allocate by a thread of TASK", returns: "port ref",
       help: "The shortcut trap, or the RPC to the task's port when the task is traced.",
-      required: [.task], optional: [.words(Words.rights.map(\.0))]
+      required: [.task], optional: [.words { Words.rights.map(\.0) }]
     ) { s, c in try s.allocate(c) },
     CommandEntry(
       "insert", .ports, usage: ["insert TASK RIGHT PORTREF [name N]"],
@@ -31,7 +31,7 @@ extension CommandRegistry {
       help: """
         mach_port_extract_right into the shell, then mach_port_insert_right into TASK, under the name
         TASK already has for the port, else the lowest free name (or `name N`).
-        """, required: [.task, .words(Words.dispositions.map(\.0)), .port],
+        """, required: [.task, .words { Words.dispositions.map(\.0) }, .port],
       options: ["name": .atom(.anything)]
     ) { s, c in try s.insert(c) },
     CommandEntry(
@@ -44,7 +44,7 @@ extension CommandRegistry {
     ) { s, c in try s.portCall(c, "mach_port_destroy") { p in [.name(p.name)] } },
     CommandEntry(
       "modrefs", .ports, usage: ["modrefs PORTREF RIGHT DELTA"], summary: "mach_port_mod_refs by a thread of the task",
-      returns: "rc", required: [.port, .words(Words.rights.map(\.0)), .anything]
+      returns: "rc", required: [.port, .words { Words.rights.map(\.0) }, .anything]
     ) { s, c in
       try s.portCall(c, "mach_port_mod_refs") { p in
         [.name(p.name), .int(Int32(try s.rightKind(c.arguments[1]))), .int(try s.int32(c.arguments[2], "a delta"))]
@@ -67,7 +67,7 @@ extension CommandRegistry {
       summary: "mach_port_request_notification",
       returns: "rc",
       help: "The notification comes on a send-once right made from the second port; the previous one is destroyed.",
-      required: [.port, .words(Words.notifications.map(\.0))],
+      required: [.port, .words { Words.notifications.map(\.0) }],
       options: ["to": .atom(.port), "sync": .atom(.anything)]
     ) { s, c in try s.notify(c) },
   ]

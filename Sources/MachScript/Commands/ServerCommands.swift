@@ -15,7 +15,7 @@ extension CommandRegistry {
         KERN_SUCCESS. A block runs for each message, with `msg` bound; `reply` answers it.
         """,
       required: [.port],
-      options: ["thread": .atom(.anything), "with": .word(ServerTable.Kind.words.map(\.0))], takesBlock: true
+      options: ["thread": .atom(.anything), "with": .word { ServerTable.Kind.words.map(\.0) }], takesBlock: true
     ) { s, c in try s.serveCommand(c) },
     CommandEntry(
       "reply", .messages, usage: ["reply [body ITEM …] [code CODE]"],

@@ -24,7 +24,7 @@ extension CommandRegistry {
     CommandEntry(
       "trace show", .tracing, usage: ["trace show [where FILTER] [last N] [format rpctrace|verbose|json]"],
       summary: "print the buffer",
-      options: ["where": .filter, "last": .atom(.anything), "format": .word(TraceFormat.allCases.map(\.rawValue))]
+      options: ["where": .filter, "last": .atom(.anything), "format": .word { TraceFormat.allCases.map(\.rawValue) }]
     ) { s, c in try s.traceShow(c) },
     CommandEntry(
       "trace stats", .tracing, usage: ["trace stats [where FILTER] [by FIELD]"],
@@ -32,14 +32,14 @@ extension CommandRegistry {
       help:
         "A row per routine (or FIELD): calls, errors, bytes, requests answered and unanswered, min/avg/max "
         + "latency in µs.",
-      options: ["where": .filter, "by": .word(FilterCompiler.fields.sorted().filter { $0 != "body" })]
+      options: ["where": .filter, "by": .word { FilterCompiler.fields.sorted().filter { $0 != "body" } }]
     ) { s, c in try s.traceStats(c) },
     CommandEntry(
       "trace export", .tracing, usage: ["trace export \"FILE\" [where FILTER] [format jsonl|rpctrace|mermaid|chrome]"],
       summary: "write the records to a file",
       help: "\"-\" is standard output. Without `format`, the file's extension chooses (.jsonl, .txt, .mmd, .json).",
       required: [.file],
-      options: ["where": .filter, "format": .word(TraceExport.allCases.map(\.rawValue))]
+      options: ["where": .filter, "format": .word { TraceExport.allCases.map(\.rawValue) }]
     ) { s, c in try s.traceExport(c) },
     CommandEntry("trace clear", .tracing, usage: ["trace clear"], summary: "empty the buffer") { s, _ in
       s.intake.clear()

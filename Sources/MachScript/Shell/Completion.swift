@@ -99,7 +99,7 @@ extension Session {
     case .task, .taskOrThread, .thread: return kernel.tasks.map(\.name) + variables(word)
     case .port: return kernel.tasks.map(\.name) + variables(word)
     case .routine: return RoutineTable.served.map(\.name) + intake.msgids.routineNames
-    case .words(let words): return words
+    case .words(let words): return words()
     case .filter:
       return Array(FilterCompiler.fields) + FilterCompiler.directions.map(Value.quoted)
         + FilterCompiler.kinds.map(Value.quoted) + ["and", "or", "not", "in", "contains", "matches"]
