@@ -63,7 +63,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
       return "{" + shown + (v.count > 16 ? " ...}" : "}")
     case .string(let s):
       let cut = s.count > 40 ? String(s.prefix(40)) + "..." : s
-      return "\"" + cut.map { $0 == "\"" ? "\\\"" : String($0) }.joined() + "\""
+      return quoted(cut)
     case .ports(let names, _):
       // A send copy shows the disposition the task asked for; others the right carried.
       let word =
@@ -74,6 +74,27 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     case .ool(let address, let size):
       return "ool{\(hex(address)) \(size)}"
     }
+  }
+
+  /// A string as C writes it: `\\`, `\"`, `\n`, `\t`, `\r`, `\0` and `\xNN` for every other
+  /// control character, so that a record stays on one line and reads back unambiguously.
+  static func quoted(_ s: String) -> String {
+    var out = "\""
+    for c in s.unicodeScalars {
+      switch c {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\t": out += "\\t"
+      case "\r": out += "\\r"
+      case "\0": out += "\\0"
+      case _ where c.value < 0x20 || c.value == 0x7f:
+        let h = String(c.value, radix: 16)
+        out += "\\x" + (h.count == 1 ? "0" + h : h)
+      default: out.unicodeScalars.append(c)
+      }
+    }
+    return out + "\""
   }
 
   // MARK: - verbose

@@ -87,15 +87,17 @@ struct Machsh: ParsableCommand {
         throw ExitCode(2)
       }
     }
-    session.interpreter.setGlobal("args", .list(args.map { .string($0) }))
+    // With -c there is no script file: every word after the options is an argument.
+    let arguments = commands != nil ? (file.map { [$0] } ?? []) + args : args
+    session.interpreter.setGlobal("args", .list(arguments.map { .string($0) }))
     Interrupt.install()
     session.interpreter.interruptRequested = { Interrupt.consume() }
-    session.interpreter.showValue = { [unowned session] value, text in
-      if session.settings.echo {
-        output.write("> \(text)\n\(value.printed)\n")
-      } else if session.isInteractive, !isNil(value) {
-        output.write(value.printed + "\n")
-      }
+    // `set echo on`: each statement as `> SOURCE` before it runs, then its value when it has one.
+    session.interpreter.willRun = { [unowned session] text in
+      if session.settings.echo { output.write("> \(text)\n") }
+    }
+    session.interpreter.showValue = { [unowned session] value, _ in
+      if (session.settings.echo || session.isInteractive) && !isNil(value) { output.write(value.printed + "\n") }
     }
 
     var outcome = RunOutcome.completed

@@ -111,6 +111,15 @@ import Testing
     #expect(nulErr.contains("error: a file name cannot hold a NUL byte"))
   }
 
+  /// With -c there is no script file: every word after it is an argument.
+  @Test func withDashCEveryWordIsAnArgument() throws {
+    #expect(
+      try GoldenTests.run(arguments: ["-c", "print args", "a", "b"]) == "[\"a\", \"b\"]\n--- stderr\n--- exit 0\n")
+    #expect(
+      try GoldenTests.run(arguments: ["-c", "print args", "/nonexistent"])
+        == "[\"/nonexistent\"]\n--- stderr\n--- exit 0\n")
+  }
+
   @Test func aFileThatSourcesItselfIsAnError() throws {
     let path = NSTemporaryDirectory() + "machsh-self-\(getpid()).msh"
     try "source \"\((path as NSString).lastPathComponent)\"\n".write(toFile: path, atomically: true, encoding: .utf8)

@@ -40,6 +40,12 @@ import Testing
       "t.msh:2:18: error: a timeout 4294967296 is out of range (0 to 4294967295)"
     ),
     ("step 0", "t.msh:1:6: error: step needs a count of 1 or more, not 0"),
+    (
+      "step 9223372036854775807",
+      "t.msh:1:6: error: a number of records 9223372036854775807 is out of range (1 to 2147483647)"
+    ),
+    ("wait 5", "t.msh:1:6: error: wait takes a pending operation (as `let r = receive p &` gives), not an int"),
+    ("spawn a\nthread a\nkill a.1\nraise a.1 EXC_BAD_ACCESS", "t.msh:4:7: error: a.1 is terminated"),
     ("suspend shell", "t.msh:1:1: error: the shell cannot suspend itself: its thread carries out your commands"),
     ("abort shell.1", "t.msh:1:7: error: the shell's own threads are not for abort: they carry out your commands"),
     (

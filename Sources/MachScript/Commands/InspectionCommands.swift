@@ -34,10 +34,15 @@ extension CommandRegistry {
 
 extension Session {
   func infoTasks() -> Value {
-    output.write(pad(["TASK", "STATE", "THREADS", "NAMES"]) + "\n")
+    let width = max(10, (kernel.tasks.map(\.name.count).max() ?? 0) + 2)
+    func row(_ columns: [String]) -> String {
+      zip(columns, [width, 12, 9]).map { $0 + String(repeating: " ", count: max(1, $1 - $0.count)) }.joined()
+        + columns[3]
+    }
+    output.write(row(["TASK", "STATE", "THREADS", "NAMES"]) + "\n")
     for (i, t) in kernel.tasks.enumerated() {
       let live = t.threads.filter { kernel.threads[Int($0)].state != .terminated }.count
-      output.write(pad([t.name, taskState(TaskIndex(i)), String(live), String(t.space.count)]) + "\n")
+      output.write(row([t.name, taskState(TaskIndex(i)), String(live), String(t.space.count)]) + "\n")
     }
     return .nil
   }

@@ -178,6 +178,9 @@ extension Session {
 
   func raise(_ c: Command) throws -> Value {
     let t = try thread(c.arguments[0], for: "raise")
+    guard kernel.threads[Int(t)].state != .terminated else {
+      throw ScriptError("\(label(t)) is terminated", at: c.arguments[0].start)
+    }
     guard kernel.threads[Int(t)].state == .idle else { throw ScriptError("\(label(t)) is busy", at: c.location) }
     let exception = try int32(c.arguments[1], "an exception")
     let code = try c.option("code").map { try int32($0.values[0], "a code") } ?? 0

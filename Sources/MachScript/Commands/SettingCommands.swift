@@ -39,9 +39,18 @@ extension CommandRegistry {
       returns: "nil, or the operation's value", optional: [.anything]
     ) { s, c in
       try s.notInBlock(c)
-      if let e = c.arguments.first, case .pending(let handle?) = try s.evaluate(e) {
-        s.waitUntilQuiet { handle.isDone }
-        return handle.isDone ? handle.value : .pending(handle)
+      if let e = c.arguments.first {
+        switch try s.evaluate(e) {
+        case .pending(let handle?):
+          s.waitUntilQuiet { handle.isDone }
+          return handle.isDone ? handle.value : .pending(handle)
+        case .pending(nil):
+          break
+        case let v:
+          throw ScriptError(
+            "wait takes a pending operation (as `let r = receive p &` gives), not \(v.kindWithArticle)",
+            at: e.start)
+        }
       }
       s.waitUntilQuiet()
       return .nil

@@ -91,11 +91,16 @@ extension Session {
     var shown = try selectedRecords(c)
     if let l = c.option("last") {
       let n = try integer(l.values[0], "a count")
-      shown = Array(shown.suffix(max(0, Int(clamping: n))))
+      guard n >= 0 else { throw ScriptError("last needs a count of 0 or more, not \(n)", at: l.values[0].start) }
+      shown = Array(shown.suffix(Int(clamping: n)))
     }
     var f = settings.format
     if let fmt = c.option("format") {
       f = try choice(fmt.values[0], TraceFormat.allCases.map { ($0.rawValue, $0) }, "format")
+    }
+    guard !shown.isEmpty else {
+      output.write("no records\n")  // as `trace stats` says
+      return .nil
     }
     let names = TraceNames(kernel)
     for r in shown { output.write(f.render(r, names: names, colors: settings.colors) + "\n") }

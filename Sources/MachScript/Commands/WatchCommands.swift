@@ -111,9 +111,12 @@ extension Session {
     var steps: Int? = nil
     if c.name == "step" {
       let n = try c.arguments.first.map { try integer($0, "a number of records") } ?? 1
-      guard n >= 1, n <= Int64(Int32.max) else {
+      guard n >= 1 else {
+        throw ScriptError("step needs a count of 1 or more, not \(n)", at: c.arguments.first?.start ?? c.location)
+      }
+      guard n <= Int64(Int32.max) else {
         throw ScriptError(
-          "step needs a count of 1 or more, not \(n)", at: c.arguments.first?.location ?? c.location)
+          "a number of records \(n) is out of range (1 to \(Int32.max))", at: c.arguments.first?.start ?? c.location)
       }
       steps = Int(n)
     }

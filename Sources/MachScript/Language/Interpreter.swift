@@ -28,6 +28,9 @@ public final class Interpreter {
   /// Called with the value and source text of each top-level expression or command statement
   /// (the prompt prints values; `set echo on` prints `> SOURCE` and the value).
   public var showValue: ((Value, String) -> Void)? = nil
+  /// Called with the source text of each top-level statement just before it runs (`set echo
+  /// on` prints `> SOURCE`).
+  public var willRun: ((String) -> Void)? = nil
   /// Runs inside runs: a sourced file runs inside the script that sources it.
   public private(set) var runDepth = 0
   /// How deeply `source` may nest.
@@ -64,7 +67,7 @@ public final class Interpreter {
     if runDepth == 0 { host?.lineStarts() }
     runDepth += 1
     defer { runDepth -= 1 }
-    let (statements, diagnostics) = Parser.parse(source, file: file)
+    let (statements, texts, diagnostics) = Parser.parseWithTexts(source, file: file)
     if let first = diagnostics.first {
       let lines = Diagnostic.lines(of: source)
       for d in diagnostics.prefix(Self.maxShownSyntaxErrors) { output.writeError(d.rendered(lines: lines) + "\n") }
@@ -74,7 +77,8 @@ public final class Interpreter {
       return .error(first)
     }
     do {
-      for s in statements {
+      for (i, s) in statements.enumerated() {
+        if let willRun, i < texts.count { willRun(texts[i]) }
         switch s {
         case .expression(let e, let text, _):
           let v = try evaluate(e)
@@ -225,6 +229,8 @@ public final class Interpreter {
     case .def(let name, let params, let body, let at):
       if Builtins.names.contains(name) { throw ScriptError("'\(name)' is a built-in function", at: at) }
       procedures[name] = (params, body, at)
+    case .return(_, let at) where callDepth == 0:
+      throw ScriptError("'return' outside a procedure", at: at)
     case .return(let e, _):
       return .returned(try e.map(evaluate) ?? .nil)
     case .break(let at):

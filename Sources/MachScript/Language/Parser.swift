@@ -32,12 +32,24 @@ public struct Parser {
     if openers.count > mark { openers.removeLast(openers.count - mark) }
   }
   public private(set) var diagnostics: [Diagnostic] = []
+  /// The source text of each top-level statement, in order (`set echo on` shows it).
+  public private(set) var statementTexts: [String] = []
   /// Syntax errors collected before the parser gives up on a file.
   static let maxDiagnostics = 1000
   static let tooMany = "too many errors; the rest of the file was not read"
 
   /// Parses `source`; the statements are meaningful only when there are no diagnostics.
   public static func parse(_ source: String, file: String) -> (statements: [Stmt], diagnostics: [Diagnostic]) {
+    let parsed = parseWithTexts(source, file: file)
+    return (parsed.statements, parsed.diagnostics)
+  }
+
+  /// `parse`, with the source text of each top-level statement.
+  public static func parseWithTexts(
+    _ source: String, file: String
+  ) -> (
+    statements: [Stmt], texts: [String], diagnostics: [Diagnostic]
+  ) {
     var lexer = Lexer(source, file: file)
     let tokens = lexer.tokenize()
     var parser = Parser(tokens: tokens, chars: Array(source))
@@ -49,7 +61,7 @@ public struct Parser {
       all = Array(all.prefix(maxDiagnostics))
       all.append(Diagnostic(Self.tooMany, at: all[all.count - 1].location))
     }
-    return (statements, all)
+    return (statements, parser.statementTexts, all)
   }
 
   init(tokens: [Token], chars: [Character]) {
@@ -123,7 +135,9 @@ public struct Parser {
         let outerChain = chain
         chain = 0
         defer { chain = outerChain }
+        let first = token
         statements.append(try statement())
+        if !inBlock && opener == nil { statementTexts.append(text(from: first, to: previous ?? first)) }
         if !atStatementEnd { throw error("expected the end of the statement, found \(token.text)") }
       } catch let d as Diagnostic {
         diagnostics.append(d)
