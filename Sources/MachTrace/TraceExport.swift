@@ -84,7 +84,9 @@ public enum TraceExport: String, CaseIterable, Sendable {
         }
         let from = mermaidID(who), to = mermaidID(target)
         try emit(from, to, "    \(from)\(isReply(r) ? "-->>" : "->>")\(to): \(label(r))\(result(r))")
-      case (.normal, .receive):
+      case (.normal, .receive), (.taskException, .receive), (.threadException, .receive):
+        // A reply to a request sent to the kernel or to an untraced task (an exception
+        // handler's answer too): no send copy shows it, so its arrow is drawn from here.
         guard let asked = r.answers, let sender = untracedPeer.removeValue(forKey: asked) else { return }
         let from = mermaidID(sender), to = mermaidID(who)
         try emit(from, to, "    \(from)-->>\(to): \(label(r))\(result(r))")

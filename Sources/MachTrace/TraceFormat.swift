@@ -171,7 +171,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
       ("rights", String(r.rights)),
       ("answers", r.answers.map(String.init) ?? "null"),
     ]
-    fields.append(("body", "[" + r.body.map(jsonItem).joined(separator: ", ") + "]"))
+    fields.append(("body", "[" + r.body.map { jsonItem($0, r) }.joined(separator: ", ") + "]"))
     fields.append(
       (
         "bytes",
@@ -183,7 +183,9 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     return "{" + fields.map { "\(json($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
   }
 
-  static func jsonItem(_ item: TraceItem) -> String {
+  /// An item as JSON. A port of a send copy also keeps the disposition the task asked for
+  /// (`"disposition": "make_send"`), as the rpctrace line shows it.
+  static func jsonItem(_ item: TraceItem, _ r: TraceRecord) -> String {
     var value: String
     switch item.value {
     case .ints(let v):
@@ -192,7 +194,10 @@ public enum TraceFormat: String, CaseIterable, Sendable {
         ? String(v.first ?? 0) : "[" + v.map(String.init).joined(separator: ", ") + "]"
     case .string(let s): value = json(s)
     case .ports(let names, let right):
-      let each = names.map { "{\"name\": \($0), \"right\": \(json(right))}" }
+      let asked =
+        r.direction == .send && r.kind == .normal
+        ? ", \"disposition\": \(json(TraceItem.dispositionWord(item.msgtName)))" : ""
+      let each = names.map { "{\"name\": \($0), \"right\": \(json(right))\(asked)}" }
       value = each.count == 1 ? each[0] : "[" + each.joined(separator: ", ") + "]"
     case .ool(let address, let size): value = "{\"address\": \(address), \"size\": \(size)}"
     }

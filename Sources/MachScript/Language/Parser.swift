@@ -210,6 +210,8 @@ public struct Parser {
     let at = first.location
     guard let word = first.word else { return try expressionStatement() }
     switch word {
+    case "else":  // a habit from other languages: `}` on one line, `else` on the next
+      throw error("'else' must follow the '}' of its 'if' on the same line: } else {")
     case "let":
       advance()
       let name = try identifier("a variable name")

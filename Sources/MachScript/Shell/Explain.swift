@@ -100,6 +100,9 @@ enum Explain {
       s += "; mach_msg returned \(ReturnCodeNames.name(of: r.retval, fromMachMsg: true))"
       if let code = r.code { s += "; the reply's RetCode is \(ReturnCodeNames.name(of: code))" }
       if let a = r.answers { s += "; it answers record \(a)" }
+      // What the codes mean, as `explain CODE` says it.
+      if r.retval != 0 { s += "\n  " + codeLine(r.retval, fromMachMsg: true) }
+      if let code = r.code, code != 0 { s += "\n  " + codeLine(code, fromMachMsg: false) }
       return s
     }
     guard let n = v.integer, let code = ReturnCode(exactly: n) else {
@@ -107,8 +110,31 @@ enum Explain {
     }
     var fromMachMsg = true
     if case .code(_, let m) = v { fromMachMsg = m }
+    return codeLine(code, fromMachMsg: fromMachMsg)
+  }
+
+  /// `NAME (0xHEX): meaning`. The special bits of a receive error (MACH_MSG_IPC_SPACE …) are
+  /// set aside only for mach_msg codes: MIG codes are negative.
+  static func codeLine(_ code: ReturnCode, fromMachMsg: Bool) -> String {
     let name = ReturnCodeNames.name(of: code, fromMachMsg: fromMachMsg)
+    let key = code & 0x1000_0000 != 0 && code > 0 ? code & ~0x3c00 : code
     return "\(name) (\(code < 0 ? String(code) : "0x" + String(code, radix: 16))): "
-      + (meanings[code & ~0x3c00] ?? "no description")
+      + (meanings[key] ?? "no description")
+  }
+
+  /// An exception type (`include/mach/exception.h`).
+  static func exception(_ name: String, _ type: Int32) -> String {
+    let meaning: String
+    switch type {
+    case ExceptionType.badAccess:
+      meaning = "a memory access failed; code is a kern_return_t (KERN_INVALID_ADDRESS, KERN_PROTECTION_FAILURE)"
+    case ExceptionType.badInstruction: meaning = "an illegal or undefined instruction"
+    case ExceptionType.arithmetic: meaning = "an arithmetic fault (division by zero, overflow)"
+    case ExceptionType.emulation: meaning = "an instruction to be emulated"
+    case ExceptionType.software: meaning = "raised by software"
+    default: meaning = "a breakpoint or trace trap"
+    }
+    return "\(name) (exception \(type)): \(meaning); `raise THREAD \(name)` sends exception_raise (2400) "
+      + "to the thread's exception port, then the task's"
   }
 }

@@ -60,8 +60,14 @@ extension Session {
     case .help(let topic, _):
       output.write(Help.text(topic, procedures: interpreter.procedureNames) + "\n")
     case .explain(let e, let at):
+      // An exception constant (EXC_BAD_ACCESS is 1, as KERN_INVALID_ADDRESS is) is explained
+      // as an exception.
+      if case .name(let n, _)? = e, let exception = Words.value(n, in: ExceptionType.names) {
+        output.write(Explain.exception(n, exception) + "\n")
+        return
+      }
       let v: Value = try e.map { try interpreter.evaluate($0) } ?? (interpreter.rc)
-      output.write(try Explain.text(v, session: self, at: at) + "\n")
+      output.write(try Explain.text(v, session: self, at: e?.start ?? at) + "\n")
     default:
       break
     }

@@ -4,6 +4,14 @@ import MachModel
 /// about commands comes from `CommandRegistry`.
 enum Help {
   static let topics: [String: String] = [
+    "functions": """
+    Functions of the language:
+      len(LIST or STRING)   hex(INT)   name(CODE)   routine(MSGID)
+      count(FILTER)   first(FILTER)   records(FILTER)   the trace buffer's records that pass
+      decode(MESSAGE)   a trace message a task received from a trace port (`trace T to P`,
+                        then `receive P`), as a record; it does not enter the buffer
+    Procedures (`def NAME(PARAM, …) { … }`) are called the same way.
+    """,
     "rights": """
     A port has one receive right (its owner receives its messages) and any number of send and
     send-once rights. A task names its rights with small integers: send and receive rights for

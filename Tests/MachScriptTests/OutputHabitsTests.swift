@@ -1,0 +1,60 @@
+import TestSupport
+import Testing
+
+@testable import MachScript
+
+/// Output as users of gdb, strace and rpctrace expect it (issue 13).
+@Suite struct OutputHabitsTests {
+  @Test func explainExplainsEveryCodeAndExceptions() {
+    let shell = ShellUnderTest()
+    let (out, _, _) = shell.run("explain MIG_BAD_ID\nexplain EXC_BAD_ACCESS")
+    let lines = out.split(separator: "\n").map(String.init)
+    #expect(lines[0] == "MIG_BAD_ID (-303): the server has no routine with that message id")
+    #expect(lines[1].hasPrefix("EXC_BAD_ACCESS (exception 1): a memory access failed"))
+    let (last, _, _) = shell.run("spawn a\ntrace a\nsend a:9 id 8\nexplain last")
+    #expect(
+      last.hasSuffix(
+        "  MACH_SEND_INVALID_DEST (0x10000003): the destination name is not a send or send-once right "
+          + "in the sender's space, or names a dead port\n"))
+    let (_, err, _) = shell.run("explain 99999999999")
+    #expect(err.hasPrefix("t.msh:1:9: error: explain needs a return code or a record"))
+  }
+
+  @Test func elseOnTheNextLineSaysWhere() {
+    let (_, err, _) = ShellUnderTest().run("if true { print 1 }\nelse { print 2 }")
+    #expect(err.hasPrefix("t.msh:2:1: error: 'else' must follow the '}' of its 'if' on the same line: } else {"))
+  }
+
+  /// JSON keeps the disposition a send copy's port item was sent with, as rpctrace shows it.
+  @Test func jsonKeepsTheDisposition() {
+    let (out, _, _) = ShellUnderTest().run(
+      "spawn a\nlet p = allocate a\nlet s = insert a make_send p\ntrace a\nsend s id 3 body port(p, make_send)\n"
+        + "trace show last 1\ntrace show last 1 format json")
+    let lines = out.split(separator: "\n").map(String.init)
+    #expect(lines[0].hasSuffix("(2(make_send))"))
+    #expect(lines[1].contains(#"{"name": 2, "right": "send", "disposition": "make_send"}"#))
+  }
+
+  /// An exception handler that is not traced still gets its reply arrow, as an untraced
+  /// server's RPC reply does.
+  @Test func mermaidDrawsTheExceptionReply() {
+    let (out, _, _) = ShellUnderTest().run(
+      """
+      spawn server
+      spawn client
+      let h = allocate server
+      serve h with exc_handler
+      setport client exception h
+      trace client
+      raise client.1 EXC_BAD_ACCESS
+      trace export "-" format mermaid
+      """)
+    #expect(out.contains("    client->>server: exception_raise\n"))
+    #expect(out.contains("    server-->>client: exception_raise-reply\n"))
+  }
+
+  @Test func helpHasAFunctionsTopic() {
+    let (out, _, _) = ShellUnderTest().run("help functions")
+    #expect(out.contains("decode(MESSAGE)"))
+  }
+}
