@@ -57,4 +57,31 @@ import Testing
     let (out, _, _) = ShellUnderTest().run("help functions")
     #expect(out.contains("decode(MESSAGE)"))
   }
+
+  @Test func traceShowTakesFirstAndJsonl() {
+    let shell = ShellUnderTest()
+    shell.run("spawn a\ntrace a\nlet p = allocate a\nlet q = allocate a")
+    let (first, _, _) = shell.run("trace show first 2")
+    #expect(first.split(separator: "\n").map { $0.prefix(2) } == ["1 ", "2 "])
+    let (json, _, _) = shell.run("trace show first 1 format jsonl")
+    #expect(json.hasPrefix("{\"schema\": 1, \"seq\": 1,"))
+  }
+
+  @Test func exportSaysWhatItWrote() {
+    let shell = ShellUnderTest()
+    final class Memory: ExportFile {
+      var text = ""
+      func write(_ t: String) throws { text += t }
+      func commit() throws {}
+      func abandon() {}
+    }
+    shell.session.createFile = { _ in .success(Memory()) }
+    let (_, err, _) = shell.run("spawn a\ntrace a\nlet p = allocate a\ntrace export \"t.jsonl\"")
+    #expect(err == "wrote 3 records to t.jsonl\n")
+  }
+
+  @Test func aMissingFieldListsTheFields() {
+    let (_, err, _) = ShellUnderTest().run("spawn a\nprint a.nme")
+    #expect(err.hasPrefix("t.msh:2:8: error: a task has no field 'nme' (its fields: name, state, threads, self)"))
+  }
 }

@@ -22,9 +22,13 @@ extension CommandRegistry {
       return s.interpreter.rc
     },
     CommandEntry(
-      "trace show", .tracing, usage: ["trace show [where FILTER] [last N] [format rpctrace|verbose|json]"],
+      "trace show", .tracing,
+      usage: ["trace show [where FILTER] [first N] [last N] [format rpctrace|verbose|json|jsonl]"],
       summary: "print the buffer",
-      options: ["where": .filter, "last": .atom(.anything), "format": .word { TraceFormat.allCases.map(\.rawValue) }]
+      options: [
+        "where": .filter, "first": .atom(.anything), "last": .atom(.anything),
+        "format": .word { TraceFormat.allCases.map(\.rawValue) + ["jsonl"] },
+      ]
     ) { s, c in try s.traceShow(c) },
     CommandEntry(
       "trace stats", .tracing, usage: ["trace stats [where FILTER] [by FIELD]"],
@@ -89,6 +93,11 @@ extension Session {
 
   func traceShow(_ c: Command) throws -> Value {
     var shown = try selectedRecords(c)
+    if let f = c.option("first") {
+      let n = try integer(f.values[0], "a count")
+      guard n >= 0 else { throw ScriptError("first needs a count of 0 or more, not \(n)", at: f.values[0].start) }
+      shown = Array(shown.prefix(Int(clamping: n)))
+    }
     if let l = c.option("last") {
       let n = try integer(l.values[0], "a count")
       guard n >= 0 else { throw ScriptError("last needs a count of 0 or more, not \(n)", at: l.values[0].start) }
@@ -96,7 +105,8 @@ extension Session {
     }
     var f = settings.format
     if let fmt = c.option("format") {
-      f = try choice(fmt.values[0], TraceFormat.allCases.map { ($0.rawValue, $0) }, "format")
+      // `jsonl` is what the export calls the same lines.
+      f = try choice(fmt.values[0], TraceFormat.allCases.map { ($0.rawValue, $0) } + [("jsonl", .json)], "format")
     }
     guard !shown.isEmpty else {
       output.write("no records\n")  // as `trace stats` says
@@ -189,8 +199,10 @@ extension Session {
     case .failure(let problem):
       throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].start)
     }
+    var written = 0
     do {
       try format.write(records, names: names, peer: { [unowned self] in peerName($0) }) { try file.write($0) }
+      try records { _ in written += 1 }
       try file.commit()
     } catch let problem as FileProblem {
       file.abandon()
@@ -199,6 +211,7 @@ extension Session {
       file.abandon()
       throw error
     }
+    output.writeError("wrote \(written) record\(written == 1 ? "" : "s") to \(path)\n")
     return .nil
   }
 

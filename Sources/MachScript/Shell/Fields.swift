@@ -35,7 +35,17 @@ extension Session {
   ]
 
   public func field(_ value: Value, _ name: String, at: SourceLocation) throws -> Value {
-    func missing() -> ScriptError { ScriptError("\(value.kindWithArticle) has no field '\(name)'", at: at) }
+    func missing() -> ScriptError {
+      var known: [String]
+      switch value {
+      case .record: known = FilterCompiler.fields.sorted()
+      case .fields(let fields): known = fields.map(\.0)
+      case .message(let m): known = Self.fieldNames["message"]! + m.outputs.map(\.0)
+      default: known = Self.fieldNames[value.kindName] ?? []
+      }
+      let list = known.isEmpty ? "" : " (its fields: \(known.joined(separator: ", ")))"
+      return ScriptError("\(value.kindWithArticle) has no field '\(name)'\(list)", at: at)
+    }
     switch value {
     case .task(let t, let n):
       switch name {
