@@ -163,6 +163,7 @@ struct Prompt {
       return (found.word, found.candidates)
     }
     var pending = ""
+    var repeatable: String? = nil  // the last `step` or `continue`, which an empty line repeats
     while true {
       let prompt = pending.isEmpty ? promptText() : "   ... "
       let input: LineEditor.Input
@@ -174,6 +175,12 @@ struct Prompt {
         input = readLine().map { .line($0) } ?? .end
       }
       switch input {
+      case .end where !pending.isEmpty:
+        // Ctrl-D inside an unfinished block abandons the block, not the shell.
+        SystemIO.write("\n", to: 1)
+        SystemIO.write("machsh: the unfinished statement was abandoned\n", to: 2)
+        pending = ""
+        continue
       case .end:
         return .completed
       case .interrupted:
@@ -183,9 +190,16 @@ struct Prompt {
         pending += pending.isEmpty ? line : "\n" + line
       }
       if needsMore(pending) { continue }
-      let source = pending
+      var source = pending
       pending = ""
-      editor?.remember(source)
+      // As in gdb, an empty line repeats `step` (with its count) and `continue`, and nothing else.
+      if source.allSatisfy({ $0 == " " || $0 == "\t" }), let again = repeatable {
+        source = again
+      } else {
+        editor?.remember(source)
+      }
+      let words = source.split(whereSeparator: { $0 == " " || $0 == "\t" })
+      repeatable = words.first == "step" && words.count <= 2 || words == ["continue"] ? source : nil
       if case .quit(let code) = session.run(source: source, file: "<repl>") { return .quit(code) }
     }
   }

@@ -120,6 +120,26 @@ import Testing
         == "[\"/nonexistent\"]\n--- stderr\n--- exit 0\n")
   }
 
+  /// At the prompt, as in gdb: an empty line repeats `continue` (and `step N`); a stop that
+  /// drops the rest of a line says how much; Ctrl-D in an unfinished block abandons the block.
+  @Test func promptHabits() throws {
+    let input = """
+      spawn s; spawn c; let p = allocate s; let x = insert c make_send p; serve p with echo; trace c
+      watch msgid == 5
+      send x id 5; print "a"; print "b"
+
+      step
+
+      if true {
+      """
+    let out = try GoldenTests.run(arguments: ["-i", "/dev/null"], input: input + "\n")
+    #expect(out.contains("stopped: 2 commands of this line not run\n"))
+    // The empty line after `send` does nothing; the one after `step` repeats the step, which
+    // finds nothing stopped any more.
+    #expect(out.components(separatedBy: "note: the model is not stopped; 'step' has nothing to resume").count == 2)
+    #expect(out.hasSuffix("machsh: the unfinished statement was abandoned\n--- exit 0\n"))
+  }
+
   @Test func aFileThatSourcesItselfIsAnError() throws {
     let path = NSTemporaryDirectory() + "machsh-self-\(getpid()).msh"
     try "source \"\((path as NSString).lastPathComponent)\"\n".write(toFile: path, atomically: true, encoding: .utf8)

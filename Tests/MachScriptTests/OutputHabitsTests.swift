@@ -84,4 +84,10 @@ import Testing
     let (_, err, _) = ShellUnderTest().run("spawn a\nprint a.nme")
     #expect(err.hasPrefix("t.msh:2:8: error: a task has no field 'nme' (its fields: name, state, threads, self)"))
   }
+
+  /// A typed rpc's reply prints with its RetCode and named out-arguments.
+  @Test func anRPCReplyShowsItsOutArguments() {
+    let (out, _, _) = ShellUnderTest().run("spawn client\nprint (rpc task_threads(client.self))")
+    #expect(out == "task_threads-reply(KERN_SUCCESS, thread_list: [client:3])\n")
+  }
 }

@@ -82,6 +82,7 @@ extension Session {
         case .completed(let reply):
           s.setRC(reply.retCode, machMsg: false)
           var m = s.messageValue(s.kernel.threads[Int(t)].message, in: target.task, retval: reply.retCode)
+          m.routine = routine.name + "-reply"
           m.outputs = reply.outputs.map { out in
             let type = routine.outputs.first { $0.name == out.name }?.type
             return (out.name, s.migValue(out.value, in: target.task, type: type))

@@ -76,8 +76,10 @@ public final class Interpreter {
       }
       return .error(first)
     }
+    var current = 0
     do {
       for (i, s) in statements.enumerated() {
+        current = i
         if let willRun, i < texts.count { willRun(texts[i]) }
         switch s {
         case .expression(let e, let text, _):
@@ -98,6 +100,11 @@ public final class Interpreter {
     } catch let q as Quit {
       return .quit(q.code)
     } catch is Abandon {
+      // A stop at the prompt drops the rest of the line: say how much.
+      let skipped = statements.count - current - 1
+      if skipped > 0 && runDepth == 1 {
+        output.writeError("stopped: \(skipped) command\(skipped == 1 ? "" : "s") of this line not run\n")
+      }
       return .completed
     } catch {
       return .completed

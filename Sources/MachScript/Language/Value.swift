@@ -194,8 +194,15 @@ public struct MessageValue: Sendable, CustomStringConvertible {
   public var retval: ReturnCode?
   public var outputs: [(String, Value)] = []
   public var bytes: [UInt8]
+  /// For the reply of a typed `rpc`: its routine's name (`task_threads-reply`), so that the
+  /// reply prints with its RetCode and named out-arguments.
+  public var routine: String? = nil
 
   public var description: String {
+    if let routine, let retval {
+      let code = ReturnCodeNames.name(of: retval)
+      return "\(routine)(" + ([code] + outputs.map { "\($0.0): \($0.1.literal)" }).joined(separator: ", ") + ")"
+    }
     var where_ = ""
     if case .port(_, let task, let name) = dest { where_ = ", on \(task):\(name)" }
     return "message(id \(id), size \(size)\(where_))"
