@@ -124,7 +124,9 @@ public struct MsgIdTable: Sendable {
     generations += 1
     var report = LoadReport()
     for (id, entry) in parsed {
-      if let other = byID[id]?.first(where: { $0.subsystem != entry.subsystem }) {
+      // Another subsystem's routine, or another name for the same subsystem's (a file that
+      // renames `task_create`): both are reported; the same routine again is not.
+      if let other = byID[id]?.first(where: { $0.subsystem != entry.subsystem || $0.routine != entry.routine }) {
         report.collisions.append("\(id): \(other.subsystem)/\(other.routine) vs \(entry.subsystem)/\(entry.routine)")
       }
       add(entry, id: id)

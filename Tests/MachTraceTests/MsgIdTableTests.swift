@@ -68,4 +68,14 @@ extension MsgIdTableTests {
     }
     #expect(table.name(of: RoutineTable.exceptionRaise.id) == RoutineTable.exceptionRaise.name)
   }
+
+  /// A file that gives a built-in id another name is reported, as a collision between
+  /// subsystems is; a file that repeats a built-in entry is not.
+  @Test func renamingABuiltInRoutineIsReported() throws {
+    var table = MsgIdTable()
+    let same = try table.load("mach 2000 task_create 7 2007 2107\n", file: "same.msgids").get()
+    #expect(same.collisions.isEmpty)
+    let renamed = try table.load("mach 2000 make_task 7 2007 2107\n", file: "renamed.msgids").get()
+    #expect(renamed.collisions == ["2007: mach/task_create vs mach/make_task"])
+  }
 }
