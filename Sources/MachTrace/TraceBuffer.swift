@@ -120,6 +120,19 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
     }
   }
 
+  /// Gives every record the routine name `name` says now (after a `.msgids` file is loaded,
+  /// records already held take its names too).
+  public mutating func rename(_ name: (TraceRecord) -> String) {
+    let (a, b) = runs
+    for i in Array(a) + Array(b) {
+      let new = name(storage[i])
+      if new != storage[i].routine {
+        bytes += new.utf8.count - storage[i].routine.utf8.count
+        storage[i].routine = new
+      }
+    }
+  }
+
   /// Empties the buffer (`trace clear`); `dropped` keeps its count.
   public mutating func removeAll() {
     storage.removeAll()

@@ -90,4 +90,18 @@ import Testing
     let (out, _, _) = ShellUnderTest().run("spawn client\nprint (rpc task_threads(client.self))")
     #expect(out == "task_threads-reply(KERN_SUCCESS, thread_list: [client:3])\n")
   }
+
+  /// Records already in the buffer take the names of a `.msgids` file loaded afterwards.
+  @Test func recordsTakeTheNamesOfALaterMsgidsFile() {
+    let shell = ShellUnderTest()
+    shell.session.readFile = { _ in .success("io 21000 io_read 1 21001 21101\n") }
+    shell.run(
+      "spawn reader\nspawn file\nlet fp = allocate file\nlet to_file = insert reader make_send fp\n"
+        + "serve fp with echo\ntrace reader\nrpc 21001(to_file, 512, 0)")
+    let (before, _, _) = shell.run("print first(msgid == 21001).routine == \"\"")
+    #expect(before == "true\n")
+    let (after, _, _) = shell.run(
+      "msgids load \"io.msgids\"\nprint first(msgid == 21001).routine, first(msgid == 21101).routine")
+    #expect(after == "io_read io_read-reply\n")
+  }
 }

@@ -19,7 +19,12 @@ struct TraceIntake {
   var msgids: MsgIdTable { decoder.msgids }
 
   mutating func loadMsgids(_ text: String, file: String) -> Result<MsgIdTable.LoadReport, MsgIdTable.FormatError> {
-    decoder.msgids.load(text, file: file)
+    let result = decoder.msgids.load(text, file: file)
+    if case .success = result {
+      let table = decoder.msgids
+      buffer.rename { table.name(of: $0.msgid, servedByKernel: $0.kind == .task || $0.kind == .thread) }
+    }
+    return result
   }
 
   /// Decodes the copies that reached the shell's trace ports, in `seq` order.
