@@ -104,4 +104,15 @@ import Testing
       "msgids load \"io.msgids\"\nprint first(msgid == 21001).routine, first(msgid == 21101).routine")
     #expect(after == "io_read io_read-reply\n")
   }
+
+  /// `set timestamps`: virtual time before rpctrace lines, as strace -t and -r show it.
+  @Test(arguments: [("absolute", "0.005000"), ("relative", "0.005000"), ("delta", "0.000000"), ("off", "")])
+  func timestampsPrefixRpctraceLines(mode: String, lastStamp: String) {
+    let (out, _, _) = ShellUnderTest().run(
+      "spawn a\ntrace a\nlet p = allocate a\nadvance 5\nlet q = allocate a\nset timestamps \(mode)\ntrace show")
+    let lines = out.split(separator: "\n").map(String.init)
+    #expect(lines.count == 5)
+    #expect(lines[3].hasPrefix(mode == "off" ? "4 " : "0.005000 4 "))
+    #expect(lines[4].hasPrefix(lastStamp.isEmpty ? "5 " : lastStamp + " 5 "))
+  }
 }

@@ -88,6 +88,13 @@ enum SettingsTable {
       current: { $0.settings.echo ? "on" : "off" },
       apply: { s, e in s.settings.echo = try s.choice(e, onOff, "echo") }),
     Entry(
+      name: "timestamps", values: "off|absolute|relative|delta",
+      summary: "virtual time before rpctrace lines: since boot, since the first record, since the last line",
+      current: { $0.settings.timestamps.rawValue },
+      apply: { s, e in
+        s.settings.timestamps = try s.choice(e, Timestamps.allCases.map { ($0.rawValue, $0) }, "timestamps")
+      }),
+    Entry(
       name: "kmsg_limit", values: "N|off", summary: "kernel message buffers before MACH_SEND_NO_BUFFER",
       current: { $0.kernel.kmsgLimit.map(String.init) ?? "off" },
       apply: { s, e in

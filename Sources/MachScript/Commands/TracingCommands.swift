@@ -113,7 +113,12 @@ extension Session {
       return .nil
     }
     let names = TraceNames(kernel)
-    for r in shown { output.write(f.render(r, names: names, colors: settings.colors) + "\n") }
+    let first = intake.buffer.first?.time ?? 0
+    var previous: UInt64? = nil
+    for r in shown {
+      let stamp = f == .rpctrace ? settings.timestamps.prefix(r.time, first: first, previous: &previous) : ""
+      output.write(stamp + f.render(r, names: names, colors: settings.colors) + "\n")
+    }
     return .nil
   }
 

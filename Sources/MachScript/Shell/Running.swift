@@ -205,7 +205,13 @@ extension Session {
     let (live, error) = intake.admit(record, showAll: isInteractive)
     if let error { runState.report(error) }
     if live || runState.isStepping {
-      output.write(settings.format.render(record, names: names, colors: settings.colors) + "\n")
+      var stamp = ""
+      if settings.format == .rpctrace {
+        var previous = lastLiveTime
+        stamp = settings.timestamps.prefix(record.time, first: intake.buffer.first?.time ?? 0, previous: &previous)
+        lastLiveTime = previous
+      }
+      output.write(stamp + settings.format.render(record, names: names, colors: settings.colors) + "\n")
     }
     _ = runState.countStep(interactive: isInteractive)
     guard !intake.watches.isEmpty else { return [] }

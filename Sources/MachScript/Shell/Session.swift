@@ -48,6 +48,8 @@ public final class Session: ScriptHost {
   public var isInteractive = false
   /// What `set` changes (`info settings` lists them).
   public var settings = Settings()
+  /// When the last record shown live was made (`set timestamps delta`).
+  var lastLiveTime: UInt64? = nil
 
   /// The task the shell's commands act from, and its one thread.
   public let shell: TaskIndex
