@@ -150,6 +150,25 @@ import Testing
     #expect(shell.session.interpreter.regexCount <= Interpreter.maxRegexes)
   }
 
+  /// A do block that runs while a command waits for its thread's result cannot take that
+  /// thread (it would overwrite the result): found by the mutation fuzz test.
+  @Test func aDoBlockCannotTakeTheThreadOfTheCommandThatLetItsRecordIn() {
+    let (_, err, _) = ShellUnderTest().run(
+      """
+      spawn server
+      spawn client
+      let p = allocate server
+      let q = insert client make_send p
+      trace client
+      serve p with echo
+      watch dir == "receive" do {
+        let r = rpc 1000(q, 1)
+      }
+      let r2 = rpc 1000(q, 2)
+      """)
+    #expect(err.hasPrefix("t.msh:8:11: error: client has no idle thread (busy: client.1)"))
+  }
+
   /// A script with Windows line ends and a byte-order mark runs as written.
   @Test func windowsLineEndsAndAByteOrderMarkRead() {
     let (out, err, outcome) = ShellUnderTest().run("\u{FEFF}spawn a\r\nprint a.name\r\nprint \"x\"\r\n")

@@ -84,6 +84,9 @@ import Testing
     var rng = Random(state: UInt64(truncatingIfNeeded: path.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }))
     for _ in 0..<300 {
       let mutant = Self.mutate(text, &rng)
+      if let dump = ProcessInfo.processInfo.environment["MUTANT_DUMP"] {  // the last one tried, per seed
+        try? mutant.write(toFile: dump + "/" + (path as NSString).lastPathComponent, atomically: false, encoding: .utf8)
+      }
       let shell = ShellUnderTest()
       var polls = 0
       shell.session.interpreter.interruptRequested = {

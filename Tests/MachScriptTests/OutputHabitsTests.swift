@@ -63,6 +63,8 @@ import Testing
     shell.run("spawn a\ntrace a\nlet p = allocate a\nlet q = allocate a")
     let (first, _, _) = shell.run("trace show first 2")
     #expect(first.split(separator: "\n").map { $0.prefix(2) } == ["1 ", "2 "])
+    let (range, _, _) = shell.run("trace show seq 2..3")
+    #expect(range.split(separator: "\n").map { $0.prefix(2) } == ["2 ", "3 "])
     let (json, _, _) = shell.run("trace show first 1 format jsonl")
     #expect(json.hasPrefix("{\"schema\": 1, \"seq\": 1,"))
   }

@@ -124,6 +124,8 @@ enum OptionKind: Sendable {
   case reply
   /// A filter expression up to the next option word: `where retval != 0`.
   case filter
+  /// Two atoms around `..`: `seq 10..20`.
+  case range
   /// A block: `do { … }`.
   case block
   /// A bare word: `format json`, `by routine`, `with echo` (the words, for Tab).
@@ -132,7 +134,7 @@ enum OptionKind: Sendable {
   /// What Tab offers for the option's value.
   var completes: ArgumentKind? {
     switch self {
-    case .flag, .block: return nil
+    case .flag, .block, .range: return nil
     case .atom(let k), .atoms(let k): return k
     case .reply: return .port
     case .filter: return .filter

@@ -23,10 +23,10 @@ extension CommandRegistry {
     },
     CommandEntry(
       "trace show", .tracing,
-      usage: ["trace show [where FILTER] [first N] [last N] [format rpctrace|verbose|json|jsonl]"],
+      usage: ["trace show [where FILTER] [seq N..N] [first N] [last N] [format rpctrace|verbose|json|jsonl]"],
       summary: "print the buffer",
       options: [
-        "where": .filter, "first": .atom(.anything), "last": .atom(.anything),
+        "where": .filter, "seq": .range, "first": .atom(.anything), "last": .atom(.anything),
         "format": .word { TraceFormat.allCases.map(\.rawValue) + ["jsonl"] },
       ]
     ) { s, c in try s.traceShow(c) },
@@ -93,6 +93,13 @@ extension Session {
 
   func traceShow(_ c: Command) throws -> Value {
     var shown = try selectedRecords(c)
+    if let range = c.option("seq") {
+      let low = try integer(range.values[0], "a record number"), high = try integer(range.values[1], "a record number")
+      guard low <= high else {
+        throw ScriptError("seq \(low)..\(high) is empty: the first number is the lower", at: range.values[0].start)
+      }
+      shown = shown.filter { r in r.seq.map { Int64(clamping: $0) >= low && Int64(clamping: $0) <= high } ?? false }
+    }
     if let f = c.option("first") {
       let n = try integer(f.values[0], "a count")
       guard n >= 0 else { throw ScriptError("first needs a count of 0 or more, not \(n)", at: f.values[0].start) }

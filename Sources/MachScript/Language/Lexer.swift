@@ -16,7 +16,7 @@ public struct Lexer {
     self.file = file
   }
 
-  private static let twoCharSymbols: Set<String> = ["==", "!=", "<=", ">=", "||", "&&"]
+  private static let twoCharSymbols: Set<String> = ["==", "!=", "<=", ">=", "||", "&&", ".."]
   private static let oneCharSymbols: Set<Character> = [
     "(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "&", "<", ">", "+", "-", "*", "/", "%", "!", "=",
   ]

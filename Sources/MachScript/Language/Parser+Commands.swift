@@ -92,6 +92,11 @@ extension Parser {
         option.values.append(.name(w, token.location))
         advance()
       }
+    case .range:  // `A..B`: two atoms
+      option.values = [try singleValue()]
+      guard token.isSymbol("..") else { throw error("'\(name)' needs a range such as 10..20, found \(token.text)") }
+      advance()
+      option.values.append(try singleValue())
     case .filter: option.values = [try expression()]
     case .block: option.block = try block()
     case .word:

@@ -158,7 +158,10 @@ extension Parser {
         advance()
         return .literal(.nil_, t.location)
       default:
-        if CommandRegistry.reserved.contains(w) || stopWords.contains(w) {
+        // An option word ends an expression only where an operator could come: in an
+        // operand's place it is a name (the field `seq` in `where seq > 3`, beside the option
+        // `seq 10..20` of `trace show`).
+        if CommandRegistry.reserved.contains(w) {
           throw error("expected an expression, found '\(w)'")
         }
         advance()

@@ -91,15 +91,24 @@ extension Session {
       let n = try integer(number, "a thread number")
       guard n >= 1, n <= threads.count else { throw ScriptError("\(name) has no thread \(n)", at: number.location) }
       let t = threads[Int(n - 1)]
-      guard kernel.threads[Int(t)].state == .idle, !servers.isServing(t) else {
+      guard isFree(t) else {
         throw ScriptError("\(label(t)) is busy", at: number.location)
       }
       return t
     }
     guard kernel.tasks[Int(task)].isActive else { throw ScriptError("\(name) is terminated", at: at) }
-    if let t = threads.first(where: { kernel.threads[Int($0)].state == .idle && !servers.isServing($0) }) { return t }
+    if let t = threads.first(where: isFree) { return t }
     let busy = threads.filter { kernel.threads[Int($0)].state != .terminated }.map(label)
     throw ScriptError("\(name) has no idle thread (busy: \(busy.joined(separator: ", ")))", at: at)
+  }
+
+  /// A thread a command can use: idle, not serving, not holding the result of an operation
+  /// whose pending handle has not yet taken it (inside a block the model does not run, so an
+  /// operation that ended there waits for the next run), and not the thread of a command
+  /// still running (a do block runs while the command that let its record in waits).
+  func isFree(_ t: ThreadIndex) -> Bool {
+    kernel.threads[Int(t)].state == .idle && !servers.isServing(t) && operations.waiting(on: t) == nil
+      && !operations.isPerforming(t)
   }
 
   /// `timeout MS`: the milliseconds and the virtual deadline in µs.

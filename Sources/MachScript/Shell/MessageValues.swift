@@ -8,7 +8,11 @@ extension Session {
   /// A received message as a value: names become port refs in the receiver's space. The
   /// body's items are made only when `.body` is read.
   func messageValue(_ bytes: [UInt8], in task: TaskIndex, retval: ReturnCode? = nil) -> MessageValue {
-    let v = MessageView(bytes)!
+    guard let v = MessageView(bytes) else {  // no message where one was expected: say so, no trap
+      return MessageValue(
+        id: 0, size: UInt32(clamping: bytes.count), seqno: 0, dest: .nil, reply: .nil, complex: false, task: task,
+        retval: retval, bytes: bytes)
+    }
     var code = retval
     // A MIG reply: an id 100 above a request id, and one inline INTEGER_32 first.
     let expected = operations.takeExpectedReply(task: task, port: v.localPort, id: v.id)

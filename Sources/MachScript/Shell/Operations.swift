@@ -35,6 +35,18 @@ struct Operations {
     var id: Int32
   }
   private var expectedReplies: Set<ExpectedReply> = []
+  /// Threads whose command is still running (waiting for its operation): a do block that
+  /// runs meanwhile must not take them, or it would overwrite the result the command reads.
+  private var performing: [ThreadIndex: Int] = [:]
+
+  mutating func beginPerforming(_ t: ThreadIndex) { performing[t, default: 0] += 1 }
+
+  mutating func endPerforming(_ t: ThreadIndex) {
+    performing[t, default: 1] -= 1
+    if performing[t] == 0 { performing[t] = nil }
+  }
+
+  func isPerforming(_ t: ThreadIndex) -> Bool { performing[t] != nil }
 
   var waiting: [PendingHandle] { pending.filter { !$0.isDone } }
 

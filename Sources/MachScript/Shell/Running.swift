@@ -23,6 +23,10 @@ extension Session {
       return value
     }
     if !background && !runState.inBlock {
+      // While the model runs for this command, a do block must not take its thread: the
+      // operation's result is read from the thread when it ends.
+      operations.beginPerforming(t)
+      defer { operations.endPerforming(t) }
       pump()
       while !runState.isHalted && kernel.threads[Int(t)].state != .idle && kernel.threads[Int(t)].state != .terminated {
         guard let due = deadline, let next = kernel.nextDeadline(), next <= due else { break }
