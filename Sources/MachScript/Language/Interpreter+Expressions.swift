@@ -162,4 +162,27 @@ extension Interpreter {
     default: return x >= y
     }
   }
+
+  // MARK: - Source and purity
+
+  /// Source as people write it: a UTF-8 byte-order mark at the start goes, and Windows line
+  /// ends (CR LF) read as newlines.
+  public static func normalized(_ source: String) -> String {
+    var text = source
+    if text.first == "\u{FEFF}" { text.removeFirst() }
+    guard text.contains("\r\n") else { return text }
+    return text.replacing("\r\n", with: "\n")
+  }
+
+  /// Whether evaluating `e` can change a variable: a procedure call or a command can.
+  static func isPure(_ e: Expr) -> Bool {
+    switch e {
+    case .literal, .name: return true
+    case .command: return false
+    case .call(let f, let args, _): return Builtins.names.contains(f) && args.allSatisfy(isPure)
+    case .list(let items, _): return items.allSatisfy(isPure)
+    case .unary(_, let x, _), .field(let x, _, _), .selfRef(let x, _), .threadRef(let x, _, _): return isPure(x)
+    case .binary(_, let l, let r, _), .index(let l, let r, _), .portRef(let l, let r, _): return isPure(l) && isPure(r)
+    }
+  }
 }
