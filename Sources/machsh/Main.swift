@@ -6,7 +6,9 @@ import MachTrace
 
 /// Standard output and standard error, unbuffered enough for interleaving to read right.
 final class StandardOutput: ScriptOutput {
-  func write(_ text: String) { SystemIO.write(text, to: 1) }
+  /// Pages standard output at the prompt (`set pagination`).
+  let pager = Pager()
+  func write(_ text: String) { SystemIO.write(pager.pass(text), to: 1) }
   func writeError(_ text: String) { SystemIO.write(text, to: 2) }
 }
 
@@ -112,9 +114,9 @@ struct Machsh: ParsableCommand {
         throw ExitCode(2)
       }
       outcome = session.run(source: text, file: file)
-      if interactive, !isQuit(outcome) { outcome = Prompt(session: session).run() }
+      if interactive, !isQuit(outcome) { outcome = Prompt(session: session, output: output).run() }
     } else if isatty(0) != 0 {
-      outcome = Prompt(session: session).run()
+      outcome = Prompt(session: session, output: output).run()
     } else {
       guard let text = SystemIO.readAll(0, limit: maxScriptBytes) else {
         output.writeError("machsh: standard input is larger than the \(maxScriptBytes >> 20) MB limit for a script\n")
@@ -152,6 +154,7 @@ struct Machsh: ParsableCommand {
 /// ~/.machsh_history, Tab completion, Ctrl-C abandons the line); otherwise lines are read plainly.
 struct Prompt {
   let session: Session
+  let output: StandardOutput
 
   func run() -> RunOutcome {
     session.isInteractive = true
@@ -200,6 +203,9 @@ struct Prompt {
       }
       let words = source.split(whereSeparator: { $0 == " " || $0 == "\t" })
       repeatable = words.first == "step" && words.count <= 2 || words == ["continue"] ? source : nil
+      output.pager.reset()
+      output.pager.isOn = terminal && session.settings.pagination
+      defer { output.pager.isOn = false }
       if case .quit(let code) = session.run(source: source, file: "<repl>") { return .quit(code) }
     }
   }

@@ -21,8 +21,10 @@ import Testing
 
     /// Starts machsh in a detached 100x30 window. Throws `TmuxTimedOut` when tmux itself cannot
     /// start a server here; `new-session -d` returns before the pane's program does anything.
-    func start() throws {
-      try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", "HOME=\(home) \(GoldenTests.machsh.path)"])
+    func start(rows: Int = 30) throws {
+      try tmux([
+        "new-session", "-d", "-s", session, "-x", "100", "-y", String(rows), "HOME=\(home) \(GoldenTests.machsh.path)",
+      ])
       pause()
     }
 
@@ -136,5 +138,30 @@ import Testing
     // A setting's values after its name.
     try t.keys("C-u", "set output ve", "Tab")
     #expect(try t.screen().contains("set output verbose"))
+  }
+
+  /// gdb's paging: a screenful, then "--Type <RET> for more, q to quit--"; RET shows more, q
+  /// drops the rest; `set pagination off` lets it run.
+  @Test func longOutputPagesAtThePrompt() throws {
+    guard Self.hasTmux else { return }
+    let t = try Terminal()
+    do {
+      try t.start(rows: 10)
+    } catch is Terminal.TmuxTimedOut {
+      return
+    }
+    try t.keys("let i = 0; repeat 30 { i = i + 1; print i }", "Enter")
+    let first = try t.screen()
+    #expect(first.contains("\n9\n--Type <RET> for more, q to quit--"), "screen:\n\(first)")
+    #expect(!first.contains("\n10\n"))
+    try t.keys("Enter")
+    #expect(try t.screen().contains("\n18\n--Type <RET> for more, q to quit--"))
+    try t.keys("q", "Enter")
+    let quit = try t.screen()
+    #expect(!quit.contains("\n19\n") && quit.split(separator: "\n").last == "machsh>", "screen:\n\(quit)")
+    try t.keys("set pagination off", "Enter")
+    try t.keys("repeat 30 { print 7 }", "Enter")
+    let free = try t.screen()
+    #expect(!free.contains("--Type <RET>") && free.split(separator: "\n").last == "machsh>", "screen:\n\(free)")
   }
 }

@@ -95,6 +95,10 @@ enum SettingsTable {
         s.settings.timestamps = try s.choice(e, Timestamps.allCases.map { ($0.rawValue, $0) }, "timestamps")
       }),
     Entry(
+      name: "pagination", values: "on|off", summary: "at the prompt, ask for more after a screenful of output",
+      current: { $0.settings.pagination ? "on" : "off" },
+      apply: { s, e in s.settings.pagination = try s.choice(e, onOff, "pagination") }),
+    Entry(
       name: "kmsg_limit", values: "N|off", summary: "kernel message buffers before MACH_SEND_NO_BUFFER",
       current: { $0.kernel.kmsgLimit.map(String.init) ?? "off" },
       apply: { s, e in

@@ -12,6 +12,9 @@ public struct Settings: Sendable {
   /// A virtual-time prefix on rpctrace lines (`set timestamps`), as strace's `-t` and `-r` and
   /// tshark's `-t` give.
   public var timestamps = Timestamps.off
+  /// At the prompt on a terminal, long output stops after a screenful and asks for more, as
+  /// gdb's does (`set pagination off` lets it run).
+  public var pagination = true
 
   public init() {}
 }
