@@ -117,4 +117,14 @@ import Testing
     #expect(lines[3].hasPrefix(mode == "off" ? "4 " : "0.005000 4 "))
     #expect(lines[4].hasPrefix(lastStamp.isEmpty ? "5 " : lastStamp + " 5 "))
   }
+
+  /// trace stats counts records, and says how many messages it counts twice because both ends
+  /// are traced.
+  @Test func statsSayWhichMessagesCountTwice() {
+    let script = "spawn a\nspawn b\nlet p = allocate a\nlet s = insert b make_send p\ntrace a\ntrace b\n"
+    let (both, _, _) = ShellUnderTest().run(script + "send s id 1\nreceive p\ntrace stats")
+    #expect(both.contains("(records: 1 message was traced at both ends and counts twice"))
+    let (queued, _, _) = ShellUnderTest().run(script + "send s id 1\ntrace stats")
+    #expect(!queued.contains("(records:"), "not yet received: one record")
+  }
 }

@@ -172,6 +172,29 @@ extension Session {
       return self.recordFields(r)[field]?.printed ?? "nil"
     }
     output.write(stats.table(by: field) + "\n")
+    // The table counts records. A message between two traced tasks makes two: its sender's
+    // send copy and its receiver's receive copy. Say how many count twice: for each receiver
+    // and message id, the sends to it that it was also seen to receive.
+    struct Key: Hashable {
+      var task: TaskIndex
+      var msgid: Int32
+    }
+    var sent: [Key: Int] = [:]
+    var received: [Key: Int] = [:]
+    for r in selected where r.kind == .normal && r.retval == 0 {
+      if r.direction == .send, r.peer >= 0 {
+        sent[Key(task: r.peer, msgid: r.msgid), default: 0] += 1
+      } else if r.direction == .receive {
+        received[Key(task: r.task, msgid: r.msgid), default: 0] += 1
+      }
+    }
+    let twice = sent.reduce(0) { $0 + min($1.value, received[$1.key] ?? 0) }
+    if twice > 0 {
+      let one = twice == 1
+      output.write(
+        "(records: \(twice) message\(one ? " was" : "s were") traced at both ends and count\(one ? "s" : "") twice, "
+          + "as a send and as a receive; add `where dir == \"send\"` to count each once)\n")
+    }
     return .nil
   }
 
