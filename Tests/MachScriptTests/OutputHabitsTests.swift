@@ -127,4 +127,23 @@ import Testing
     let (queued, _, _) = ShellUnderTest().run(script + "send s id 1\ntrace stats")
     #expect(!queued.contains("(records:"), "not yet received: one record")
   }
+
+  /// `\xNN` in a string is the byte NN: bytes(…) and string(…) send it as itself.
+  @Test func backslashXIsAByte() {
+    let (out, err, _) = ShellUnderTest().run(
+      """
+      spawn a
+      let p = allocate a
+      let s = insert a make_send p
+      send s id 3 body bytes("\\xff\\x01A") string("\\xfe")
+      let m = receive p
+      print m.body[0].value, "\\xffb", ["\\xff"], len("\\xff"), "\\xff" == "ÿ"
+      """)
+    #expect(err == "")
+    #expect(out == "[255, 1, 65] \\xffb [\"\\xff\"] 1 false\n")
+    let shell = ShellUnderTest()
+    shell.run("spawn a\nlet p = allocate a\nlet s = insert a make_send p\nsend s id 3 body string(\"\\xfe\")")
+    let (raw, _, _) = shell.run("let m = receive p\nprint m.size")
+    #expect(raw == "32\n", "a 2-byte string item: the byte and the NUL, padded to 4")
+  }
 }

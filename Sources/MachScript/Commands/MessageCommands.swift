@@ -49,7 +49,7 @@ extension Session {
       case "bytes":
         guard args.count == 1 else { throw ScriptError("bytes takes a string or a count", at: at) }
         switch try evaluate(args[0]) {
-        case .string(let s): m.byteArray(Array(s.utf8))
+        case .string(let s): m.byteArray(RawBytes.bytes(of: s))
         case .int(let n):
           guard n >= 0, n <= 1 << 20 else { throw ScriptError("bytes(\(n)): between 0 and 1048576", at: at) }
           m.byteArray([UInt8](repeating: 0, count: Int(n)))
@@ -59,7 +59,9 @@ extension Session {
         guard args.count == 1, case .string(let s) = try evaluate(args[0]) else {
           throw ScriptError("string takes one string", at: at)
         }
-        m.string(s)
+        var data = RawBytes.bytes(of: s)
+        data.append(0)  // MACH_MSG_TYPE_STRING, number = length + 1 for the NUL
+        m.append(TypeDescriptor(name: MsgType.string, size: 8, number: UInt32(data.count)), data: data)
       case "port":
         guard args.count == 2 else { throw ScriptError("port takes a port reference and a right", at: at) }
         let p = try port(args[0])

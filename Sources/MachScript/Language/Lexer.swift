@@ -156,7 +156,7 @@ public struct Lexer {
             advance()
           }
           if hex.count == 2, let v = UInt8(hex, radix: 16) {
-            text.unicodeScalars.append(Unicode.Scalar(v))
+            text.unicodeScalars.append(RawBytes.scalar(v))  // ≥ 0x80: the byte itself
           } else {
             diagnostics.append(Diagnostic("\\x needs two hexadecimal digits", at: escapeAt))
           }

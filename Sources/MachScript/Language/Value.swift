@@ -66,7 +66,12 @@ public indirect enum Value: Sendable {
 
   /// How the value prints at top level: strings bare, everything else as it reads.
   public var printed: String {
-    if case .string(let s) = self { return s }
+    if case .string(let s) = self {
+      guard s.unicodeScalars.contains(where: { RawBytes.byte($0) != nil }) else { return s }
+      return String(
+        s.unicodeScalars.flatMap { c in RawBytes.byte(c).map { Array("\\x" + String($0, radix: 16)) } ?? [Character(c)]
+        })
+    }
     return literal
   }
 
@@ -105,6 +110,8 @@ public indirect enum Value: Sendable {
       case _ where c.value < 0x20 || c.value == 0x7f:
         let h = String(c.value, radix: 16)
         out += "\\x" + (h.count == 1 ? "0" + h : h)
+      case _ where RawBytes.byte(c) != nil:
+        out += "\\x" + String(RawBytes.byte(c)!, radix: 16)
       default: out.unicodeScalars.append(c)
       }
     }
