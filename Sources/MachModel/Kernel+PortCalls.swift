@@ -10,6 +10,9 @@ public struct PortStatus: Equatable, Sendable {
   public var qlimit: UInt32
   public var messageCount: UInt32
   public var sendOnceRights: UInt32
+  /// `mps_srights`: 1 if send rights to the port exist, else 0. GNU Mach reports only that much
+  /// (`statusp->mps_srights = port->ip_srights > 0` in `mach_port_get_receive_status`); the
+  /// count itself is `Kernel.sendRightCount`.
   public var sendRights: UInt32
   public var hasPortDestroyedRequest: Bool
   public var hasNoSendersRequest: Bool
@@ -382,6 +385,14 @@ extension Kernel {
     }
   }
 
+  /// The number of send rights to the port whose receive right is `name` in `task` (the
+  /// kernel's `ip_srights`, which no routine reports), or nil if `name` is not a receive right.
+  /// A debugger's view, for `info queue` and for tests.
+  public func sendRightCount(_ task: TaskIndex, _ name: PortName) -> UInt32? {
+    guard case .success(let o) = receiveRight(task, name) else { return nil }
+    return objects[Int(o)].sendRights
+  }
+
   /// mach_port_get_receive_status.
   public func portGetReceiveStatus(_ task: TaskIndex, _ name: PortName) -> (ReturnCode, PortStatus?) {
     switch receiveRight(task, name) {
@@ -394,7 +405,7 @@ extension Kernel {
         KernReturn.success,
         PortStatus(
           portSet: setName, seqno: p.seqno, makeSendCount: p.makeSendCount, qlimit: p.qlimit,
-          messageCount: p.messageCount, sendOnceRights: p.sendOnceRights, sendRights: p.sendRights,
+          messageCount: p.messageCount, sendOnceRights: p.sendOnceRights, sendRights: p.sendRights > 0 ? 1 : 0,
           hasPortDestroyedRequest: p.portDestroyedNotify >= 0, hasNoSendersRequest: p.noSendersNotify >= 0)
       )
     }
@@ -432,6 +443,8 @@ extension Kernel {
       removeFromSet(o)
       return KernReturn.success
     }
+    // ipc_pset_move: "the port is already in the new set: a noop" (its messages keep their place).
+    guard objects[Int(o)].portSet != set else { return KernReturn.success }
     removeFromSet(o)
     addToSet(o, set)
     return KernReturn.success
@@ -501,7 +514,10 @@ extension Kernel {
         sendNotification(to: notify, id: NotifyID.deadName, .name(name))
         return (KernReturn.success, -1)
       }
-      return (KernReturn.invalidRight, -1)
+      // ipc_right_dnrequest: a dead name without `sync` or a notify port, or any name that
+      // holds a port right, is KERN_INVALID_ARGUMENT; only a name with neither (a port set)
+      // is KERN_INVALID_RIGHT.
+      return (e.has(PortType.deadName) ? KernReturn.invalidArgument : KernReturn.invalidRight, -1)
 
     default:
       return (KernReturn.invalidValue, -1)

@@ -69,6 +69,7 @@ struct Fixture {
   }
 
   func status(_ task: TaskIndex, _ name: PortName) -> PortStatus? { k.portGetReceiveStatus(task, name).1 }
+  func sendRights(_ task: TaskIndex, _ name: PortName) -> UInt32? { k.sendRightCount(task, name) }
 
   /// A simple message to `dest` (COPY_SEND unless told), with an optional reply port.
   static func message(

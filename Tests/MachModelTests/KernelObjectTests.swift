@@ -87,21 +87,21 @@ struct System {
     let register = s.call(
       "mach_ports_register", childName, [.ports([p, MachPort.null, p], disposition: MsgType.makeSend)])
     #expect(register?.retCode == KernReturn.success)
-    #expect(s.k.portGetReceiveStatus(s.shell, p).1!.sendRights == 2)  // held by the kernel for the child
+    #expect(s.k.sendRightCount(s.shell, p)! == 2)  // held by the kernel for the child
     let expected = MigValue.ports([p, MachPort.null, p, MachPort.null], disposition: MsgType.portSend)
     #expect(s.call("mach_ports_lookup", childName, [])?["init_port_set"] == expected)
     let (_, grandchildName, _) = s.spawn("grandchild", parent: childName)
     #expect(s.call("mach_ports_lookup", grandchildName, [])?["init_port_set"] == expected)
     // More than four is KERN_INVALID_ARGUMENT, and the rights sent are released.
-    let before = s.k.portGetReceiveStatus(s.shell, p).1!.sendRights
+    let before = s.k.sendRightCount(s.shell, p)!
     let five = s.call("mach_ports_register", childName, [.ports([p, p, p, p, p], disposition: MsgType.makeSend)])
     #expect(five?.retCode == KernReturn.invalidArgument)
-    #expect(s.k.portGetReceiveStatus(s.shell, p).1!.sendRights == before)
+    #expect(s.k.sendRightCount(s.shell, p)! == before)
     // An empty array clears the slots; the old rights are released.
     #expect(
       s.call("mach_ports_register", childName, [.ports([], disposition: MsgType.makeSend)])?.retCode
         == KernReturn.success)
-    #expect(s.k.portGetReceiveStatus(s.shell, p).1!.sendRights == before - 2)
+    #expect(s.k.sendRightCount(s.shell, p)! == before - 2)
     #expect(
       s.call("mach_ports_lookup", childName, [])?["init_port_set"]
         == .ports([0, 0, 0, 0], disposition: MsgType.portSend))

@@ -19,6 +19,26 @@ import Testing
     return (m.id, (try? m.items().get())?.first?.words.first)
   }
 
+  /// ipc_right_dnrequest (`ipc/ipc_right.c`): on a dead name without `sync` (or with no notify
+  /// port) the request is KERN_INVALID_ARGUMENT; on a name that holds no port or dead name
+  /// (a port set) KERN_INVALID_RIGHT.
+  @Test func ipc_right_dnrequest_onADeadNameWithoutSyncIsInvalidArgument() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let (_, notify) = notifyPort(&f, f.a)
+    _ = f.k.portDestroy(f.b, r)
+    #expect(f.type(f.a, s) == PortType.deadName)
+    let noSync = f.k.portRequestNotification(f.a, s, id: NotifyID.deadName, sync: 0, notify: notify)
+    #expect(noSync.0 == KernReturn.invalidArgument)
+    let noNotify = f.k.portRequestNotification(f.a, s, id: NotifyID.deadName, sync: 1, notify: -1)
+    #expect(noNotify.0 == KernReturn.invalidArgument)
+    let (_, set) = f.k.portAllocate(f.a, right: PortRight.portSet.rawValue)
+    let onSet = f.k.portRequestNotification(f.a, set, id: NotifyID.deadName, sync: 0, notify: notify)
+    #expect(onSet.0 == KernReturn.invalidRight)
+    f.k.releaseKernelRight(notify, carriedType: MsgType.portSendOnce)  // on error it stays the caller's
+    f.invariantsHold()
+  }
+
   @Test func section3_noSendersFiresWhenTheLastSendRightGoes() {
     var f = Fixture()
     let (r, s) = f.channel()
@@ -80,7 +100,8 @@ import Testing
     #expect(f.urefs(f.a, d, .deadName) == 2)
     let (_, so2) = notifyPort(&f, f.a)
     #expect(
-      f.k.portRequestNotification(f.a, d, id: NotifyID.deadName, sync: 0, notify: so2).0 == KernReturn.invalidRight)
+      f.k.portRequestNotification(f.a, d, id: NotifyID.deadName, sync: 0, notify: so2).0
+        == KernReturn.invalidArgument)  // ipc_right_dnrequest
     f.k.releaseKernelRight(so2, carriedType: MsgType.portSendOnce)
     f.invariantsHold()
   }

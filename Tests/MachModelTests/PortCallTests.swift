@@ -13,7 +13,7 @@ import Testing
     #expect(f.k.portDeallocate(f.a, s) == KernReturn.success)
     #expect(f.entry(f.a, s) == nil)
     #expect(f.k.portDeallocate(f.a, s) == KernReturn.invalidName)
-    #expect(f.status(f.b, r)!.sendRights == 0)
+    #expect(f.sendRights(f.b, r)! == 0)
     f.invariantsHold()
   }
 
@@ -41,7 +41,7 @@ import Testing
     _ = f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: 3)
     #expect(f.k.portDestroy(f.a, s) == KernReturn.success)
     #expect(f.entry(f.a, s) == nil)
-    #expect(f.status(f.b, r)!.sendRights == 0)
+    #expect(f.sendRights(f.b, r)! == 0)
     #expect(f.k.portDestroy(f.a, s) == KernReturn.invalidName)
     f.invariantsHold()
   }
@@ -148,11 +148,45 @@ import Testing
     let (r, s) = f.channel()
     _ = f.send(f.ta, Fixture.message(to: s))
     let st = f.status(f.b, r)!
-    #expect(st.messageCount == 1 && st.sendRights == 2 && st.makeSendCount == 1 && st.qlimit == 5)
+    #expect(st.messageCount == 1 && st.sendRights == 1 && st.makeSendCount == 1 && st.qlimit == 5)
+    #expect(f.sendRights(f.b, r) == 2)
     #expect(f.k.portSetMscount(f.b, r, mscount: 9) == KernReturn.success)
     #expect(f.status(f.b, r)!.makeSendCount == 9)
     #expect(f.k.portGetReceiveStatus(f.a, s).0 == KernReturn.invalidRight)
     #expect(f.k.portSetQlimit(f.a, s, qlimit: 3) == KernReturn.invalidRight)
+  }
+
+  /// mach_port_get_receive_status (`ipc/mach_port.c`): `mps_srights = port->ip_srights > 0`,
+  /// whether send rights exist, not how many.
+  @Test func mach_port_get_receive_status_reportsSendRightsAsAFlag() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    #expect(f.sendRights(f.b, r) == 1 && f.status(f.b, r)!.sendRights == 1)
+    #expect(f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: 4) == KernReturn.success)
+    _ = f.send(f.ta, Fixture.message(to: s))  // a copy in the queue is a send right too
+    #expect(f.sendRights(f.b, r) == 2 && f.status(f.b, r)!.sendRights == 1)
+    #expect(f.k.portDestroy(f.a, s) == KernReturn.success)
+    _ = f.k.portDestroy(f.b, r)
+    let (_, q) = f.k.portAllocate(f.b, right: PortRight.receive.rawValue)
+    #expect(f.sendRights(f.b, q) == 0 && f.status(f.b, q)!.sendRights == 0)
+  }
+
+  /// ipc_pset_move (`ipc/ipc_pset.c`): moving a port into the set it is already in is a no-op
+  /// ("the port is already in the new set: a noop"); its messages keep their place in the
+  /// set's queue.
+  @Test func ipc_pset_move_intoTheSameSetIsANoop() {
+    var f = Fixture()
+    let (r1, s1) = f.channel()
+    let (r2, s2) = f.channel()
+    let (_, set) = f.k.portAllocate(f.b, right: PortRight.portSet.rawValue)
+    #expect(f.k.portMoveMember(f.b, r1, after: set) == KernReturn.success)
+    #expect(f.k.portMoveMember(f.b, r2, after: set) == KernReturn.success)
+    _ = f.send(f.ta, Fixture.message(to: s1, id: 1))
+    _ = f.send(f.ta, Fixture.message(to: s2, id: 2))
+    #expect(f.k.portMoveMember(f.b, r1, after: set) == KernReturn.success)
+    #expect(f.status(f.b, r1)!.portSet == set)
+    #expect(f.receive(f.tb, set) == MachMsgReturn.success && f.message(f.tb)!.id == 1)
+    f.invariantsHold()
   }
 
   @Test func section1_7_outOfLineMemoryLandsAtTheReceiversLowestFreePage() {

@@ -25,7 +25,7 @@ import Testing
     #expect(first == second)
     #expect(f.urefs(f.b, first, .send) == 2)
     #expect(f.status(f.a, p)!.makeSendCount == 2)
-    #expect(f.status(f.a, p)!.sendRights == 1)  // one entry holds them
+    #expect(f.sendRights(f.a, p)! == 1)  // one entry holds them
     f.invariantsHold()
   }
 
@@ -173,8 +173,8 @@ import Testing
     var f = Fixture()
     let (r, s) = f.channel()
     _ = f.send(f.ta, Fixture.message(to: s))
-    #expect(f.status(f.b, r)!.sendRights == 2)  // a's entry and the one in the message
+    #expect(f.sendRights(f.b, r)! == 2)  // a's entry and the one in the message
     _ = f.receive(f.tb, r)
-    #expect(f.status(f.b, r)!.sendRights == 1)
+    #expect(f.sendRights(f.b, r)! == 1)
   }
 }

@@ -124,7 +124,7 @@ import Testing
     #expect(f.send(f.ta, m) == MachMsgReturn.sendMsgTooSmall)
     // The destination right was copied in (moved) and then destroyed with the message.
     #expect(f.entry(f.a, s) == nil)
-    #expect(f.status(f.b, r)!.sendRights == 0)
+    #expect(f.sendRights(f.b, r)! == 0)
     f.invariantsHold()
   }
 

@@ -94,7 +94,7 @@ extension Session {
     }
     var line =
       "\(name) queue \(s.messageCount)/\(s.qlimit), seqno \(s.seqno), mscount \(s.makeSendCount), send rights "
-      + "\(s.sendRights), send-once rights \(s.sendOnceRights)"
+      + "\(kernel.sendRightCount(p.task, p.name) ?? 0), send-once rights \(s.sendOnceRights)"
     if let o = kernel.tasks[Int(p.task)].space.lookup(p.name)?.object, kernel.objects[Int(o)].hasProtectedPayload {
       line += ", protected payload \(kernel.objects[Int(o)].protectedPayload)"
     }
