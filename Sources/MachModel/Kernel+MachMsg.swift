@@ -147,7 +147,9 @@ extension Kernel {
       return Self.toKernel
     }
     let sendOnce = MsgHeader.remote(kmsgs[Int(k)].bits) == MsgType.portSendOnce
-    if objects[Int(o)].messageCount < objects[Int(o)].qlimit || sendOnce || options.contains(.sendAlways) {
+    // MACH_SEND_ALWAYS from a user is ignored: `mach_msg_send` passes `ipc_mqueue_send` only
+    // `option & MACH_SEND_TIMEOUT`. The kernel's own messages never come this way.
+    if objects[Int(o)].messageCount < objects[Int(o)].qlimit || sendOnce {
       threads[Int(t)].kmsg = -1
       if kmsgs[Int(k)].bits & MsgHeader.circularBit != 0 {
         destroyMessage(k, reason: .circular)  // "don't allow the creation of a circular loop"

@@ -93,6 +93,27 @@ import Testing
     f.invariantsHold()
   }
 
+  /// `ipc_kmsg_copyout_header` (`ipc/ipc_kmsg.c`) checks `notify` also when the message has no
+  /// reply port ("must check notify even though it won't be used"), and `mach_msg_receive`
+  /// answers a null one MACH_RCV_INVALID_NOTIFY before copyout. So a bogus name fails even
+  /// with nothing to register; only a receive right of the receiver passes.
+  @Test func ipc_kmsg_copyout_header_checksNotifyEvenWithoutAReplyPort() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let n = f.receiveRight(f.b)
+    func receive(_ f: inout Fixture, notify: PortName) -> ReturnCode {
+      _ = f.send(f.ta, Fixture.message(to: s, id: 32))
+      let call = MachMsgCall(options: [.receive, .receiveNotify], receiveSize: 8192, receiveName: r, notify: notify)
+      return f.k.machMsg(f.tb, call)
+    }
+    #expect(receive(&f, notify: 0x999) == MachMsgReturn.rcvInvalidNotify)
+    #expect(receive(&f, notify: MachPort.null) == MachMsgReturn.rcvInvalidNotify)
+    #expect(receive(&f, notify: r) == MachMsgReturn.success)  // the port received from is one too
+    #expect(receive(&f, notify: n) == MachMsgReturn.success)
+    #expect(f.message(f.tb)!.id == 32 && f.status(f.b, r)!.seqno == 4)
+    f.invariantsHold()
+  }
+
   /// docs/trace.md T7: a receive that hands the header back with MACH_RCV_INVALID_NOTIFY is copied,
   /// as the header alone, like a too-large one.
   @Test func T7_aReceiveWithAnInvalidNotifyIsCopiedAsTheHeader() {

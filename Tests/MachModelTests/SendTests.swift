@@ -163,6 +163,21 @@ import Testing
     f.invariantsHold()
   }
 
+  /// mach_msg_send (`ipc/mach_msg.c`) passes only `option & MACH_SEND_TIMEOUT` to
+  /// `ipc_mqueue_send`: MACH_SEND_ALWAYS, the kernel's own flag, means nothing from a user.
+  /// A full queue blocks or times out the sender as without it.
+  @Test func mach_msg_send_ignoresTheKernelsSendAlwaysFromAUser() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    for i in 0..<5 { _ = f.send(f.ta, Fixture.message(to: s, id: Int32(i)), options: .sendAlways) }
+    #expect(f.status(f.b, r)!.messageCount == 5)
+    let timedOut = f.send(f.ta, Fixture.message(to: s, id: 5), options: [.sendAlways, .sendTimeout], timeout: 0)
+    #expect(timedOut == MachMsgReturn.sendTimedOut)
+    #expect(f.send(f.ta, Fixture.message(to: s, id: 6), options: .sendAlways) == MachMsgReturn.sendInProgress)
+    #expect(f.k.thread(f.ta).state == .blockedInSend && f.status(f.b, r)!.messageCount == 5)
+    f.invariantsHold()
+  }
+
   @Test func section2_4_zeroTimeoutOnAFullQueueTimesOutAtOnceAndHandsTheMessageBack() {
     var f = Fixture()
     let (r, s) = f.channel()
