@@ -187,7 +187,8 @@ extension Kernel {
         let (code, address) = vmAllocate(task, size: a[1].uint)
         return (code, [.int(Int32(bitPattern: address))])
       }
-      return (vmAllocate(task, at: a[0].uint, size: a[1].uint), [.int(a[0].int)])
+      let (code, address) = vmAllocate(task, at: a[0].uint, size: a[1].uint)
+      return (code, [.int(Int32(bitPattern: address))])
     case 2023:  // vm_deallocate
       guard let task else { return (KernReturn.invalidArgument, []) }
       return (vmDeallocate(task, address: a[0].uint, size: a[1].uint), [])

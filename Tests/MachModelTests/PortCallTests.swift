@@ -205,6 +205,22 @@ import Testing
     #expect(f.message(f.tb)!.size == 40)  // the region does not count, its address does
   }
 
+  /// vm_allocate (`vm/vm_user.c`): size 0 answers address 0 and allocates nothing; with
+  /// `anywhere` false the address is truncated to its page (`trunc_page`) and the size rounded
+  /// on its own (`round_page`), so 0x11f00 for 0x200 bytes takes only the page at 0x11000.
+  @Test func vm_allocate_sizeZeroIsAddressZeroAndAFixedAddressIsTruncated() {
+    var f = Fixture()
+    #expect(f.k.vmAllocate(f.a, size: 0) == (KernReturn.success, 0))
+    #expect(f.k.vmAllocate(f.a, at: 0x30000, size: 0) == (KernReturn.success, 0))
+    #expect(f.k.task(f.a).map.regions.isEmpty)
+    #expect(f.k.vmAllocate(f.a, at: 0x11f00, size: 0x200) == (KernReturn.success, 0x11000))
+    #expect(f.k.task(f.a).map.contains(address: 0x11000, size: 4096))
+    #expect(!f.k.task(f.a).map.contains(address: 0x12000, size: 1))
+    #expect(f.k.vmAllocate(f.a, at: 0x11004, size: 1) == (KernReturn.noSpace, 0x11000))
+    #expect(f.k.vmAllocate(f.a, at: 0xffff_f010, size: 0x1000) == (KernReturn.success, 0xffff_f000))
+    #expect(f.k.vmAllocate(f.a, at: 0xffff_f010, size: 0x1001).0 == KernReturn.invalidAddress)
+  }
+
   @Test func section1_7_outOfLineWithDeallocateMovesTheRegion() {
     var f = Fixture()
     let (_, s) = f.channel()
