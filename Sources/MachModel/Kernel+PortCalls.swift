@@ -105,8 +105,9 @@ extension Kernel {
   public mutating func portRename(_ task: TaskIndex, _ old: PortName, _ new: PortName) -> ReturnCode {
     guard spaceIsUsable(task) else { return KernReturn.invalidTask }
     guard MachPort.isValid(new) else { return KernReturn.invalidValue }
-    guard let e = entry(task, old) else { return KernReturn.invalidName }
+    // ipc_object_rename: the new name is checked first (KERN_NAME_EXISTS), then the old one.
     guard entry(task, new) == nil else { return KernReturn.nameExists }
+    guard let e = entry(task, old) else { return KernReturn.invalidName }
     var moved = e
     moved.type = e.type
     tasks[Int(task)].space.install(new, moved)
@@ -290,9 +291,10 @@ extension Kernel {
 
     case .sendOnce:
       guard e.has(PortType.sendOnce) else { return KernReturn.invalidRight }
+      // ipc_right_delta checks the delta before it notices that the port died.
+      guard delta == 0 || delta == -1 else { return KernReturn.invalidValue }
       if checkRight(task, name) { return KernReturn.invalidRight }
       if delta == 0 { return KernReturn.success }
-      guard delta == -1 else { return KernReturn.invalidValue }
       return portDeallocate(task, name)
 
     case .deadName:
@@ -312,10 +314,11 @@ extension Kernel {
 
     case .send:
       guard e.has(PortType.send) else { return KernReturn.invalidRight }
-      if checkRight(task, name) { return KernReturn.invalidRight }
+      // ipc_right_delta checks the delta before it notices that the port died.
       let total = Int64(e.urefs) + Int64(delta)
       guard total >= 0 else { return KernReturn.invalidValue }
       guard total <= Int64(MachPort.urefsMax) else { return KernReturn.urefsOverflow }
+      if checkRight(task, name) { return KernReturn.invalidRight }
       if delta == 0 { return KernReturn.success }
       if delta > 0 {
         e.urefs = UInt32(total)
@@ -331,8 +334,10 @@ extension Kernel {
   /// mach_port_set_qlimit: at most 16 (KERN_INVALID_VALUE past it); raising the limit wakes
   /// as many blocked senders as the limit grew (`ipc_port_set_qlimit`).
   public mutating func portSetQlimit(_ task: TaskIndex, _ name: PortName, qlimit: UInt32) -> ReturnCode {
-    onReceiveRight(task, name) { k, o in
-      guard qlimit <= MachPort.qlimitMax else { return KernReturn.invalidValue }
+    guard spaceIsUsable(task) else { return KernReturn.invalidTask }
+    // mach_port_set_qlimit checks the limit before it looks up the name.
+    guard qlimit <= MachPort.qlimitMax else { return KernReturn.invalidValue }
+    return onReceiveRight(task, name) { k, o in
       let old = k.objects[Int(o)].qlimit
       if qlimit > old {
         for _ in 0..<(qlimit - old) { k.wakeOneSender(o) }
@@ -482,9 +487,10 @@ extension Kernel {
       return (KernReturn.success, previous)
 
     case NotifyID.portDestroyed:
+      // mach_port_request_notification checks `sync` before it looks up the name.
+      guard sync == 0 else { return (KernReturn.invalidValue, -1) }
       guard let e = entry(task, name) else { return (KernReturn.invalidName, -1) }
       guard e.has(PortType.receive) else { return (KernReturn.invalidRight, -1) }
-      guard sync == 0 else { return (KernReturn.invalidValue, -1) }
       let previous = objects[Int(e.object)].portDestroyedNotify
       objects[Int(e.object)].portDestroyedNotify = notify
       return (KernReturn.success, previous)
@@ -527,20 +533,22 @@ extension Kernel {
   // MARK: - Moving rights between spaces
 
   /// mach_port_insert_right: puts the kernel-held right `o` (carried as `carriedType`) under
-  /// `name` in `task`. The same port's send right under that name gains a uref; any other
-  /// right under the name gives KERN_NAME_EXISTS; the port's rights under another name give
-  /// KERN_RIGHT_EXISTS; a null or dead right KERN_INVALID_CAPABILITY. On error the right stays
-  /// with the caller (the kernel), to be released by it.
+  /// `name` in `task`. The same port's send right under that name gains a uref; the port's
+  /// rights under another name give KERN_RIGHT_EXISTS (checked before the name); any other
+  /// right under the name gives KERN_NAME_EXISTS; a null or dead right KERN_INVALID_CAPABILITY.
+  /// On error the right stays with the caller (the kernel), to be released by it.
   public mutating func portInsertRight(
     _ task: TaskIndex, _ name: PortName, right o: ObjectIndex, carriedType: UInt32
   ) -> ReturnCode {
     guard spaceIsUsable(task) else { return KernReturn.invalidTask }
     guard MachPort.isValid(name) else { return KernReturn.invalidValue }
     guard o >= 0, objects[Int(o)].isActive else { return KernReturn.invalidCapability }
-    if var e = entry(task, name) {
-      guard e.object == o, carriedType == MsgType.portSend || carriedType == MsgType.portReceive,
-        !e.has(PortType.sendOnce)
-      else { return KernReturn.nameExists }
+    // ipc_object_copyout_name: a send or receive right finds the port's rights in the space
+    // first (`ipc_right_reverse`): under another name that is KERN_RIGHT_EXISTS, whatever is
+    // under `name`; under `name` the right joins them. Only then is a taken name
+    // KERN_NAME_EXISTS.
+    if carriedType != MsgType.portSendOnce, let held = tasks[Int(task)].space.name(of: o) {
+      guard held == name, var e = entry(task, name) else { return KernReturn.rightExists }
       if carriedType == MsgType.portSend {
         if e.has(PortType.send) {
           guard e.urefs < MachPort.urefsMax else { return KernReturn.urefsOverflow }
@@ -560,9 +568,7 @@ extension Kernel {
       objects[Int(o)].destination = -1
       return KernReturn.success
     }
-    if carriedType != MsgType.portSendOnce, tasks[Int(task)].space.name(of: o) != nil {
-      return KernReturn.rightExists
-    }
+    guard entry(task, name) == nil else { return KernReturn.nameExists }
     switch carriedType {
     case MsgType.portSend:
       tasks[Int(task)].space.install(

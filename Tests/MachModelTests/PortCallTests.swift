@@ -129,6 +129,58 @@ import Testing
     f.invariantsHold()
   }
 
+  /// ipc_object_rename (`ipc/ipc_object.c`): the new name is checked before the old one, so a
+  /// rename from a missing name to a taken one is KERN_NAME_EXISTS.
+  @Test func ipc_object_rename_checksTheNewNameFirst() {
+    var f = Fixture()
+    let p = f.receiveRight(f.a)
+    #expect(f.k.portRename(f.a, 0x777, p) == KernReturn.nameExists)
+    #expect(f.k.portRename(f.a, 0x777, 0x778) == KernReturn.invalidName)
+  }
+
+  /// ipc_object_copyout_name (`ipc/ipc_object.c`): a send right to a port the task holds under
+  /// another name is KERN_RIGHT_EXISTS even when the target name is taken by something else.
+  @Test func ipc_object_copyout_name_rightExistsComesBeforeNameExists() {
+    var f = Fixture()
+    let p = f.receiveRight(f.b)
+    let s = f.give(f.b, p, MsgType.makeSend, to: f.a)
+    let other = f.receiveRight(f.a)
+    let (_, o, type) = f.k.portExtractRight(f.b, p, disposition: MsgType.makeSend)
+    #expect(s != other)
+    #expect(f.k.portInsertRight(f.a, other, right: o, carriedType: type) == KernReturn.rightExists)
+    f.k.releaseKernelRight(o, carriedType: type)
+    f.invariantsHold()
+  }
+
+  /// mach_port_set_qlimit (`ipc/mach_port.c`) checks the limit before the name;
+  /// mach_port_request_notification checks a port-destroyed request's `sync` before the name.
+  @Test func mach_port_set_qlimit_andPortDestroyedRequestsCheckTheValueFirst() {
+    var f = Fixture()
+    #expect(f.k.portSetQlimit(f.a, 0x777, qlimit: 17) == KernReturn.invalidValue)
+    #expect(f.k.portSetQlimit(f.a, 0x777, qlimit: 16) == KernReturn.invalidName)
+    let bad = f.k.portRequestNotification(f.a, 0x777, id: NotifyID.portDestroyed, sync: 1, notify: -1)
+    #expect(bad.0 == KernReturn.invalidValue)
+    let unnamed = f.k.portRequestNotification(f.a, 0x777, id: NotifyID.portDestroyed, sync: 0, notify: -1)
+    #expect(unnamed.0 == KernReturn.invalidName)
+  }
+
+  /// ipc_right_delta (`ipc/ipc_right.c`): for a send or send-once right the delta is checked
+  /// before `ipc_right_check` notices that the port died.
+  @Test func ipc_right_delta_checksTheDeltaBeforeThePortsDeath() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let (r2, _) = f.channel()
+    let so = f.give(f.b, r2, MsgType.makeSendOnce, to: f.a)
+    _ = f.k.portDestroy(f.b, r)
+    _ = f.k.portDestroy(f.b, r2)
+    #expect(f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: -2) == KernReturn.invalidValue)
+    #expect(f.k.portModRefs(f.a, so, right: PortRight.sendOnce.rawValue, delta: 1) == KernReturn.invalidValue)
+    #expect(f.entry(f.a, s)!.type == PortType.send && f.entry(f.a, so)!.type == PortType.sendOnce)  // not checked
+    #expect(f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: -1) == KernReturn.invalidRight)
+    #expect(f.entry(f.a, s)!.type == PortType.deadName)
+    f.invariantsHold()
+  }
+
   @Test func section3_extractRightTakesTheRightOutOfTheSpace() {
     var f = Fixture()
     let p = f.receiveRight(f.a)
