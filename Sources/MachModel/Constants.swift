@@ -176,6 +176,10 @@ public enum MachPort {
   public static let dead: PortName = 0xffff_ffff
   @inlinable public static func isValid(_ name: PortName) -> Bool { name != null && name != dead }
   public static let urefsMax: UInt32 = 65535
+  /// A send right stops one short of MACH_PORT_UREFS_MAX: `ipc_right_delta` tests
+  /// `MACH_PORT_UREFS_OVERFLOW(urefs+1, delta)` and `ipc_right_copyout` stops at
+  /// `urefs+1 == MACH_PORT_UREFS_MAX` (`ipc/ipc_right.c`). Dead names reach 65535.
+  public static let sendUrefsMax: UInt32 = urefsMax - 1
   public static let qlimitDefault: UInt32 = 5
   public static let qlimitMax: UInt32 = 16
   /// `IS_FREE_LIST_SIZE_LIMIT`: recently freed names kept for reuse, LIFO.

@@ -317,7 +317,7 @@ extension Kernel {
       // ipc_right_delta checks the delta before it notices that the port died.
       let total = Int64(e.urefs) + Int64(delta)
       guard total >= 0 else { return KernReturn.invalidValue }
-      guard total <= Int64(MachPort.urefsMax) else { return KernReturn.urefsOverflow }
+      guard total <= Int64(MachPort.sendUrefsMax) else { return KernReturn.urefsOverflow }
       if checkRight(task, name) { return KernReturn.invalidRight }
       if delta == 0 { return KernReturn.success }
       if delta > 0 {
@@ -551,7 +551,7 @@ extension Kernel {
       guard held == name, var e = entry(task, name) else { return KernReturn.rightExists }
       if carriedType == MsgType.portSend {
         if e.has(PortType.send) {
-          guard e.urefs < MachPort.urefsMax else { return KernReturn.urefsOverflow }
+          guard e.urefs < MachPort.sendUrefsMax else { return KernReturn.urefsOverflow }  // ipc_right_copyout
           e.urefs += 1
           objects[Int(o)].sendRights -= 1
         } else {

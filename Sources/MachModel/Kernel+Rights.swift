@@ -190,14 +190,14 @@ extension Kernel {
   /// `ipc_object_copyout` with overflow allowed (message receive): gives `task` a right of
   /// `carriedType` (PORT_SEND, PORT_SEND_ONCE or PORT_RECEIVE) to the live object `o`,
   /// reusing the space's name for the port when it has one (send and receive rights), else a
-  /// new name. urefs saturate at 65535.
+  /// new name. A send right's urefs saturate at 65534 (`MachPort.sendUrefsMax`).
   mutating func copyoutRight(_ task: TaskIndex, _ o: ObjectIndex, _ carriedType: UInt32) -> PortName {
     switch carriedType {
     case MsgType.portSend:
       if let name = tasks[Int(task)].space.name(of: o), var e = entry(task, name) {
         if e.has(PortType.send) {
           objects[Int(o)].sendRights -= 1  // merged into the entry's existing send right
-          if e.urefs < MachPort.urefsMax { e.urefs += 1 }
+          if e.urefs < MachPort.sendUrefsMax { e.urefs += 1 }  // else pegged, as ipc_right_copyout
         } else {
           e.type |= PortType.send
           e.urefs = 1

@@ -126,16 +126,24 @@ import Testing
     #expect(try! f.message(f.tb)!.items().get()[0].words == [12345])
   }
 
-  @Test func section1_5_urefsSaturateAt65535OnReceive() {
+  /// ipc_right_copyout and ipc_right_delta (`ipc/ipc_right.c`): a send right's urefs stop at
+  /// MACH_PORT_UREFS_MAX − 1 = 65534. A received right past it leaves the count pegged (the
+  /// send right is merged and dropped); mod_refs and insert_right answer KERN_UREFS_OVERFLOW.
+  @Test func ipc_right_copyout_sendUrefsStopAt65534() {
     var f = Fixture()
     let c = f.channel()
     let p = f.receiveRight(f.a)
     let bName = transfer(&f, p, MsgType.makeSend, over: c)
-    #expect(f.k.portModRefs(f.b, bName, right: PortRight.send.rawValue, delta: 65534) == KernReturn.success)
-    #expect(f.urefs(f.b, bName, .send) == 65535)
+    #expect(f.k.portModRefs(f.b, bName, right: PortRight.send.rawValue, delta: 65534) == KernReturn.urefsOverflow)
+    #expect(f.k.portModRefs(f.b, bName, right: PortRight.send.rawValue, delta: 65533) == KernReturn.success)
+    #expect(f.urefs(f.b, bName, .send) == 65534)
     _ = transfer(&f, p, MsgType.makeSend, over: c)
-    #expect(f.urefs(f.b, bName, .send) == 65535)
+    #expect(f.urefs(f.b, bName, .send) == 65534)
+    #expect(f.sendRights(f.a, p) == 1)
     #expect(f.k.portModRefs(f.b, bName, right: PortRight.send.rawValue, delta: 1) == KernReturn.urefsOverflow)
+    let (_, o, type) = f.k.portExtractRight(f.a, p, disposition: MsgType.makeSend)
+    #expect(f.k.portInsertRight(f.b, bName, right: o, carriedType: type) == KernReturn.urefsOverflow)
+    f.k.releaseKernelRight(o, carriedType: type)
     f.invariantsHold()
   }
 
