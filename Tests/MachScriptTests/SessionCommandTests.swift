@@ -33,6 +33,14 @@ import Testing
         + "m.id, m.size, m.body[0].value, m.dest, m.reply",
       "5 32 7 a:2 nil"
     ),
+    // ipc_kmsg_copyout_header: a reply right that died in transit arrives as MACH_PORT_DEAD,
+    // which is not the same as no reply port.
+    (
+      "let p = allocate a\nlet q = allocate a\nlet d = insert b make_send q\ndestroy q\nlet s = insert b make_send p\n"
+        + "send s reply d copy_send\nlet m = receive p\nprint m.reply == MACH_PORT_DEAD, m.reply == nil\n"
+        + "send s\nprint (receive p).reply",
+      "true false\nnil"
+    ),
     ("let q = allocate a\nprint (qlimit q 1), q.qlimit", "KERN_SUCCESS 1"),
     ("print (kill b), b.state", "KERN_SUCCESS terminated"),
     ("print (getport a kernel), (getport a trace)", "shell:3 nil"),

@@ -26,7 +26,10 @@ extension Session {
       // With a protected payload the local slot holds the payload, not a name.
       dest: v.localBits == MsgType.protectedPayload
         ? .int(Int64(v.localPort)) : MachPort.isValid(v.localPort) ? portValue(task, v.localPort) : .nil,
-      reply: MachPort.isValid(v.remotePort) ? portValue(task, v.remotePort) : .nil,
+      // A reply right that died in transit arrives as MACH_PORT_DEAD (`ipc_kmsg_copyout_header`),
+      // which a script must be able to tell from no reply port at all.
+      reply: v.remotePort == MachPort.dead
+        ? .int(Int64(MachPort.dead)) : MachPort.isValid(v.remotePort) ? portValue(task, v.remotePort) : .nil,
       complex: v.isComplex, task: task, retval: code, bytes: bytes)
   }
 
