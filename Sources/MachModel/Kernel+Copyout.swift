@@ -33,28 +33,39 @@ extension Kernel {
         replyName = MachPort.dead
       }
     }
-    var destName = MachPort.null
-    var localType = destType
-    if let d = Self.object(at: destAddress) {
-      if !objects[Int(d)].isActive {
-        destName = MachPort.dead
-      } else if objects[Int(d)].hasProtectedPayload {
-        destName = objects[Int(d)].protectedPayload
-        localType = MsgType.protectedPayload
-      } else if case .task(let owner, let name) = objects[Int(d)].receiver, owner == task {
-        destName = name
-      }
-      if destType == MsgType.portSend {
-        releaseSend(d)
-      } else {
-        objects[Int(d)].sendOnceRights -= 1
-        reclaimIfUnreferenced(d)
-      }
-    }
+    let (destName, localType) = copyoutDestination(destAddress, destType, to: task, payload: true)
     let newBits =
       (bits & MsgHeader.otherMask & ~MsgHeader.circularBit)
       | MsgHeader.bits(remote: replyType, local: localType)
     kmsgs[Int(k)].bytes.setHeaderPorts(bits: newBits, remote: replyName, local: destName)
+  }
+
+  /// `ipc_object_copyout_dest`: consumes the destination right the message carried and
+  /// answers the name the receiver knows the port by (its receive right's name; MACH_PORT_DEAD
+  /// if the port died, null if the receiver does not hold the receive right), with the local
+  /// type. With `payload`, a port with a protected payload answers the payload instead
+  /// (`ipc_kmsg_copyout_header`).
+  private mutating func copyoutDestination(
+    _ address: UInt32, _ destType: UInt32, to task: TaskIndex, payload: Bool
+  ) -> (PortName, UInt32) {
+    guard let d = Self.object(at: address) else { return (MachPort.null, destType) }
+    var destName = MachPort.null
+    var localType = destType
+    if !objects[Int(d)].isActive {
+      destName = MachPort.dead
+    } else if payload && objects[Int(d)].hasProtectedPayload {
+      destName = objects[Int(d)].protectedPayload
+      localType = MsgType.protectedPayload
+    } else if case .task(let owner, let name) = objects[Int(d)].receiver, owner == task {
+      destName = name
+    }
+    if destType == MsgType.portSend {
+      releaseSend(d)
+    } else {
+      objects[Int(d)].sendOnceRights -= 1
+      reclaimIfUnreferenced(d)
+    }
+    return (destName, localType)
   }
 
   /// Copies out the body of `k` into `task`: rights get names in the receiver's space (DEAD
@@ -125,17 +136,26 @@ extension Kernel {
     return names
   }
 
-  /// `ipc_kmsg_copyout_dest` (MACH_RCV_TOO_LARGE, header errors): the destination is copied
-  /// out as the local port, the reply right and the whole body are destroyed, and the header
-  /// alone is left, with the real `msgh_size`.
+  /// `ipc_kmsg_copyout_dest` (MACH_RCV_TOO_LARGE, MACH_RCV_INVALID_NOTIFY): the destination
+  /// is copied out as the local port under the receive right's name (never a protected
+  /// payload), the reply right and the whole body are destroyed, and the header alone is
+  /// left, with the real `msgh_size`. The bits keep the reply's type,
+  /// `MACH_MSGH_BITS(reply_type, dest_type)`, though the reply port is now null (a dead one
+  /// stays MACH_PORT_DEAD).
   mutating func copyoutDestOnly(_ k: Int32, to task: TaskIndex) {
     let bits = kmsgs[Int(k)].bits
-    let replyAddress = kmsgs[Int(k)].bytes.word(at: MsgHeader.localOffset)
-    if let r = Self.object(at: replyAddress) { releaseRight(r, MsgHeader.local(bits)) }
+    let replyType = MsgHeader.local(bits)
+    var replyName = kmsgs[Int(k)].bytes.word(at: MsgHeader.localOffset)
+    if let r = Self.object(at: replyName) {
+      releaseRight(r, replyType)
+      replyName = MachPort.null
+    }
     releaseBodyRights(k, upTo: kmsgs[Int(k)].size)
-    kmsgs[Int(k)].bytes.setWord(MachPort.null, at: MsgHeader.localOffset)
-    kmsgs[Int(k)].bytes.setWord(bits & ~MsgHeader.localMask, at: MsgHeader.bitsOffset)
-    copyoutHeader(k, to: task)
+    let destAddress = kmsgs[Int(k)].bytes.word(at: MsgHeader.remoteOffset)
+    let (destName, destType) = copyoutDestination(destAddress, MsgHeader.remote(bits), to: task, payload: false)
+    let newBits =
+      (bits & MsgHeader.otherMask & ~MsgHeader.circularBit) | MsgHeader.bits(remote: replyType, local: destType)
+    kmsgs[Int(k)].bytes.setHeaderPorts(bits: newBits, remote: replyName, local: destName)
   }
 
   /// `ipc_kmsg_copyout_pseudo`: a send that failed after copy-in hands the message back with

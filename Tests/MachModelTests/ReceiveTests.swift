@@ -34,6 +34,24 @@ import Testing
     f.invariantsHold()
   }
 
+  /// ipc_kmsg_copyout_dest (`ipc/ipc_kmsg.c`): the header handed back with MACH_RCV_TOO_LARGE
+  /// names the receive right even when the port has a protected payload, and its bits keep the
+  /// reply's type, MACH_MSGH_BITS(reply_type, dest_type) = 0x1112 for a make-send-once reply,
+  /// though the reply port is null.
+  @Test func ipc_kmsg_copyout_dest_keepsTheReplyTypeAndTheReceiveRightsName() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    #expect(f.k.portSetProtectedPayload(f.b, r, payload: 0xbeef) == KernReturn.success)
+    let reply = f.receiveRight(f.a)
+    let m = Fixture.message(to: s, reply: reply, replyDisposition: MsgType.makeSendOnce) { $0.int32([1, 2, 3, 4]) }
+    _ = f.send(f.ta, m)
+    #expect(f.receive(f.tb, r, size: 24) == MachMsgReturn.rcvTooLarge)
+    let h = f.message(f.tb)!
+    #expect(h.localPort == r && h.remotePort == MachPort.null)
+    #expect(h.bits == 0x1112)
+    f.invariantsHold()
+  }
+
   @Test func section2_3_tooLargeWithoutRcvLargeDequeuesAndDestroys() {
     var f = Fixture()
     let (r, s) = f.channel()
