@@ -101,7 +101,10 @@ extension Kernel {
     kmsgs[Int(k)].bytes.overwritePrefix(with: message, length: size)
     kmsgs[Int(k)].bytes.setWord(UInt32(size), at: MsgHeader.sizeOffset)
     kmsgs[Int(k)].sender = task
-    if tasks[Int(task)].specialPorts[Int(SpecialPort.taskTrace)] >= 0 { takeSendCopy(t, message, length: size) }
+    // T3/T8: the copy is of the kernel's message, whose msgh_size `ipc_kmsg_get` has just set.
+    if tasks[Int(task)].specialPorts[Int(SpecialPort.taskTrace)] >= 0 {
+      takeSendCopy(t, kmsgs[Int(k)].bytes, length: size)
+    }
 
     // Only MACH_SEND_CANCEL hands `notify` to copy-in (`mach_msg_send`); MACH_SEND_NOTIFY
     // reads it only if the send would block (`registerMsgAccepted`).

@@ -120,6 +120,29 @@ extension System {
     s.invariantsHold()
   }
 
+  /// T3/T8 and `ipc_kmsg_get` (`ipc/ipc_kmsg.c`): the send copy is the kernel's message, whose
+  /// msgh_size is the send size, not whatever the user's header said.
+  @Test func T3_ipc_kmsg_get_theSendCopyCarriesTheSizeTheKernelUsed() {
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    let (b, _, _) = s.spawn("b")
+    _ = s.traceToLog(aName)
+    let (_, send) = s.channel(from: a, to: b)
+    var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 501)
+    m.int32([7])
+    var sent = m.finish()
+    sent.setWord(999, at: MsgHeader.sizeOffset)
+    _ = s.k.takeTraceLog()
+    #expect(s.k.machMsg(at, .send(sent)) == MachMsgReturn.success)
+    let log = s.k.takeTraceLog()
+    let copy = log.bytes(of: log.entries[0])
+    #expect(copy.word(at: MsgHeader.sizeOffset) == UInt32(sent.count))
+    var expected = sent
+    expected.setWord(UInt32(sent.count), at: MsgHeader.sizeOffset)
+    #expect(copy == expected)
+    s.invariantsHold()
+  }
+
   @Test func T4_T14_D2_aTraceMessageCarriesTaskThreadDirectionTypeRetvalAndTheBytes() {
     var s = System()
     let (_, tracerName, tt) = s.spawn("tracer")
