@@ -150,13 +150,15 @@ extension Kernel {
       return KernReturn.success
     }
     if e.has(PortType.receive) {
-      if e.has(PortType.send) { objects[Int(o)].sendRights -= 1 }
       let deleted = cancelDeadNameRequest(task, name, &e)
+      let noSenders = e.has(PortType.send) ? dropSendTakingNoSendersRequest(o) : nil
       e.type = 0
       setEntry(task, name, e)
       freeName(task, name)
       clearReceiver(o)
       destroyPort(o)
+      // ipc_right_destroy: the port dies, then no-senders, then port-deleted.
+      if let n = noSenders { sendNotification(to: n.notify, id: NotifyID.noSenders, .count(n.mscount)) }
       if deleted >= 0 { sendNotification(to: deleted, id: NotifyID.portDeleted, .name(name)) }
       return KernReturn.success
     }

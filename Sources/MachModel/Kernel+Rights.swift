@@ -260,6 +260,18 @@ extension Kernel {
     reclaimIfUnreferenced(o)
   }
 
+  /// Drops the send right held under the same name as the receive right that is about to
+  /// destroy port `o`. If it was the last send right, the port's no-senders request is taken
+  /// now, before the port dies, and returned for the caller to send as a real no-senders
+  /// notification (70) once the port is destroyed (`ipc_right_destroy`, `ipc_right_clean`).
+  mutating func dropSendTakingNoSendersRequest(_ o: ObjectIndex) -> (notify: ObjectIndex, mscount: UInt32)? {
+    objects[Int(o)].sendRights -= 1
+    let ns = objects[Int(o)].noSendersNotify
+    guard objects[Int(o)].sendRights == 0, ns >= 0 else { return nil }
+    objects[Int(o)].noSendersNotify = -1
+    return (ns, objects[Int(o)].makeSendCount)
+  }
+
   /// A send-once right dropped unused: the send-once notification (71) goes through it.
   mutating func notifySendOnce(_ o: ObjectIndex) {
     sendNotification(to: o, id: NotifyID.sendOnce, .none)

@@ -20,9 +20,11 @@ extension Kernel {
       if type & PortType.portSet != 0 {
         destroySet(o)
       } else if type & PortType.receive != 0 {
-        if type & PortType.send != 0 { objects[Int(o)].sendRights -= 1 }
+        let noSenders = type & PortType.send != 0 ? dropSendTakingNoSendersRequest(o) : nil
         clearReceiver(o)
         destroyPort(o)
+        // ipc_right_clean: the port dies, then no-senders (then port-deleted, below).
+        if let n = noSenders { sendNotification(to: n.notify, id: NotifyID.noSenders, .count(n.mscount)) }
       } else if type & PortType.sendRights != 0 {
         let isSend = type & PortType.send != 0
         if objects[Int(o)].isActive {

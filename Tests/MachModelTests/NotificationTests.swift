@@ -39,6 +39,30 @@ import Testing
     f.invariantsHold()
   }
 
+  /// ipc_right_destroy and ipc_right_clean (`ipc/ipc_right.c`): a name holding the receive
+  /// right and the port's only send right, with a no-senders request: the request is taken as
+  /// the send-right count reaches zero, the port is destroyed, then a real no-senders
+  /// notification (70, with the make-send count) goes out, not a send-once one (71).
+  @Test(arguments: [false, true])
+  func ipc_right_destroy_sendsNoSendersForTheLastSendRightUnderTheReceiveName(byTaskDeath: Bool) {
+    var f = Fixture()
+    let (n, so) = notifyPort(&f, f.b)
+    let r = f.receiveRight(f.a)
+    let (_, o, type) = f.k.portExtractRight(f.a, r, disposition: MsgType.makeSend)
+    #expect(f.k.portInsertRight(f.a, r, right: o, carriedType: type) == KernReturn.success)
+    #expect(f.type(f.a, r) == PortType.sendReceive && f.sendRights(f.a, r) == 1)
+    #expect(f.k.portRequestNotification(f.a, r, id: NotifyID.noSenders, sync: 0, notify: so).0 == KernReturn.success)
+    if byTaskDeath {
+      _ = f.k.terminateTask(f.a)
+    } else {
+      #expect(f.k.portDestroy(f.a, r) == KernReturn.success)
+    }
+    let got = next(&f, f.tb, n)
+    #expect(got?.0 == NotifyID.noSenders && got?.1 == 1)
+    #expect(next(&f, f.tb, n) == nil)
+    f.invariantsHold()
+  }
+
   @Test func section3_noSendersFiresWhenTheLastSendRightGoes() {
     var f = Fixture()
     let (r, s) = f.channel()
