@@ -55,8 +55,8 @@ extension Kernel {
   }
 
   /// task_terminate: stops every thread of `task`, releases its special ports (the trace
-  /// port first), destroys its kernel port (other holders' rights to it turn into dead
-  /// names), then destroys its space. KERN_INVALID_ARGUMENT for no task, KERN_FAILURE for a
+  /// port first), destroys its space, then its kernel port (other holders' rights to it turn
+  /// into dead names). KERN_INVALID_ARGUMENT for no task, KERN_FAILURE for a
   /// task already terminated.
   @discardableResult
   public mutating func terminateTask(_ task: TaskIndex?) -> ReturnCode {
@@ -74,8 +74,10 @@ extension Kernel {
       tasks[Int(task)].registeredPorts[i] = -1
       if o >= 0 { releaseSend(o) }
     }
-    if tasks[Int(task)].kernelPort >= 0 { destroyPort(tasks[Int(task)].kernelPort) }
+    // ipc_task_terminate: the space goes before the kernel port, so notifications for the
+    // ports the task held come before the dead-name notification for its task port.
     destroySpace(task)
+    if tasks[Int(task)].kernelPort >= 0 { destroyPort(tasks[Int(task)].kernelPort) }
     return KernReturn.success
   }
 }

@@ -36,6 +36,31 @@ struct System {
 
 /// Tasks, threads and kernel objects: docs/gnumach.md §4 and §6.
 @Suite struct KernelObjectTests {
+  /// ipc_task_terminate (`kern/ipc_tt.c`) destroys the task's space before its kernel port:
+  /// the dead-name notification for a port the task held comes before the one for its task
+  /// port.
+  @Test func ipc_task_terminate_destroysTheSpaceBeforeTheTaskPort() {
+    var s = System()
+    let (child, childName, _) = s.spawn("child")
+    let (_, r) = s.k.portAllocate(child, right: PortRight.receive.rawValue)
+    let (_, o, type) = s.k.portExtractRight(child, r, disposition: MsgType.makeSend)
+    let held = s.k.copyoutKernelRight(s.shell, o, carriedType: type)
+    let (_, n) = s.k.portAllocate(s.shell, right: PortRight.receive.rawValue)
+    for name in [childName, held] {  // requested for the task port first
+      let (_, so, _) = s.k.portExtractRight(s.shell, n, disposition: MsgType.makeSendOnce)
+      #expect(s.k.portRequestNotification(s.shell, name, id: NotifyID.deadName, sync: 0, notify: so).0 == 0)
+    }
+    #expect(s.k.terminateTask(child) == KernReturn.success)
+    var dead: [UInt32] = []
+    while s.k.machMsg(s.st, .receive(n, options: .receiveTimeout)) == MachMsgReturn.success {
+      let m = MessageView(s.k.thread(s.st).message)!
+      #expect(m.id == NotifyID.deadName)
+      dead.append(try! m.items().get()[0].words[0])
+    }
+    #expect(dead == [held, childName])
+    s.invariantsHold()
+  }
+
   @Test func section4_theShellTaskHoldsItsOwnTaskPortAsNameOne() {
     let s = System()
     #expect(s.k.task(s.shell).name == "shell")
