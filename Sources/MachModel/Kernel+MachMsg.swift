@@ -192,22 +192,29 @@ extension Kernel {
     return handBack(t, code)
   }
 
-  /// `ipc_marequest_create`: the sender's entry for the destination gets a msg-accepted
-  /// request whose send-once right is made from the receive right named by `notify`.
+  /// `ipc_marequest_create` (`ipc/ipc_marequest.c`): a msg-accepted request whose send-once
+  /// right is made from the receive right named by `notify`. If the sender still holds rights
+  /// to the destination (`ipc_right_reverse`), that entry carries the request
+  /// (MACH_SEND_NOTIFY_IN_PROGRESS if it already does); if not, as after moving its last
+  /// send right, the request is made with a null name, and the notification says so.
   private mutating func registerMsgAccepted(_ t: ThreadIndex, _ k: Int32) -> ReturnCode {
     let task = threads[Int(t)].task
     let notify = threads[Int(t)].call.notify
-    guard MachPort.isValid(notify), let n = entry(task, notify), n.has(PortType.receive) else {
-      return MachMsgReturn.sendInvalidNotify
+    var notifyPort: ObjectIndex? {
+      guard MachPort.isValid(notify), let n = entry(task, notify), n.has(PortType.receive) else { return nil }
+      return n.object
     }
-    guard let name = tasks[Int(task)].space.name(of: destination(of: k)), var e = entry(task, name),
-      e.has(PortType.send)
-    else { return MachMsgReturn.sendInvalidNotify }
-    if e.hasMsgAcceptedRequest { return MachMsgReturn.sendNotifyInProgress }
-    e.hasMsgAcceptedRequest = true
-    setEntry(task, name, e)
-    objects[Int(n.object)].sendOnceRights += 1
-    kmsgs[Int(k)].acceptedNotify = n.object
+    var name = MachPort.null
+    if let held = tasks[Int(task)].space.name(of: destination(of: k)), var e = entry(task, held) {
+      if e.hasMsgAcceptedRequest { return MachMsgReturn.sendNotifyInProgress }
+      guard notifyPort != nil else { return MachMsgReturn.sendInvalidNotify }
+      e.hasMsgAcceptedRequest = true
+      setEntry(task, held, e)
+      name = held
+    }
+    guard let n = notifyPort else { return MachMsgReturn.sendInvalidNotify }
+    objects[Int(n)].sendOnceRights += 1
+    kmsgs[Int(k)].acceptedNotify = n
     kmsgs[Int(k)].acceptedName = name
     return MachMsgReturn.sendWillNotify
   }

@@ -252,6 +252,33 @@ import Testing
     f.invariantsHold()
   }
 
+  /// ipc_marequest_create (`ipc/ipc_marequest.c`): when the sender moved its last send right
+  /// to the destination, the request is still made, with a null name: MACH_SEND_WILL_NOTIFY,
+  /// and the msg-accepted notification carries MACH_PORT_NULL. A bad notify name is still
+  /// MACH_SEND_INVALID_NOTIFY, and the message comes back.
+  @Test func ipc_marequest_create_afterMovingTheLastSendRightRecordsANullName() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let notify = f.receiveRight(f.a)
+    for _ in 0..<5 { _ = f.send(f.ta, Fixture.message(to: s)) }
+    #expect(f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: 1) == KernReturn.success)
+    let bad = MachMsgCall(
+      options: [.send, .sendNotify], message: Fixture.message(to: s, MsgType.moveSend, id: 8), notify: 0x999)
+    #expect(f.k.machMsg(f.ta, bad) == MachMsgReturn.sendInvalidNotify)
+    #expect(f.urefs(f.a, s, .send) == 2)  // handed back
+    _ = f.k.portModRefs(f.a, s, right: PortRight.send.rawValue, delta: -1)
+    let call = MachMsgCall(
+      options: [.send, .sendNotify], message: Fixture.message(to: s, MsgType.moveSend, id: 9), notify: notify)
+    #expect(f.k.machMsg(f.ta, call) == MachMsgReturn.sendWillNotify)
+    #expect(f.entry(f.a, s) == nil && f.status(f.b, r)!.messageCount == 6)
+    for _ in 0..<6 { _ = f.receive(f.tb, r) }
+    #expect(f.message(f.tb)!.id == 9)
+    #expect(f.receive(f.ta, notify) == MachMsgReturn.success)
+    let n = f.message(f.ta)!
+    #expect(n.id == NotifyID.msgAccepted && (try! n.items().get()[0].words) == [MachPort.null])
+    f.invariantsHold()
+  }
+
   @Test func section2_4_sendNotifyForceQueuesAndNotifiesOnDequeue() {
     var f = Fixture()
     let (r, s) = f.channel()
