@@ -200,10 +200,8 @@ extension Kernel {
   private mutating func registerMsgAccepted(_ t: ThreadIndex, _ k: Int32) -> ReturnCode {
     let task = threads[Int(t)].task
     let notify = threads[Int(t)].call.notify
-    var notifyPort: ObjectIndex? {
-      guard MachPort.isValid(notify), let n = entry(task, notify), n.has(PortType.receive) else { return nil }
-      return n.object
-    }
+    let notifyEntry = MachPort.isValid(notify) ? entry(task, notify) : nil
+    let notifyPort = notifyEntry.flatMap { $0.has(PortType.receive) ? $0.object : nil }
     var name = MachPort.null
     if let held = tasks[Int(task)].space.name(of: destination(of: k)), var e = entry(task, held) {
       if e.hasMsgAcceptedRequest { return MachMsgReturn.sendNotifyInProgress }

@@ -78,7 +78,8 @@ public enum TraceFormat: String, CaseIterable, Sendable {
 
   /// A string as C writes it: `\\`, `\"`, `\n`, `\t`, `\r`, `\0` and `\xNN` for every other
   /// control character, so that a record stays on one line and reads back unambiguously.
-  static func quoted(_ s: String) -> String {
+  /// `rawByte` names scalars that stand for a single byte (written `\xNN` too).
+  public static func quoted(_ s: String, rawByte: (Unicode.Scalar) -> UInt8? = { _ in nil }) -> String {
     var out = "\""
     for c in s.unicodeScalars {
       switch c {
@@ -91,6 +92,8 @@ public enum TraceFormat: String, CaseIterable, Sendable {
       case _ where c.value < 0x20 || c.value == 0x7f:
         let h = String(c.value, radix: 16)
         out += "\\x" + (h.count == 1 ? "0" + h : h)
+      case _ where rawByte(c) != nil:
+        out += "\\x" + String(rawByte(c)!, radix: 16)
       default: out.unicodeScalars.append(c)
       }
     }

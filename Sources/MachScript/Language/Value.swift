@@ -97,26 +97,8 @@ public indirect enum Value: Sendable {
     }
   }
 
-  static func quoted(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-      switch c {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      case "\r": out += "\\r"
-      case "\0": out += "\\0"
-      case _ where c.value < 0x20 || c.value == 0x7f:
-        let h = String(c.value, radix: 16)
-        out += "\\x" + (h.count == 1 ? "0" + h : h)
-      case _ where RawBytes.byte(c) != nil:
-        out += "\\x" + String(RawBytes.byte(c)!, radix: 16)
-      default: out.unicodeScalars.append(c)
-      }
-    }
-    return out + "\""
-  }
+  /// A string as C writes it, a raw byte (RawBytes) as `\xNN`.
+  static func quoted(_ s: String) -> String { TraceFormat.quoted(s, rawByte: RawBytes.byte) }
 
   /// Equality as `==` sees it: ints and return codes by value, lists element-wise.
   public static func equal(_ a: Value, _ b: Value) -> Bool {
