@@ -6,8 +6,9 @@ extension Kernel {
   /// Copies out the header of `k` into `task`'s space, reversing it as GNU Mach does: the
   /// reply right becomes the remote port, the destination becomes the local port (the
   /// receiver's name for its receive right, DEAD if the port died, NULL if the right moved
-  /// on), and the right that carried the message is consumed.
-  mutating func copyoutHeader(_ k: Int32, to task: TaskIndex, deadNameNotify: ObjectIndex = -1) {
+  /// on), and the right that carried the message is consumed. Answers MACH_RCV_HEADER_ERROR
+  /// with nothing changed when a dead-name request cannot be made.
+  mutating func copyoutHeader(_ k: Int32, to task: TaskIndex, deadNameNotify: ObjectIndex = -1) -> ReturnCode {
     let bits = kmsgs[Int(k)].bits
     let destType = MsgHeader.remote(bits)
     let replyType = MsgHeader.local(bits)
@@ -21,10 +22,16 @@ extension Kernel {
         // to the notify port; a send right the receiver already holds does not.
         let reused =
           deadNameNotify >= 0 && replyType != MsgType.portSendOnce && tasks[Int(task)].space.name(of: r) != nil
+        // A request table that cannot grow fails the header before anything moves
+        // (ipc_port_dngrow's KERN_RESOURCE_SHORTAGE in ipc_kmsg_copyout_header).
+        if deadNameNotify >= 0 && !reused && objects[Int(r)].deadNameRequests.isFull {
+          return MachMsgReturn.rcvHeaderError | MachMsgReturn.ipcKernel
+        }
         replyName = copyoutRight(task, r, replyType)
         if deadNameNotify >= 0 && !reused && MachPort.isValid(replyName), var e = entry(task, replyName) {
           objects[Int(deadNameNotify)].sendOnceRights += 1  // ipc_port_make_sonce
-          objects[Int(r)].deadNameRequests.append(DeadNameRequest(task: task, name: replyName, notify: deadNameNotify))
+          _ = objects[Int(r)].deadNameRequests.insert(
+            DeadNameRequest(task: task, name: replyName, notify: deadNameNotify))
           e.hasDeadNameRequest = true
           setEntry(task, replyName, e)
         }
@@ -38,6 +45,7 @@ extension Kernel {
       (bits & MsgHeader.otherMask & ~MsgHeader.circularBit)
       | MsgHeader.bits(remote: replyType, local: localType)
     kmsgs[Int(k)].bytes.setHeaderPorts(bits: newBits, remote: replyName, local: destName)
+    return MachMsgReturn.success
   }
 
   /// `ipc_object_copyout_dest`: consumes the destination right the message carried and

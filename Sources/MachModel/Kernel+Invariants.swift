@@ -137,7 +137,7 @@ extension Kernel {
     for p in objects where !p.isReclaimed {
       if p.noSendersNotify >= 0 { sendOnce[Int(p.noSendersNotify), default: 0] += 1 }
       if p.portDestroyedNotify >= 0 { sendOnce[Int(p.portDestroyedNotify), default: 0] += 1 }
-      for r in p.deadNameRequests { sendOnce[Int(r.notify), default: 0] += 1 }
+      for r in p.deadNameRequests.requests { sendOnce[Int(r.notify), default: 0] += 1 }
     }
     for (o, n) in kernelHeldSendRights() { send[o, default: 0] += n }
     for (i, p) in objects.enumerated() where !p.isReclaimed && !p.isSet {

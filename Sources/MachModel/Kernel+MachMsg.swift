@@ -296,7 +296,10 @@ extension Kernel {
       }
       deadNameNotify = n.object
     }
-    copyoutHeader(k, to: task, deadNameNotify: deadNameNotify)
+    let header = copyoutHeader(k, to: task, deadNameNotify: deadNameNotify)
+    if header != MachMsgReturn.success {
+      return handBackHeaderOnly(t, k, destroyed: .headerError, code: header)
+    }
     copyoutBody(k, to: task)
     threads[Int(t)].setMessage(kmsgs[Int(k)].bytes, length: size)
     freeKMsgBuffer(k)

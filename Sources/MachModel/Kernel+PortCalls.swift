@@ -119,10 +119,7 @@ extension Kernel {
       let o = e.object
       if e.has(PortType.send | PortType.receive) { tasks[Int(task)].space.setName(new, of: o) }
       if e.has(PortType.receive | PortType.portSet) { objects[Int(o)].receiver = .task(task, name: new) }
-      for i in objects[Int(o)].deadNameRequests.indices
-      where objects[Int(o)].deadNameRequests[i].task == task && objects[Int(o)].deadNameRequests[i].name == old {
-        objects[Int(o)].deadNameRequests[i].name = new
-      }
+      objects[Int(o)].deadNameRequests.rename(task: task, from: old, to: new)
     }
     return KernReturn.success
   }
@@ -503,13 +500,14 @@ extension Kernel {
       var e = entry(task, name)!
       if e.has(PortType.send | PortType.sendOnce | PortType.receive) {
         let o = e.object
-        var previous: ObjectIndex = -1
-        if let i = objects[Int(o)].deadNameRequests.firstIndex(where: { $0.task == task && $0.name == name }) {
-          previous = objects[Int(o)].deadNameRequests[i].notify
-          objects[Int(o)].deadNameRequests.remove(at: i)
-        }
-        if notify >= 0 {
-          objects[Int(o)].deadNameRequests.append(DeadNameRequest(task: task, name: name, notify: notify))
+        // ipc_right_dnrequest: the old request's slot goes back to the free list's head, so
+        // the new request takes the same slot; a full table that cannot grow is
+        // KERN_RESOURCE_SHORTAGE (ipc_port_dngrow), with the old request left in place.
+        let previous = e.hasDeadNameRequest ? objects[Int(o)].deadNameRequests.remove(task: task, name: name) : -1
+        if notify >= 0
+          && !objects[Int(o)].deadNameRequests.insert(DeadNameRequest(task: task, name: name, notify: notify))
+        {
+          return (KernReturn.resourceShortage, -1)
         }
         e.hasDeadNameRequest = notify >= 0
         setEntry(task, name, e)

@@ -47,9 +47,8 @@ extension Kernel {
     }
     while let k = popMessage(o) { destroyMessage(k, reason: .portDied) }
     objects[Int(o)].messageCount = 0
-    let requests = objects[Int(o)].deadNameRequests
-    objects[Int(o)].deadNameRequests = []
-    for r in requests {
+    // ipc_port_destroy notifies in the request table's slot order (see DeadNameTable).
+    for r in objects[Int(o)].deadNameRequests.removeAll() {
       sendNotification(to: r.notify, id: NotifyID.deadName, .name(r.name))
     }
     reclaimIfUnreferenced(o)

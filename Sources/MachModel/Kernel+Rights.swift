@@ -180,9 +180,7 @@ extension Kernel {
     e.hasDeadNameRequest = false
     guard e.object >= 0 else { return -1 }
     let o = e.object
-    guard let i = objects[Int(o)].deadNameRequests.firstIndex(where: { $0.task == task && $0.name == name })
-    else { return -1 }
-    return objects[Int(o)].deadNameRequests.remove(at: i).notify
+    return objects[Int(o)].deadNameRequests.remove(task: task, name: name)
   }
 
   // MARK: - Copy-out

@@ -279,6 +279,9 @@ public enum DestroyReason: Int, Sendable, CaseIterable {
   case tooLarge
   /// Received with MACH_RCV_NOTIFY and a notify name that is no receive right.
   case invalidNotify
+  /// Its header could not be copied out (MACH_RCV_HEADER_ERROR: the reply port's dead-name
+  /// request table could not grow).
+  case headerError
   /// Carried a receive right into a loop of receive rights (`MACH_MSGH_BITS_CIRCULAR`).
   case circular
   /// Queued on a port that died.

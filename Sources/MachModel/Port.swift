@@ -32,14 +32,6 @@ struct ThreadQueue: Sendable {
   var isEmpty: Bool { head < 0 }
 }
 
-/// A registered dead-name request: when the port dies, `name` in `task`'s space gets a
-/// dead-name notification through the send-once right to `notify`.
-struct DeadNameRequest: Equatable, Sendable {
-  var task: TaskIndex
-  var name: PortName
-  var notify: ObjectIndex
-}
-
 /// A port or a port set (`struct ipc_port` / `struct ipc_pset`, both `ipc_object`s).
 ///
 /// A port set owns the message queue and the waiting receivers of all its members: as in
@@ -76,7 +68,7 @@ public struct Port: Sendable {
   var noSendersSync: UInt32 = 0
   /// Port-destroyed request (the backup's send-once right), or -1.
   var portDestroyedNotify: ObjectIndex = -1
-  var deadNameRequests: [DeadNameRequest] = []
+  var deadNameRequests = DeadNameTable()
   var queue = MessageQueue()
   var receivers = ThreadQueue()
   var blockedSenders = ThreadQueue()
