@@ -14,7 +14,7 @@ struct KMsg: Sendable {
   var acceptedNotify: ObjectIndex = -1
   var acceptedName: PortName = 0
   /// Handed to a receiver by the exception fast path: never counted on its port.
-  var isUncounted = false
+  var isExceptionHandOff = false
   /// The task that sent it (for notifications, the kernel: -1).
   var sender: TaskIndex = -1
 

@@ -40,7 +40,11 @@ extension Kernel {
         replyName = MachPort.dead
       }
     }
-    let (destName, localType) = copyoutDestination(destAddress, destType, to: task, payload: true)
+    // exception_raise's hand-off does its own copy-out of the destination (the "optimized
+    // ipc_object_copyout_dest" of kern/exception.c), which gives the receive right's name even
+    // when the port has a protected payload.
+    let (destName, localType) = copyoutDestination(
+      destAddress, destType, to: task, payload: !kmsgs[Int(k)].isExceptionHandOff)
     let newBits =
       (bits & MsgHeader.otherMask & ~MsgHeader.circularBit)
       | MsgHeader.bits(remote: replyType, local: localType)

@@ -108,19 +108,23 @@ extension Kernel {
   }
 
   private mutating func deliverExceptionRaise(_ k: Int32, to port: ObjectIndex) {
-    if case .task = objects[Int(port)].receiver, objects[Int(port)].portSet < 0,
-      let handler = popThread(.receivers, of: port)
-    {
-      if UInt32(64) <= threads[Int(handler)].waitSize {
+    // exception_raise's fast path takes the first receiver waiting on the port's queue, which
+    // is its set's queue when the port is in a set; the message is uncounted and has seqno 0,
+    // so neither the port's count nor its sequence number moves.
+    let queue = objects[Int(port)].portSet >= 0 ? objects[Int(port)].portSet : port
+    if case .task = objects[Int(port)].receiver, let handler = popThread(.receivers, of: queue) {
+      // A receiver that asked for MACH_RCV_NOTIFY, or whose buffer is too small, is left to
+      // the slow path.
+      if UInt32(64) <= threads[Int(handler)].waitSize && !threads[Int(handler)].call.options.contains(.receiveNotify) {
         cancelTimer(handler)
-        kmsgs[Int(k)].isUncounted = true
+        kmsgs[Int(k)].isExceptionHandOff = true
         threads[Int(handler)].kmsg = k
         threads[Int(handler)].seqno = 0
         threads[Int(handler)].waitResult = MachMsgReturn.success
         makeRunnable(handler)
         return
       }
-      pushThreadFirst(handler, on: .receivers, of: port)
+      pushThreadFirst(handler, on: .receivers, of: queue)
     }
     deliverFromKernel(k)
   }

@@ -47,7 +47,7 @@ extension Kernel {
     for (t, th) in threads.enumerated() where th.kmsg >= 0 {
       found(th.kmsg, "thread \(t)")
       // A message handed off to a receiver stays counted on its port until the receiver runs.
-      if th.state == .runnable && th.resumeFrom == .blockedInReceive && !kmsgs[Int(th.kmsg)].isUncounted {
+      if th.state == .runnable && th.resumeFrom == .blockedInReceive && !kmsgs[Int(th.kmsg)].isExceptionHandOff {
         let d = Int(destination(of: th.kmsg))
         if d >= 0 { queued[d, default: 0] += 1 }
       }

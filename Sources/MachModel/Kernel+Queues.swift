@@ -43,7 +43,7 @@ extension Kernel {
   /// The end of `ipc_mqueue_receive`: a dequeued (or handed-off) message leaves its live
   /// port's count, which may let one blocked sender retry.
   mutating func uncount(_ k: Int32) {
-    guard !kmsgs[Int(k)].isUncounted else { return }
+    guard !kmsgs[Int(k)].isExceptionHandOff else { return }
     let o = destination(of: k)
     guard o >= 0, objects[Int(o)].isActive else { return }
     objects[Int(o)].messageCount -= 1

@@ -225,7 +225,7 @@ public struct Kernel: Sendable {
     kmsgs[Int(k)].next = -1
     kmsgs[Int(k)].acceptedNotify = -1
     kmsgs[Int(k)].sender = -1
-    kmsgs[Int(k)].isUncounted = false
+    kmsgs[Int(k)].isExceptionHandOff = false
     kmsgs[Int(k)].outOfLine.removeAll(keepingCapacity: true)
     if budgeted { budgetedMessages += 1 }
     return k

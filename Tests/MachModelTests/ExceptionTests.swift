@@ -125,6 +125,69 @@ import Testing
     s.invariantsHold()
   }
 
+  /// exception_raise (kern/exception.c) takes `ip_pset`'s queue when the handler's port is
+  /// in a set: a handler waiting on the set gets the message by hand-off, seqno 0, and the
+  /// member's sequence number and count stay as they were.
+  @Test func exception_raise_theFastPathTakesAWaitingReceiverOfThePortsSet() {
+    var s = System()
+    let (_, _, vt) = s.spawn("victim")
+    let (h, ht, port) = handler(&s, for: vt, taskSlot: true)
+    let (_, set) = s.k.portAllocate(h, right: PortRight.portSet.rawValue)
+    #expect(s.k.portMoveMember(h, port, after: set) == KernReturn.success)
+    _ = s.k.portSetSeqno(h, port, seqno: 7)
+    #expect(s.k.machMsg(ht, .receive(set)) == MachMsgReturn.rcvInProgress)
+    _ = s.k.raiseException(vt, exception: ExceptionType.software, code: 0, subcode: 0)
+    s.k.run()
+    let request = MessageView(s.k.thread(ht).message)!
+    #expect(request.id == 2400 && request.seqno == 0 && request.localPort == port)
+    #expect(s.k.portGetReceiveStatus(h, port).1!.seqno == 7)
+    #expect(s.k.portGetReceiveStatus(h, port).1!.messageCount == 0)
+    s.invariantsHold()
+  }
+
+  /// exception_raise's hand-off copies the destination out itself ("optimized
+  /// ipc_object_copyout_dest", kern/exception.c): the handler sees its receive right's name
+  /// and MACH_MSG_TYPE_PORT_SEND even when the port has a protected payload; a queued
+  /// exception, copied out by ipc_kmsg_copyout_header, carries the payload.
+  @Test func exception_raise_theHandOffIgnoresAProtectedPayload() {
+    var s = System()
+    let (_, _, vt) = s.spawn("victim")
+    let (h, ht, port) = handler(&s, for: vt, taskSlot: true)
+    #expect(s.k.portSetProtectedPayload(h, port, payload: 0xfeed) == KernReturn.success)
+    #expect(s.k.machMsg(ht, .receive(port)) == MachMsgReturn.rcvInProgress)
+    _ = s.k.raiseException(vt, exception: ExceptionType.software, code: 0, subcode: 0)
+    s.k.run()
+    let handedOff = MessageView(s.k.thread(ht).message)!
+    #expect(handedOff.localPort == port && handedOff.localBits == MsgType.portSend)
+
+    let (_, _, vt2) = s.spawn("victim2")
+    let (h2, ht2, port2) = handler(&s, for: vt2, taskSlot: true)
+    #expect(s.k.portSetProtectedPayload(h2, port2, payload: 0xbeef) == KernReturn.success)
+    _ = s.k.raiseException(vt2, exception: ExceptionType.software, code: 0, subcode: 0)
+    #expect(s.k.machMsg(ht2, .receive(port2)) == MachMsgReturn.success)
+    let queued = MessageView(s.k.thread(ht2).message)!
+    #expect(queued.localPort == 0xbeef && queued.localBits == MsgType.protectedPayload)
+    s.invariantsHold()
+  }
+
+  /// exception_raise hands off only to a receiver in mach_msg_continue, or in
+  /// mach_msg_receive_continue without MACH_RCV_NOTIFY: a MACH_RCV_NOTIFY receiver gets the
+  /// message through the queue, with the port's next sequence number.
+  @Test func exception_raise_aReceiverWithReceiveNotifyTakesTheSlowPath() {
+    var s = System()
+    let (_, _, vt) = s.spawn("victim")
+    let (h, ht, port) = handler(&s, for: vt, taskSlot: true)
+    let (_, notify) = s.k.portAllocate(h, right: PortRight.receive.rawValue)
+    _ = s.k.portSetSeqno(h, port, seqno: 7)
+    let call = MachMsgCall(options: [.receive, .receiveNotify], receiveSize: 8192, receiveName: port, notify: notify)
+    #expect(s.k.machMsg(ht, call) == MachMsgReturn.rcvInProgress)
+    _ = s.k.raiseException(vt, exception: ExceptionType.software, code: 0, subcode: 0)
+    s.k.run()
+    #expect(MessageView(s.k.thread(ht).message)!.seqno == 7)
+    #expect(s.k.portGetReceiveStatus(h, port).1!.seqno == 8)
+    s.invariantsHold()
+  }
+
   @Test func section2_6_theSlowPathQueuesAndStampsTheSeqno() {
     var s = System()
     let (_, _, vt) = s.spawn("victim")
