@@ -120,6 +120,19 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
     }
   }
 
+  /// Calls `body` with the records in place, oldest first, as at most two contiguous runs
+  /// (the ring's two halves), valid only during the call: for loops that read every record
+  /// without a call per record (`FilterClauses.count(in:)`).
+  public func forEachRun(_ body: (UnsafeBufferPointer<TraceRecord>) -> Void) {
+    let (a, b) = runs
+    storage.withUnsafeBufferPointer { records in
+      guard let base = records.baseAddress else { return }
+      for run in [a, b] where !run.isEmpty {
+        body(UnsafeBufferPointer(start: base + run.lowerBound, count: run.count))
+      }
+    }
+  }
+
   /// Gives every record the routine name `name` says now (after a `.msgids` file is loaded,
   /// records already held take its names too).
   public mutating func rename(_ name: (TraceRecord) -> String) {

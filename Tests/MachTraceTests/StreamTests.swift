@@ -56,6 +56,24 @@ import Testing
     #expect(small.count(where: { $0.seq! % 2 == 1 }) == 3)
   }
 
+  /// forEachRun hands out the records in place, oldest first, as the ring's two halves once it
+  /// has wrapped, and nothing for an empty buffer.
+  @Test func forEachRunGivesTheRecordsInOrderAcrossTheWrap() {
+    let (records, _) = FormatTests.scenario()
+    var ring = TraceBuffer(limit: 5)
+    var runs: [[UInt64]] = []
+    ring.forEachRun { runs.append($0.map { $0.seq! }) }
+    #expect(runs.isEmpty)
+    for i in 1...8 {
+      var r = records[0]
+      r.seq = UInt64(i)
+      ring.append(r)
+    }
+    ring.forEachRun { runs.append($0.map { $0.seq! }) }
+    #expect(runs.count == 2 && runs.flatMap { $0 } == [4, 5, 6, 7, 8])
+    #expect(runs.flatMap { $0 } == ring.map { $0.seq! })
+  }
+
   // MARK: - Stats
 
   /// docs/shell.md §8: errors are `retval != 0 or code != 0`; a request is answered when a reply

@@ -135,7 +135,7 @@ extension Session {
     let buffer = intake.buffer
     guard let w = c.option("where") else { return Array(buffer) }
     let filter = try compileFilter(w.values[0])
-    if let fast = filter.fastTest { return buffer.filter(whereRecordAt: fast) }
+    if let fast = filter.clauses { return buffer.filter(whereRecordAt: { fast.test($0) }) }
     return try buffer.filter(filter.test)
   }
 

@@ -69,6 +69,26 @@ struct FilterClauses {
     }
   }
 
+  /// How many records of `buffer` pass: one loop over the records in place, with the test
+  /// inlined into it (no call per record).
+  func count(in buffer: TraceBuffer) -> Int {
+    var n = 0
+    clauses.withUnsafeBufferPointer { all in
+      buffer.forEachRun { run in
+        guard let base = run.baseAddress else { return }
+        for i in 0..<run.count {
+          var passes = true
+          for c in all where !c.holds(base + i) {
+            passes = false
+            break
+          }
+          if passes { n += 1 }
+        }
+      }
+    }
+    return n
+  }
+
   func test(_ r: TraceRecord) -> Bool {
     withUnsafePointer(to: r) { test($0) }
   }

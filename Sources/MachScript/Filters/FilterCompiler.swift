@@ -7,8 +7,8 @@ struct Filter {
   /// Whether a record passes. Throws only for what no check can rule out before the records
   /// are seen (a division by zero, an index out of range in `body[i]`).
   let test: (TraceRecord) throws -> Bool
-  /// The same test on a record read in place, for the commonest filters (`FilterClauses`).
-  var fastTest: ((UnsafePointer<TraceRecord>) -> Bool)? = nil
+  /// The commonest filters in their fast form, which reads records in place.
+  var clauses: FilterClauses? = nil
 }
 
 /// Compiles filter expressions into closures over a record, checking them first: an unknown
@@ -63,7 +63,7 @@ struct FilterCompiler {
         session.kernel.threads.indices.first { session.label(ThreadIndex($0)) == label }.map { ThreadIndex($0) }
       })
     {
-      return Filter(expr: e, test: { fast.test($0) }, fastTest: { fast.test($0) })
+      return Filter(expr: e, test: { fast.test($0) }, clauses: fast)
     }
     switch node {
     case .bool(let f): return Filter(expr: e, test: f)

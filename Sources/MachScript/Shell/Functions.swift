@@ -13,7 +13,7 @@ extension Session {
       let buffer = intake.buffer
       switch name {
       case "count":
-        if let fast = filter.fastTest { return .int(Int64(buffer.count(whereRecordAt: fast))) }
+        if let fast = filter.clauses { return .int(Int64(fast.count(in: buffer))) }
         return .int(Int64(try buffer.count(where: filter.test)))
       case "first": return try buffer.first(where: filter.test).map(recordValue) ?? .nil
       default: return .list(try buffer.filter(filter.test).map(recordValue))
