@@ -282,6 +282,32 @@ func tracingFigures(_ wanted: Set<String>) {
   report("proxy_overhead_ratio", c / a, "x", digits: 2)
 }
 
+/// `machsh-bench --profile WORKLOAD [N]`: runs one workload N times (default 1,000,000) and
+/// nothing else, for `perf record` or `valgrind --tool=callgrind` (README).
+func profile(_ arguments: [String]) -> Never {
+  let n = arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000
+  var failures = 0
+  switch arguments.first {
+  case "ipc":
+    var ipc = IPCRoundTrip()
+    failures = ipc.run(n)
+  case "rpc":
+    var rpc = KernelRPCPair()
+    failures = rpc.run(n)
+  case "traced":
+    var traced = RoundTrip(.traced)
+    failures = traced.run(n)
+  case "floor":
+    var floor = QueueFloor()
+    failures = floor.run(n) > 0 ? 0 : 1
+  default:
+    FileHandle.standardError.write(Data("usage: machsh-bench --profile ipc|rpc|traced|floor [N]\n".utf8))
+    exit(2)
+  }
+  exit(failures == 0 ? 0 : 1)
+}
+
+if CommandLine.arguments.dropFirst().first == "--profile" { profile(Array(CommandLine.arguments.dropFirst(2))) }
 let wanted = Set(CommandLine.arguments.dropFirst())
 ipcFigures(wanted)
 tracingFigures(wanted)
