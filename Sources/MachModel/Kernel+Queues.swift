@@ -11,6 +11,7 @@ extension Kernel {
 
   /// `ipc_mqueue_send` past the queue-limit check: counts `k` on its live destination `o`
   /// (`ip_msgcount++`), then hands it off or queues it.
+  @inline(__always)
   mutating func enqueue(_ k: Int32, on o: ObjectIndex) {
     objects[Int(o)].messageCount += 1
     handOffOrQueue(k, on: o)
@@ -50,6 +51,7 @@ extension Kernel {
     if objects[Int(o)].messageCount < objects[Int(o)].qlimit { wakeOneSender(o) }
   }
 
+  @inline(__always)
   mutating func appendMessage(_ k: Int32, to q: ObjectIndex) {
     kmsgs[Int(k)].next = -1
     let tail = objects[Int(q)].queue.tail
@@ -58,6 +60,7 @@ extension Kernel {
   }
 
   /// Removes and returns the head of `q`'s queue.
+  @inline(__always)
   mutating func popMessage(_ q: ObjectIndex) -> Int32? {
     let k = objects[Int(q)].queue.head
     guard k >= 0 else { return nil }
@@ -83,6 +86,7 @@ extension Kernel {
   }
 
   /// The destination object of a queued message.
+  @inline(__always)
   func destination(of k: Int32) -> ObjectIndex {
     Self.object(at: kmsgs[Int(k)].bytes.word(at: MsgHeader.remoteOffset)) ?? -1
   }
@@ -122,6 +126,7 @@ extension Kernel {
     setQueue(which, o, q)
   }
 
+  @inline(__always)
   mutating func popThread(_ which: WaitQueue, of o: ObjectIndex) -> ThreadIndex? {
     var q = queue(which, o)
     let t = unlinkFirst(&q)
@@ -144,6 +149,7 @@ extension Kernel {
     queue.tail = t
   }
 
+  @inline(__always)
   mutating func unlinkFirst(_ queue: inout ThreadQueue) -> ThreadIndex? {
     let t = queue.head
     guard t >= 0 else { return nil }

@@ -210,6 +210,7 @@ public struct Kernel: Sendable {
   // MARK: - Kernel message buffers
 
   /// Allocates a message buffer; nil when a budgeted allocation would pass `kmsgLimit`.
+  @inline(__always)
   mutating func allocKMsg(budgeted: Bool) -> Int32? {
     if budgeted, let limit = kmsgLimit, budgetedMessages >= limit { return nil }
     let k: Int32
@@ -232,6 +233,7 @@ public struct Kernel: Sendable {
   }
 
   /// Returns a buffer to the pool (its contents must already be dealt with).
+  @inline(__always)
   mutating func freeKMsgBuffer(_ k: Int32) {
     if kmsgs[Int(k)].isBudgeted { budgetedMessages -= 1 }
     kmsgs[Int(k)].isInUse = false

@@ -58,15 +58,20 @@ public struct TraceEntry: Equatable, Sendable {
 
 /// Copies that reached host-drained trace ports, in the order they were made. Message bytes
 /// live in one byte store that grows by doubling, so that a copy costs a memcpy and no
-/// allocation; the host takes entries in batches (`Kernel.takeTraceLog`) instead of being
+/// allocation; the host takes entries in batches (`Kernel.drainTraceLog`) instead of being
 /// woken per copy.
 public struct TraceLog: Sendable {
   public private(set) var entries: ContiguousArray<TraceEntry> = []
-  /// Zero-filled storage; the first `used` bytes hold messages.
+  /// The copied messages, back to back.
   private var store: [UInt8] = []
-  private var used = 0
 
   public init() {}
+
+  /// Empties the log, keeping its storage for the copies that follow.
+  mutating func removeAll() {
+    entries.removeAll(keepingCapacity: true)
+    store.removeAll(keepingCapacity: true)
+  }
 
   public var isEmpty: Bool { entries.isEmpty }
 
@@ -74,17 +79,10 @@ public struct TraceLog: Sendable {
   public func bytes(of entry: TraceEntry) -> [UInt8] { Array(store[entry.offset..<entry.offset + entry.length]) }
 
   /// Appends an entry with `source[0..<length]` as its message.
+  @inline(__always)
   mutating func append(_ entry: TraceEntry, bytes source: [UInt8], length: Int) {
-    if store.count < used + length {
-      store.append(contentsOf: repeatElement(0, count: max(used + length, 2 * store.count, 4096) - store.count))
-    }
-    let start = used
-    store.withUnsafeMutableBytes { dst in
-      source.withUnsafeBytes { src in
-        dst.baseAddress!.advanced(by: start).copyMemory(from: src.baseAddress!, byteCount: length)
-      }
-    }
-    used += length
+    let start = store.count
+    source.withUnsafeBufferPointer { store.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<length])) }
     var e = entry
     e.offset = start
     e.length = length
@@ -93,12 +91,14 @@ public struct TraceLog: Sendable {
 
   /// Notes who receives the message of the last entry (a send copy, once its destination is
   /// copied in).
+  @inline(__always)
   mutating func setLastPeer(_ peer: TaskIndex) {
     entries[entries.count - 1].peer = peer
   }
 
   /// Completes the last entry, appended before its header was known (a send's copy at the
   /// hook, D3).
+  @inline(__always)
   mutating func completeLast(seq: UInt64, time: UInt64, retval: ReturnCode) {
     let i = entries.count - 1
     entries[i].seq = seq
@@ -109,7 +109,7 @@ public struct TraceLog: Sendable {
   /// Takes the last entry back out, returning its bytes.
   mutating func removeLast() -> [UInt8] {
     let e = entries.removeLast()
-    used = e.offset
+    defer { store.removeLast(e.length) }
     return Array(store[e.offset..<e.offset + e.length])
   }
 }

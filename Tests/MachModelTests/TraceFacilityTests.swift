@@ -120,6 +120,38 @@ extension System {
     s.invariantsHold()
   }
 
+  /// Draining the log through one host-side log gives each batch once, in order, with the
+  /// bytes of its own copies, and a blocked send's copy (taken back out of the log while it
+  /// waits, D3) leaves the log's bytes in step with its entries.
+  @Test func drainTraceLogGivesEachBatchOnceWithItsOwnBytes() {
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    let (b, _, bt) = s.spawn("b")
+    _ = s.traceToLog(aName)
+    let (r, send) = s.channel(from: a, to: b)
+    var drained = TraceLog()
+    s.k.drainTraceLog(into: &drained)
+    for id in [Int32(601), 602] {
+      var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: id)
+      m.int32([id])
+      #expect(s.k.machMsg(at, .send(m.finish())) == MachMsgReturn.success)
+    }
+    s.k.drainTraceLog(into: &drained)
+    #expect(drained.entries.map { MessageView(drained.bytes(of: $0))!.id } == [601, 602])
+    _ = s.k.portSetQlimit(b, r, qlimit: 2)
+    var full = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 603)
+    full.int32([1, 2, 3])
+    #expect(s.k.machMsg(at, .send(full.finish())) == MachMsgReturn.sendInProgress)  // queue full: waits
+    #expect(s.k.machMsg(bt, .receive(r)) == MachMsgReturn.success)
+    s.k.run()
+    s.k.drainTraceLog(into: &drained)
+    #expect(drained.entries.map { MessageView(drained.bytes(of: $0))!.id } == [603])
+    #expect(drained.bytes(of: drained.entries[0]).count == MsgHeader.size + 16)
+    s.k.drainTraceLog(into: &drained)
+    #expect(drained.isEmpty)
+    s.invariantsHold()
+  }
+
   /// T3/T8 and `ipc_kmsg_get` (`ipc/ipc_kmsg.c`): the send copy is the kernel's message, whose
   /// msgh_size is the send size, not whatever the user's header said.
   @Test func T3_ipc_kmsg_get_theSendCopyCarriesTheSizeTheKernelUsed() {

@@ -164,9 +164,9 @@ extension Session {
       }
       var batch = runState.takeHeld()
       if batch.isEmpty {
-        let log = kernel.takeTraceLog()
-        if log.isEmpty { return }
-        batch = intake.decode(log)
+        kernel.drainTraceLog(into: &drainedLog)
+        if drainedLog.isEmpty { return }
+        batch = intake.decode(drainedLog)
       }
       if !blocksRan.isEmpty {
         fromBlocks += batch.count

@@ -31,6 +31,9 @@ public final class Session: ScriptHost {
 
   /// The model the commands act on.
   @exclusivity(unchecked) public internal(set) var kernel: Kernel
+  /// The kernel's trace log as last drained: its storage is handed back at each drain
+  /// (`Kernel.drainTraceLog`), so draining allocates nothing once it has grown.
+  var drainedLog = TraceLog()
   public let interpreter: Interpreter
   public var output: ScriptOutput { interpreter.output }
   /// Reads a file for `source` and `msgids load` (the executable gives the real one): its
