@@ -62,15 +62,22 @@ public struct TraceEntry: Equatable, Sendable {
 /// woken per copy.
 public struct TraceLog: Sendable {
   public private(set) var entries: ContiguousArray<TraceEntry> = []
-  /// The copied messages, back to back.
+  /// The copied messages, back to back, in the first `used` bytes; the rest is room kept for
+  /// the copies that follow (a drained log keeps its bytes as scratch).
   private var store: [UInt8] = []
+  private var used = 0
 
   public init() {}
 
   /// Empties the log, keeping its storage for the copies that follow.
   mutating func removeAll() {
     entries.removeAll(keepingCapacity: true)
-    store.removeAll(keepingCapacity: true)
+    used = 0
+  }
+
+  /// Makes the store at least `size` bytes, doubling.
+  private mutating func grow(to size: Int) {
+    store.append(contentsOf: repeatElement(0, count: max(size, 2 * store.count, 4096) - store.count))
   }
 
   public var isEmpty: Bool { entries.isEmpty }
@@ -81,8 +88,14 @@ public struct TraceLog: Sendable {
   /// Appends an entry with `source[0..<length]` as its message.
   @inline(__always)
   mutating func append(_ entry: TraceEntry, bytes source: [UInt8], length: Int) {
-    let start = store.count
-    source.withUnsafeBufferPointer { store.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<length])) }
+    let start = used
+    if store.count < start + length { grow(to: start + length) }
+    store.withUnsafeMutableBytes { dst in
+      source.withUnsafeBytes { src in
+        dst.baseAddress!.advanced(by: start).copyMemory(from: src.baseAddress!, byteCount: length)
+      }
+    }
+    used += length
     var e = entry
     e.offset = start
     e.length = length
@@ -109,7 +122,7 @@ public struct TraceLog: Sendable {
   /// Takes the last entry back out, returning its bytes.
   mutating func removeLast() -> [UInt8] {
     let e = entries.removeLast()
-    defer { store.removeLast(e.length) }
+    used = e.offset
     return Array(store[e.offset..<e.offset + e.length])
   }
 }
