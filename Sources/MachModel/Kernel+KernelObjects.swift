@@ -337,13 +337,9 @@ extension Kernel {
     if kmsgs[Int(k)].bytes.count < size {
       kmsgs[Int(k)].bytes.append(contentsOf: repeatElement(0, count: size - kmsgs[Int(k)].bytes.count))
     }
-    kmsgs[Int(k)].bytes.setHeaderPorts(
-      bits: MsgHeader.bits(remote: type, local: 0, complex: complex), remote: Self.address(of: reply),
-      local: MachPort.null)
-    kmsgs[Int(k)].bytes.setWord(UInt32(size), at: MsgHeader.sizeOffset)
-    kmsgs[Int(k)].bytes.setWord(0, at: MsgHeader.seqnoOffset)
-    kmsgs[Int(k)].bytes.setWord(UInt32(bitPattern: id), at: MsgHeader.idOffset)
-    kmsgs[Int(k)].bytes.setWords(words, at: MsgHeader.size)
+    kmsgs[Int(k)].bytes.setMessage(
+      bits: MsgHeader.bits(remote: type, local: 0, complex: complex), size: UInt32(size),
+      remote: Self.address(of: reply), local: MachPort.null, seqno: 0, id: id, body: words)
     replyWords = words
     if !copies.isEmpty { kmsgs[Int(k)].outOfLine = copies }
     if let tr = traced {  // the trace port is read now: after task_terminate it is gone (D5)

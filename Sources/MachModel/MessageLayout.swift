@@ -73,6 +73,25 @@ extension Array where Element == UInt8 {
     }
   }
 
+  /// Writes a whole header and the body words after it in one access (a kernel reply).
+  @inlinable
+  public mutating func setMessage(
+    bits: UInt32, size: UInt32, remote: UInt32, local: UInt32, seqno: UInt32, id: Int32, body: [UInt32]
+  ) {
+    precondition(count >= MsgHeader.size + 4 * body.count, "words outside the message")
+    withUnsafeMutableBytes { raw in
+      raw.storeBytes(of: bits.littleEndian, toByteOffset: MsgHeader.bitsOffset, as: UInt32.self)
+      raw.storeBytes(of: size.littleEndian, toByteOffset: MsgHeader.sizeOffset, as: UInt32.self)
+      raw.storeBytes(of: remote.littleEndian, toByteOffset: MsgHeader.remoteOffset, as: UInt32.self)
+      raw.storeBytes(of: local.littleEndian, toByteOffset: MsgHeader.localOffset, as: UInt32.self)
+      raw.storeBytes(of: seqno.littleEndian, toByteOffset: MsgHeader.seqnoOffset, as: UInt32.self)
+      raw.storeBytes(of: UInt32(bitPattern: id).littleEndian, toByteOffset: MsgHeader.idOffset, as: UInt32.self)
+      for (i, w) in body.enumerated() {
+        raw.storeBytes(of: w.littleEndian, toByteOffset: MsgHeader.size + 4 * i, as: UInt32.self)
+      }
+    }
+  }
+
   /// Writes a header's bits, remote and local words in one access.
   @inlinable @inline(__always)
   public mutating func setHeaderPorts(bits: UInt32, remote: UInt32, local: UInt32) {
