@@ -107,8 +107,9 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
   }
 
   /// How many records pass `test`, which reads each record in place through a pointer valid
-  /// only during the call: the filters' hot loop. Handing a record over by value would copy
-  /// it (a retain and a release of its bytes) for every record.
+  /// only during the call (handing a record over by value would copy it: a retain and a
+  /// release of its bytes for every record). The compiled filters loop over `forEachRun`
+  /// themselves; this is for a test written in Swift, such as the bench's native filter.
   public func count(whereRecordAt test: (UnsafePointer<TraceRecord>) -> Bool) -> Int {
     let (a, b) = runs
     return storage.withUnsafeBufferPointer { records in
