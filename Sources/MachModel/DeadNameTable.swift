@@ -54,8 +54,6 @@ struct DeadNameTable: Sendable {
   /// The most requests one port can hold (the last table's size, less its header).
   static var capacity: Int { tableSizes[tableSizes.count - 1] - 1 }
 
-  var isEmpty: Bool { free.count == slots.count }
-
   /// True when a new request would need a table larger than the largest
   /// (`ipc_port_dngrow` answers KERN_RESOURCE_SHORTAGE).
   var isFull: Bool { free.isEmpty && size == Self.tableSizes.count - 1 }

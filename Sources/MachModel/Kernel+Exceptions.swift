@@ -111,7 +111,7 @@ extension Kernel {
     // exception_raise's fast path takes the first receiver waiting on the port's queue, which
     // is its set's queue when the port is in a set; the message is uncounted and has seqno 0,
     // so neither the port's count nor its sequence number moves.
-    let queue = objects[Int(port)].portSet >= 0 ? objects[Int(port)].portSet : port
+    let queue = queueOwner(port)
     if case .task = objects[Int(port)].receiver, let handler = popThread(.receivers, of: queue) {
       // A receiver that asked for MACH_RCV_NOTIFY, or whose buffer is too small, is left to
       // the slow path.

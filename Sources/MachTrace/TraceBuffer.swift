@@ -87,14 +87,11 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
 
   /// The records that pass `test`, which reads each record in place (see below).
   public func filter(whereRecordAt test: (UnsafePointer<TraceRecord>) -> Bool) -> [TraceRecord] {
-    let (a, b) = runs
-    return storage.withUnsafeBufferPointer { records in
-      guard let base = records.baseAddress else { return [] }
-      var kept: [TraceRecord] = []
-      for i in a where test(base + i) { kept.append(records[i]) }
-      for i in b where test(base + i) { kept.append(records[i]) }
-      return kept
+    var kept: [TraceRecord] = []
+    forEachRun { run in
+      for i in run.indices where test(run.baseAddress! + i) { kept.append(run[i]) }
     }
+    return kept
   }
 
   /// How many records pass `test`.
@@ -111,14 +108,11 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
   /// release of its bytes for every record). The compiled filters loop over `forEachRun`
   /// themselves; this is for a test written in Swift, such as the bench's native filter.
   public func count(whereRecordAt test: (UnsafePointer<TraceRecord>) -> Bool) -> Int {
-    let (a, b) = runs
-    return storage.withUnsafeBufferPointer { records in
-      guard let base = records.baseAddress else { return 0 }
-      var n = 0
-      for i in a where test(base + i) { n += 1 }
-      for i in b where test(base + i) { n += 1 }
-      return n
+    var n = 0
+    forEachRun { run in
+      for i in run.indices where test(run.baseAddress! + i) { n += 1 }
     }
+    return n
   }
 
   /// Calls `body` with the records in place, oldest first, as at most two contiguous runs

@@ -74,6 +74,17 @@ import Testing
     f.invariantsHold()
   }
 
+  /// mach_port_rename moves a request with its entry (`ipc_right_rename`, with
+  /// `ipc_port_dnrename` in ipc/ipc_port.h): it keeps its slot, so its place in the order,
+  /// and the notification carries the new name.
+  @Test func ipc_port_dnrename_aRenamedRequestKeepsItsSlotAndTakesTheNewName() {
+    var f = Fixture()
+    let (r, x, n) = requests(&f, count: 3)
+    #expect(f.k.portRename(f.a, x[2], 0x500) == KernReturn.success)
+    #expect(notifiedNames(&f, destroying: r, notify: n) == [x[0], 0x500, x[1]])
+    f.invariantsHold()
+  }
+
   /// ipc_table_fill(ipc_table_dnrequests, 63, 2, 8) on i386 (ipc/ipc_table.c): powers of two
   /// up to a page, then page steps; the table that follows the 63rd has size 0.
   @Test func ipc_table_fill_dnrequestTableSizes() {

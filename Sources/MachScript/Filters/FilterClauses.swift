@@ -62,6 +62,7 @@ struct FilterClauses {
   let clauses: ContiguousArray<Clause>
 
   /// Whether the record at `p` passes every clause.
+  @inline(__always)
   func test(_ p: UnsafePointer<TraceRecord>) -> Bool {
     clauses.withUnsafeBufferPointer { all in
       for c in all where !c.holds(p) { return false }
@@ -69,22 +70,12 @@ struct FilterClauses {
     }
   }
 
-  /// How many records of `buffer` pass: one loop over the records in place, with the test
-  /// inlined into it (no call per record).
+  /// How many records of `buffer` pass: one loop over the records in place, calling `test`
+  /// directly (no closure call per record).
   func count(in buffer: TraceBuffer) -> Int {
     var n = 0
-    clauses.withUnsafeBufferPointer { all in
-      buffer.forEachRun { run in
-        guard let base = run.baseAddress else { return }
-        for i in 0..<run.count {
-          var passes = true
-          for c in all where !c.holds(base + i) {
-            passes = false
-            break
-          }
-          if passes { n += 1 }
-        }
-      }
+    buffer.forEachRun { run in
+      for i in run.indices where test(run.baseAddress! + i) { n += 1 }
     }
     return n
   }
