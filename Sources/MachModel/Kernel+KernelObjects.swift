@@ -29,6 +29,30 @@ enum ReplyValue {
   case outOfLineRights([ObjectIndex])
 }
 
+/// A reply's out-arguments, in order. Nearly every routine has at most one, which is held
+/// inline, so that serving a request allocates nothing for its outputs.
+enum ReplyValues: Sequence {
+  case none
+  case one(ReplyValue)
+  case many([ReplyValue])
+
+  struct Iterator: IteratorProtocol {
+    let values: ReplyValues
+    var index = 0
+
+    mutating func next() -> ReplyValue? {
+      defer { index += 1 }
+      switch values {
+      case .none: return nil
+      case .one(let v): return index == 0 ? v : nil
+      case .many(let vs): return index < vs.count ? vs[index] : nil
+      }
+    }
+  }
+
+  func makeIterator() -> Iterator { Iterator(values: self) }
+}
+
 extension Kernel {
   /// A message `k` (kernel form) reached a port the kernel receives on. Task and thread
   /// ports are served; an exception reply goes to the thread waiting for it; anything else is
@@ -67,13 +91,17 @@ extension Kernel {
     }
 
     var code: ReturnCode
-    var outputs: [ReplyValue] = []
+    var outputs = ReplyValues.none
     if let routine = RoutineTable.routine(id: id) {
-      if let args = kernelArguments(k, routine) {
+      var args = kernelArgs  // the kernel's scratch list, reused from request to request
+      kernelArgs = []
+      args.removeAll(keepingCapacity: true)
+      if kernelArguments(k, routine, into: &args) {
         (code, outputs) = perform(routine, on: dest, args)
       } else {
         code = MigReturn.badArguments
       }
+      kernelArgs = args
     } else {
       code = MigReturn.badID
     }
@@ -102,12 +130,12 @@ extension Kernel {
   }
 
   /// The request's in-arguments, checked as MIG's server stubs check them: each item's type,
-  /// size and count, and the message's total size. nil for MIG_BAD_ARGUMENTS.
-  func kernelArguments(_ k: Int32, _ routine: Routine) -> [KernelArg]? {
+  /// size and count, and the message's total size, appended to `args`. false for
+  /// MIG_BAD_ARGUMENTS.
+  func kernelArguments(_ k: Int32, _ routine: Routine, into args: inout [KernelArg]) -> Bool {
     let bytes = kmsgs[Int(k)].bytes
     let end = kmsgs[Int(k)].size
     var offset = MsgHeader.size
-    var args: [KernelArg] = []
     var outOfLineIndex = 0
     for arg in routine.inputs {
       var outOfLine = false
@@ -115,26 +143,26 @@ extension Kernel {
       guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end), d.size == 32,
         d.isInline != outOfLine
       else {
-        return nil
+        return false
       }
       let data = offset + d.descriptorLength
       switch arg.type {
       case .int32, .boolean:
-        guard d.name == arg.type.carriedName, d.number == 1 else { return nil }
+        guard d.name == arg.type.carriedName, d.number == 1 else { return false }
         args.append(.int(Int32(bitPattern: bytes.word(at: data))))
       case .portName:
-        guard d.name == MsgType.portName, d.number == 1 else { return nil }
+        guard d.name == MsgType.portName, d.number == 1 else { return false }
         args.append(.name(bytes.word(at: data)))
       case .port, .polyPort:
         let expected = arg.type.carriedName
-        guard d.number == 1, expected == 0 ? MsgType.isPort(d.name) : d.name == expected else { return nil }
+        guard d.number == 1, expected == 0 ? MsgType.isPort(d.name) : d.name == expected else { return false }
         args.append(.right(Self.object(at: bytes.word(at: data)) ?? -1, carriedType: d.name))
       case .structure(let fields):
-        guard d.name == MsgType.integer32, Int(d.number) == fields.count else { return nil }
+        guard d.name == MsgType.integer32, Int(d.number) == fields.count else { return false }
         args.append(.ints((0..<fields.count).map { Int32(bitPattern: bytes.word(at: data + 4 * $0)) }))
       case .outOfLinePorts:
         // The copy object holds the rights as kernel addresses, 4 bytes each.
-        guard d.name == MsgType.portSend, outOfLineIndex < kmsgs[Int(k)].outOfLine.count else { return nil }
+        guard d.name == MsgType.portSend, outOfLineIndex < kmsgs[Int(k)].outOfLine.count else { return false }
         let addresses = kmsgs[Int(k)].outOfLine[outOfLineIndex].bytes
         outOfLineIndex += 1
         args.append(
@@ -143,153 +171,163 @@ extension Kernel {
               4 * i + 4 <= addresses.count ? Self.object(at: addresses.word(at: 4 * i)) ?? -1 : -1
             }))
       case .outOfLineNames, .outOfLineInts:
-        return nil  // no served routine takes these in a request
+        return false  // no served routine takes these in a request
       }
       offset = data + d.bodyDataLength
     }
-    return offset == end ? args : nil
+    return offset == end
   }
 
   /// Runs `routine` on the object behind `port`. A port of the wrong kind reaches the routine
   /// as null, as MIG's conversion functions make it.
-  mutating func perform(_ routine: Routine, on port: ObjectIndex, _ a: [KernelArg]) -> (ReturnCode, [ReplyValue]) {
-    let task = taskOf(port: port)
-    let thread = threadOf(port: port)
+  mutating func perform(_ routine: Routine, on port: ObjectIndex, _ a: [KernelArg]) -> (ReturnCode, ReplyValues) {
+    // A port stands for at most one object: read which once (`taskOf`, `threadOf`).
+    var task: TaskIndex? = nil
+    var thread: ThreadIndex? = nil
+    if port >= 0, Int(port) < objects.count, objects[Int(port)].isActive {
+      switch objects[Int(port)].kernelObject {
+      case .task(let t): task = t
+      case .thread(let t): thread = t
+      default: break
+      }
+    }
     if routine.subsystem == "mach_port" {
-      guard let task else { return (KernReturn.invalidTask, []) }
+      guard let task else { return (KernReturn.invalidTask, .none) }
       return performPortCall(routine, task, a)
     }
     switch routine.id {
     case 2007:  // task_create
-      guard let task else { return (KernReturn.invalidTask, []) }
-      guard tasks.count < taskLimit, canMakeObject else { return (KernReturn.resourceShortage, []) }
+      guard let task else { return (KernReturn.invalidTask, .none) }
+      guard tasks.count < taskLimit, canMakeObject else { return (KernReturn.resourceShortage, .none) }
       let child = createTask(name: "task\(tasks.count + 1)", parent: task)
       if a[0].int != 0 { tasks[Int(child)].map = tasks[Int(task)].map }
       return (
         KernReturn.success,
-        [.right(copyKernelSendRight(tasks[Int(child)].specialPorts[1]), carriedType: MsgType.portSend)]
+        .one(.right(copyKernelSendRight(tasks[Int(child)].specialPorts[1]), carriedType: MsgType.portSend))
       )
     case 2008:  // task_terminate
-      return (terminateTask(task), [])
+      return (terminateTask(task), .none)
     case 2011:  // task_threads
-      guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, []) }
+      guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, .none) }
       let rights = tasks[Int(task)].threads.filter { threads[Int($0)].state != .terminated }.map {
         copyKernelSendRight(threads[Int($0)].specialPorts[Int(SpecialPort.threadKernel)])
       }
-      return (KernReturn.success, [.outOfLineRights(rights)])
+      return (KernReturn.success, .one(.outOfLineRights(rights)))
     case 2016:  // thread_terminate
-      guard let thread else { return (KernReturn.invalidArgument, []) }
+      guard let thread else { return (KernReturn.invalidArgument, .none) }
       terminateThread(thread)
-      return (KernReturn.success, [])
+      return (KernReturn.success, .none)
     case 2021:  // vm_allocate
-      guard let task else { return (KernReturn.invalidArgument, []) }
+      guard let task else { return (KernReturn.invalidArgument, .none) }
       if a[2].int != 0 {
         let (code, address) = vmAllocate(task, size: a[1].uint)
-        return (code, [.int(Int32(bitPattern: address))])
+        return (code, .one(.int(Int32(bitPattern: address))))
       }
       let (code, address) = vmAllocate(task, at: a[0].uint, size: a[1].uint)
-      return (code, [.int(Int32(bitPattern: address))])
+      return (code, .one(.int(Int32(bitPattern: address))))
     case 2023:  // vm_deallocate
-      guard let task else { return (KernReturn.invalidArgument, []) }
-      return (vmDeallocate(task, address: a[0].uint, size: a[1].uint), [])
+      guard let task else { return (KernReturn.invalidArgument, .none) }
+      return (vmDeallocate(task, address: a[0].uint, size: a[1].uint), .none)
     case 2033:  // mach_ports_register: the rights replace the registered ones (ipc_tt.c)
       guard let task, tasks[Int(task)].isActive, case .rights(let rights) = a[0],
         rights.count <= tasks[Int(task)].registeredPorts.count
-      else { return (KernReturn.invalidArgument, []) }
+      else { return (KernReturn.invalidArgument, .none) }
       let old = tasks[Int(task)].registeredPorts
       for i in old.indices { tasks[Int(task)].registeredPorts[i] = i < rights.count ? rights[i] : -1 }
       for o in old where o >= 0 { releaseSend(o) }
-      return (KernReturn.success, [])
+      return (KernReturn.success, .none)
     case 2034:  // mach_ports_lookup: copies of all four, null where none is registered
-      guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, []) }
+      guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, .none) }
       return (
         KernReturn.success,
-        [.outOfLineRights(tasks[Int(task)].registeredPorts.map { $0 >= 0 ? copyKernelSendRight($0) : -1 })]
+        .one(.outOfLineRights(tasks[Int(task)].registeredPorts.map { $0 >= 0 ? copyKernelSendRight($0) : -1 }))
       )
-    case 2056: return (taskSuspend(task), [])  // task_suspend
-    case 2057: return (taskResume(task), [])  // task_resume
+    case 2056: return (taskSuspend(task), .none)  // task_suspend
+    case 2057: return (taskResume(task), .none)  // task_resume
     case 2058:  // task_get_special_port
       let (code, right) = taskGetSpecialPort(task, slot: a[0].int)
-      return (code, [.right(right, carriedType: MsgType.portSend)])
+      return (code, .one(.right(right, carriedType: MsgType.portSend)))
     case 2059:  // task_set_special_port
-      guard case .right(let right, _) = a[1] else { return (MigReturn.badArguments, []) }
-      return (taskSetSpecialPort(task, slot: a[0].int, right: right), [])
+      guard case .right(let right, _) = a[1] else { return (MigReturn.badArguments, .none) }
+      return (taskSetSpecialPort(task, slot: a[0].int, right: right), .none)
     case 2061:  // thread_create
-      guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, []) }
-      guard threads.count < threadLimit, canMakeObject else { return (KernReturn.resourceShortage, []) }
+      guard let task, tasks[Int(task)].isActive else { return (KernReturn.invalidArgument, .none) }
+      guard threads.count < threadLimit, canMakeObject else { return (KernReturn.resourceShortage, .none) }
       let t = createThread(in: task, suspended: true)
       return (
         KernReturn.success,
-        [.right(copyKernelSendRight(threads[Int(t)].specialPorts[1]), carriedType: MsgType.portSend)]
+        .one(.right(copyKernelSendRight(threads[Int(t)].specialPorts[1]), carriedType: MsgType.portSend))
       )
-    case 2062: return (threadSuspend(thread), [])  // thread_suspend
-    case 2063: return (threadResume(thread), [])  // thread_resume
-    case 2064: return (threadAbort(thread, caller: kernelCaller), [])  // thread_abort
+    case 2062: return (threadSuspend(thread), .none)  // thread_suspend
+    case 2063: return (threadResume(thread), .none)  // thread_resume
+    case 2064: return (threadAbort(thread, caller: kernelCaller), .none)  // thread_abort
     case 2067:  // thread_get_special_port
       let (code, right) = threadGetSpecialPort(thread, slot: a[0].int)
-      return (code, [.right(right, carriedType: MsgType.portSend)])
+      return (code, .one(.right(right, carriedType: MsgType.portSend)))
     case 2068:  // thread_set_special_port
-      guard case .right(let right, _) = a[1] else { return (MigReturn.badArguments, []) }
-      return (threadSetSpecialPort(thread, slot: a[0].int, right: right), [])
+      guard case .right(let right, _) = a[1] else { return (MigReturn.badArguments, .none) }
+      return (threadSetSpecialPort(thread, slot: a[0].int, right: right), .none)
     default:
-      return (MigReturn.badID, [])
+      return (MigReturn.badID, .none)
     }
   }
 
   /// The mach_port routines, on the task's space.
-  mutating func performPortCall(_ routine: Routine, _ task: TaskIndex, _ a: [KernelArg]) -> (ReturnCode, [ReplyValue]) {
+  mutating func performPortCall(_ routine: Routine, _ task: TaskIndex, _ a: [KernelArg]) -> (ReturnCode, ReplyValues) {
     switch routine.id {
     case 3200:
       let (code, list) = portNames(task)
-      return (code, [.outOfLineNames(list.map(\.name)), .outOfLineInts(list.map { Int32(bitPattern: $0.type) })])
+      return (
+        code, .many([.outOfLineNames(list.map(\.name)), .outOfLineInts(list.map { Int32(bitPattern: $0.type) })])
+      )
     case 3201:
       let (code, type) = portType(task, a[0].name)
-      return (code, [.int(Int32(bitPattern: type))])
-    case 3202: return (portRename(task, a[0].name, a[1].name), [])
-    case 3203: return (portAllocateName(task, right: a[0].uint, name: a[1].name), [])
+      return (code, .one(.int(Int32(bitPattern: type))))
+    case 3202: return (portRename(task, a[0].name, a[1].name), .none)
+    case 3203: return (portAllocateName(task, right: a[0].uint, name: a[1].name), .none)
     case 3204:
       let (code, name) = portAllocate(task, right: a[0].uint)
-      return (code, [.name(name)])
-    case 3205: return (portDestroy(task, a[0].name), [])
-    case 3206: return (portDeallocate(task, a[0].name), [])
+      return (code, .one(.name(name)))
+    case 3205: return (portDestroy(task, a[0].name), .none)
+    case 3206: return (portDeallocate(task, a[0].name), .none)
     case 3207:
       let (code, refs) = portGetRefs(task, a[0].name, right: a[1].uint)
-      return (code, [.int(Int32(bitPattern: refs))])
-    case 3208: return (portModRefs(task, a[0].name, right: a[1].uint, delta: a[2].int), [])
-    case 3210: return (portSetQlimit(task, a[0].name, qlimit: a[1].uint), [])
-    case 3211: return (portSetMscount(task, a[0].name, mscount: a[1].uint), [])
+      return (code, .one(.int(Int32(bitPattern: refs))))
+    case 3208: return (portModRefs(task, a[0].name, right: a[1].uint, delta: a[2].int), .none)
+    case 3210: return (portSetQlimit(task, a[0].name, qlimit: a[1].uint), .none)
+    case 3211: return (portSetMscount(task, a[0].name, mscount: a[1].uint), .none)
     case 3212:
       let (code, members) = portGetSetStatus(task, a[0].name)
-      return (code, [.outOfLineNames(members)])
-    case 3213: return (portMoveMember(task, a[0].name, after: a[1].name), [])
+      return (code, .one(.outOfLineNames(members)))
+    case 3213: return (portMoveMember(task, a[0].name, after: a[1].name), .none)
     case 3214:
-      guard case .right(let notify, _) = a[3] else { return (MigReturn.badArguments, []) }
+      guard case .right(let notify, _) = a[3] else { return (MigReturn.badArguments, .none) }
       let (code, previous) = portRequestNotification(task, a[0].name, id: a[1].int, sync: a[2].uint, notify: notify)
-      return (code, [.right(previous, carriedType: MsgType.portSendOnce)])
+      return (code, .one(.right(previous, carriedType: MsgType.portSendOnce)))
     case 3215:
-      guard case .right(let o, let type) = a[1] else { return (MigReturn.badArguments, []) }
-      return (portInsertRight(task, a[0].name, right: o, carriedType: type), [])
+      guard case .right(let o, let type) = a[1] else { return (MigReturn.badArguments, .none) }
+      return (portInsertRight(task, a[0].name, right: o, carriedType: type), .none)
     case 3216:
       let (code, o, type) = portExtractRight(task, a[0].name, disposition: a[1].uint)
-      return (code, [.right(o, carriedType: type)])
+      return (code, .one(.right(o, carriedType: type)))
     case 3217:
       let (code, s) = portGetReceiveStatus(task, a[0].name)
-      guard let s else { return (code, []) }
+      guard let s else { return (code, .none) }
       let fields =
         [s.portSet, s.seqno, s.makeSendCount, s.qlimit, s.messageCount, s.sendOnceRights, s.sendRights]
         .map { Int32(bitPattern: $0) } + [s.hasPortDestroyedRequest ? 1 : 0, s.hasNoSendersRequest ? 1 : 0]
-      return (code, [.ints(fields)])
-    case 3218: return (portSetSeqno(task, a[0].name, seqno: a[1].uint), [])
-    case 3221: return (portSetProtectedPayload(task, a[0].name, payload: a[1].uint), [])
-    case 3222: return (portClearProtectedPayload(task, a[0].name), [])
-    default: return (MigReturn.badID, [])
+      return (code, .one(.ints(fields)))
+    case 3218: return (portSetSeqno(task, a[0].name, seqno: a[1].uint), .none)
+    case 3221: return (portSetProtectedPayload(task, a[0].name, payload: a[1].uint), .none)
+    case 3222: return (portClearProtectedPayload(task, a[0].name), .none)
+    default: return (MigReturn.badID, .none)
     }
   }
 
   /// Builds and queues the reply: MACH_MSGH_BITS(reply's type, 0), id, the RetCode, then the
   /// out-arguments when the routine succeeded (their rights released otherwise).
   mutating func sendKernelReply(
-    to reply: ObjectIndex, type: UInt32, id: Int32, code: ReturnCode, _ outputs: [ReplyValue],
+    to reply: ObjectIndex, type: UInt32, id: Int32, code: ReturnCode, _ outputs: ReplyValues,
     traced: (task: TaskIndex, thread: ThreadIndex, kind: TraceMessage.Kind)? = nil
   ) {
     guard let k = allocKMsg(budgeted: false) else { return }
@@ -357,7 +395,7 @@ extension Kernel {
     copies.append(OutOfLineCopy(size: UInt32(4 * words.count), bytes: bytes))
   }
   /// Releases the rights in out-arguments that will not be sent.
-  mutating func releaseReplyValues(_ outputs: [ReplyValue]) {
+  mutating func releaseReplyValues(_ outputs: ReplyValues) {
     for value in outputs {
       switch value {
       case .right(let o, let carried): releaseRight(o, carried)

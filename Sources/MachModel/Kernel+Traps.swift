@@ -155,8 +155,10 @@ extension Kernel {
     _ t: ThreadIndex, _ routine: Routine, target: PortName, arguments: [MigValue], timeout: UInt32? = nil
   ) -> RPCOutcome {
     let reply = migReplyPort(t)
+    var request = requestBytes  // the kernel's request buffer, reused from call to call
+    requestBytes = []
     guard let arguments = placeOutOfLineArguments(t, routine, arguments),
-      case .success(let request) = Mig.request(routine, target: target, reply: reply, arguments: arguments)
+      Mig.request(routine, target: target, reply: reply, arguments: arguments, into: &request) == nil
     else {
       return .failed(MigReturn.badArguments)
     }
@@ -164,6 +166,7 @@ extension Kernel {
       timeout == nil ? [.send, .receive] : [.send, .receive, .sendTimeout, .receiveTimeout]
     let code = machMsg(
       t, MachMsgCall(options: options, message: request, receiveSize: 8192, receiveName: reply, timeout: timeout ?? 0))
+    swap(&request, &requestBytes)
     if code == MachMsgReturn.rcvInProgress || code == MachMsgReturn.sendInProgress { return .inProgress }
     return finishRPC(t, routine, code)
   }

@@ -50,6 +50,9 @@ public struct Kernel: Sendable {
   var kernelCaller: ThreadIndex = -1
   /// Scratch space for building kernel replies, kept so that a reply allocates nothing.
   var replyWords: [UInt32] = []
+  /// Scratch space for a served request's arguments, and for an RPC's request message.
+  var kernelArgs: [KernelArg] = []
+  var requestBytes: [UInt8] = []
 
   /// Calls that finished after blocking, in the order they finished; drained by the caller.
   public internal(set) var completions: [Completion] = []

@@ -5,11 +5,14 @@ public struct MessageBuilder: Sendable {
   public private(set) var bytes: [UInt8]
   private var complex = false
 
+  /// A message with only a header so far. It is written into `buffer`, whose contents are
+  /// dropped and whose storage is reused when nothing else holds it.
   public init(
     remote: PortName, remoteDisposition: UInt32, local: PortName = MachPort.null,
-    localDisposition: UInt32 = 0, id: Int32
+    localDisposition: UInt32 = 0, id: Int32, reusing buffer: consuming [UInt8] = []
   ) {
-    bytes = []
+    bytes = consume buffer
+    bytes.removeAll(keepingCapacity: true)
     bytes.reserveCapacity(64)
     bytes.appendWord(MsgHeader.bits(remote: remoteDisposition, local: localDisposition))
     bytes.appendWord(UInt32(MsgHeader.size))
@@ -92,11 +95,17 @@ public struct MessageBuilder: Sendable {
 
   /// The finished message: `msgh_size` is the byte count, and the complex bit is set when an
   /// item carries rights or out-of-line memory.
-  public consuming func finish() -> [UInt8] {
-    bytes.setWord(UInt32(bytes.count), at: MsgHeader.sizeOffset)
+  public consuming func finish() -> [UInt8] { takeMessage() }
+
+  /// `finish()` for a builder that stays in a variable: the message's storage moves out,
+  /// uncopied, and the builder is left empty.
+  public mutating func takeMessage() -> [UInt8] {
+    var message: [UInt8] = []
+    swap(&message, &bytes)
+    message.setWord(UInt32(message.count), at: MsgHeader.sizeOffset)
     if complex {
-      bytes.setWord(bytes.word(at: MsgHeader.bitsOffset) | MsgHeader.complexBit, at: MsgHeader.bitsOffset)
+      message.setWord(message.word(at: MsgHeader.bitsOffset) | MsgHeader.complexBit, at: MsgHeader.bitsOffset)
     }
-    return bytes
+    return message
   }
 }

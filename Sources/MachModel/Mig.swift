@@ -57,30 +57,51 @@ public enum Mig {
     _ routine: Routine, target: PortName, reply: PortName, arguments: [MigValue],
     targetDisposition: UInt32 = MsgType.copySend, replyDisposition: UInt32 = MsgType.makeSendOnce
   ) -> Result<[UInt8], MigError> {
+    var bytes: [UInt8] = []
+    if let error = request(
+      routine, target: target, reply: reply, arguments: arguments, targetDisposition: targetDisposition,
+      replyDisposition: replyDisposition, into: &bytes)
+    {
+      return .failure(error)
+    }
+    return .success(bytes)
+  }
+
+  /// `request`, written into `bytes` (whose contents are replaced and whose storage is
+  /// reused when nothing else holds it); the error, or nil.
+  public static func request(
+    _ routine: Routine, target: PortName, reply: PortName, arguments: [MigValue],
+    targetDisposition: UInt32 = MsgType.copySend, replyDisposition: UInt32 = MsgType.makeSendOnce,
+    into bytes: inout [UInt8]
+  ) -> MigError? {
     let inputs = routine.inputs
     guard inputs.count == arguments.count else {
-      return .failure(.wrongArgumentCount(expected: inputs.count, got: arguments.count))
+      return .wrongArgumentCount(expected: inputs.count, got: arguments.count)
     }
     var m = MessageBuilder(
       remote: target, remoteDisposition: targetDisposition, local: reply,
-      localDisposition: reply == MachPort.null ? 0 : replyDisposition, id: routine.id)
-    for (arg, value) in zip(inputs, arguments) {
+      localDisposition: reply == MachPort.null ? 0 : replyDisposition, id: routine.id, reusing: consume bytes)
+    var failure: MigError? = nil
+    for (arg, value) in zip(inputs, arguments) where failure == nil {
       switch (arg.type, value) {
       case (.int32, .int(let v)): m.word(MsgType.integer32, UInt32(bitPattern: v))
       case (.boolean, .int(let v)): m.word(MsgType.unstructured, UInt32(bitPattern: v))
       case (.portName, .name(let n)), (.portName, .port(let n, _)): m.word(MsgType.portName, n)
       case (.port(let d), .name(let n)): m.word(d, n)
       case (.port, .port(let n, let d)), (.polyPort, .port(let n, let d)):
-        guard MsgType.isPort(d) else { return .failure(.wrongValue(argument: arg.name)) }
-        m.word(d, n)
+        if MsgType.isPort(d) { m.word(d, n) } else { failure = .wrongValue(argument: arg.name) }
       case (.structure(let fields), .ints(let v)) where v.count == fields.count: m.int32(v)
       case (.outOfLinePorts, .outOfLinePorts(let address, let count, let d)):
-        guard MsgType.isPort(d) else { return .failure(.wrongValue(argument: arg.name)) }
-        m.outOfLinePorts(address: address, count: count, disposition: d)
-      default: return .failure(.wrongValue(argument: arg.name))
+        if MsgType.isPort(d) {
+          m.outOfLinePorts(address: address, count: count, disposition: d)
+        } else {
+          failure = .wrongValue(argument: arg.name)
+        }
+      default: failure = .wrongValue(argument: arg.name)
       }
     }
-    return .success(m.finish())
+    bytes = m.takeMessage()
+    return failure
   }
 
   /// Reads `bytes` as `routine`'s reply: id + 100, a RetCode, then (on success) the
@@ -102,11 +123,9 @@ public enum Mig {
         return .failure(.typeError)
       }
       let data = offset + d.descriptorLength
-      let item = MessageItem(
-        descriptor: d, dataOffset: data,
-        data: d.isInline && d.number > 1
-          ? Array(bytes[data..<data + d.inlineDataLength]) : Array(bytes[data..<data + 4]))
-      guard let value = value(of: item, as: arg.type, readMemory: readMemory) else { return .failure(.typeError) }
+      guard let value = value(in: bytes, d, at: data, as: arg.type, readMemory: readMemory) else {
+        return .failure(.typeError)
+      }
       reply.outputs.append((arg.name, value))
       offset = data + d.bodyDataLength
     }
@@ -114,28 +133,32 @@ public enum Mig {
     return .success(reply)
   }
 
-  static func value(of item: MessageItem, as type: MigType, readMemory: (UInt32, UInt32) -> [UInt8]) -> MigValue? {
-    let d = item.descriptor
+  /// The value of the item described by `d` whose data starts at `data` in `bytes` (its
+  /// inline words, or the 4-byte address of its out-of-line words), read as `type`; nil when
+  /// the item is not of that type.
+  static func value(
+    in bytes: [UInt8], _ d: TypeDescriptor, at data: Int, as type: MigType, readMemory: (UInt32, UInt32) -> [UInt8]
+  ) -> MigValue? {
     func oolWords() -> [UInt32] {
-      var bytes = readMemory(item.words.first ?? 0, d.number * 4)  // trailing zeros are not stored
-      if bytes.count < Int(d.number) * 4 {
-        bytes.append(contentsOf: repeatElement(0, count: Int(d.number) * 4 - bytes.count))
+      var words = readMemory(bytes.word(at: data), d.number * 4)  // trailing zeros are not stored
+      if words.count < Int(d.number) * 4 {
+        words.append(contentsOf: repeatElement(0, count: Int(d.number) * 4 - words.count))
       }
-      return (0..<Int(d.number)).map { bytes.word(at: 4 * $0) }
+      return (0..<Int(d.number)).map { words.word(at: 4 * $0) }
     }
     switch type {
     case .int32, .boolean:
       guard d.isInline, d.size == 32, d.number == 1 else { return nil }
-      return .int(Int32(bitPattern: item.words[0]))
+      return .int(Int32(bitPattern: bytes.word(at: data)))
     case .portName:
       guard d.isInline, d.name == MsgType.portName, d.number == 1 else { return nil }
-      return .name(item.words[0])
+      return .name(bytes.word(at: data))
     case .port, .polyPort:
       guard d.isInline, d.isPort || d.name == MsgType.portName, d.number == 1 else { return nil }
-      return .port(item.words[0], disposition: d.name)
+      return .port(bytes.word(at: data), disposition: d.name)
     case .structure(let fields):
       guard d.isInline, d.name == MsgType.integer32, Int(d.number) == fields.count else { return nil }
-      return .ints(item.words.map { Int32(bitPattern: $0) })
+      return .ints((0..<fields.count).map { Int32(bitPattern: bytes.word(at: data + 4 * $0)) })
     case .outOfLineNames:
       guard !d.isInline, d.name == MsgType.portName else { return nil }
       return .names(oolWords())
