@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "MachModel", targets: ["MachModel"]),
     .library(name: "MachTrace", targets: ["MachTrace"]),
     .library(name: "MachScript", targets: ["MachScript"]),
+    .library(name: "MigDefs", targets: ["MigDefs"]),
     .executable(name: "mach-demo", targets: ["mach-demo"]),
   ],
   dependencies: [
@@ -18,6 +19,9 @@ let package = Package(
     // The kernel model: GNU Mach IPC as bytes, spaces, rights, ports, mach_msg, virtual time.
     // No I/O and no dependencies; it knows nothing of the shell.
     .target(name: "MachModel"),
+    // MIG's interface definition language: a C preprocessor, the .defs grammar, the i386 ABI.
+    // Knows nothing of the model or the shell.
+    .target(name: "MigDefs"),
     // What a user sees of the trace: records decoded from trace copies, the msgids tables,
     // request/reply pairing, and the output formats.
     .target(name: "MachTrace", dependencies: ["MachModel"]),
@@ -47,6 +51,7 @@ let package = Package(
     // What the test targets share: a booted kernel, captured output, a session under test.
     .target(name: "TestSupport", dependencies: ["MachModel", "MachTrace", "MachScript"], path: "Tests/TestSupport"),
     .testTarget(name: "MachModelTests", dependencies: ["MachModel", "TestSupport"]),
+    .testTarget(name: "MigDefsTests", dependencies: ["MigDefs", "MachModel"]),
     .testTarget(name: "MachTraceTests", dependencies: ["MachTrace", "MachModel", "TestSupport"]),
     .testTarget(name: "MachScriptTests", dependencies: ["MachModel", "MachTrace", "MachScript", "TestSupport"]),
     // Scripts with their expected output and exit status, run through the built machsh.

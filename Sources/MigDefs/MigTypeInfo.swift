@@ -1,0 +1,114 @@
+// What a MIG type declaration says about the bytes of a message item: its IPC type names,
+// its element size, its shape (one value, a fixed or variable array), and whether it travels
+// out of line. The C-side annotations (`ctype:`, `intran:` …) are kept as written.
+
+/// MIG's IPC type names (`MACH_MSG_TYPE_…`, include/mach/message.h) and their default sizes.
+public enum IPCTypeName {
+  /// The MACH_MSG_TYPE_… names MIG knows, with their number and default size in bits (0: the
+  /// declaration must give one).
+  static let table: [String: (number: UInt32, bits: Int)] = [
+    "MACH_MSG_TYPE_UNSTRUCTURED": (0, 0), "MACH_MSG_TYPE_BIT": (0, 1), "MACH_MSG_TYPE_BOOLEAN": (0, 32),
+    "MACH_MSG_TYPE_INTEGER_16": (1, 16), "MACH_MSG_TYPE_INTEGER_32": (2, 32), "MACH_MSG_TYPE_CHAR": (8, 8),
+    "MACH_MSG_TYPE_BYTE": (9, 8), "MACH_MSG_TYPE_INTEGER_8": (9, 8), "MACH_MSG_TYPE_REAL": (10, 0),
+    "MACH_MSG_TYPE_INTEGER_64": (11, 64), "MACH_MSG_TYPE_STRING": (12, 0), "MACH_MSG_TYPE_STRING_C": (12, 0),
+    "MACH_MSG_TYPE_PORT_NAME": (15, 32),
+    "MACH_MSG_TYPE_MOVE_RECEIVE": (16, 32), "MACH_MSG_TYPE_MOVE_SEND": (17, 32),
+    "MACH_MSG_TYPE_MOVE_SEND_ONCE": (18, 32), "MACH_MSG_TYPE_COPY_SEND": (19, 32),
+    "MACH_MSG_TYPE_MAKE_SEND": (20, 32), "MACH_MSG_TYPE_MAKE_SEND_ONCE": (21, 32),
+    "MACH_MSG_TYPE_PORT_RECEIVE": (16, 32), "MACH_MSG_TYPE_PORT_SEND": (17, 32),
+    "MACH_MSG_TYPE_PORT_SEND_ONCE": (18, 32),
+  ]
+
+  /// MACH_MSG_TYPE_POLYMORPHIC: the disposition is chosen per message.
+  public static let polymorphic: UInt32 = 0xffff_ffff
+
+  /// The type a right arrives as, for the disposition it is sent with
+  /// (`MACH_MSG_TYPE_PORT_SEND` for COPY_SEND and MAKE_SEND, and so on).
+  public static func carried(_ name: UInt32) -> UInt32 {
+    switch name {
+    case 19, 20: return 17
+    case 21: return 18
+    default: return name
+    }
+  }
+
+  public static func isPort(_ name: UInt32) -> Bool { (16...21).contains(name) }
+}
+
+/// A type as MIG resolved it.
+public struct MigTypeInfo: Equatable, Sendable {
+  /// How many elements a value holds.
+  public enum Shape: Equatable, Sendable {
+    /// One element (of `elementBits`).
+    case single
+    /// Exactly `count` elements (`array[N] of`, `struct[N] of`, `c_string[N]`).
+    case fixed(count: Int)
+    /// Up to `max` elements, or any number (`array[] of`, `array[*:N] of`, `c_string[*:N]`).
+    case variable(max: Int?)
+  }
+
+  /// The declared name (for an anonymous element type, its description).
+  public var name: String
+  /// The type name written in a request (for a right: the disposition it is sent with).
+  public var inName: UInt32
+  /// The type name a receiver sees (for a right: the right it carries).
+  public var outName: UInt32
+  /// Bits of one element.
+  public var elementBits: Int
+  public var shape: Shape
+  /// `^`: the data travels out of line (MIG also sends an unbounded `array[]` out of line).
+  public var isOutOfLine: Bool
+  public var isStructure = false
+  public var isCString = false
+  /// A `struct { … }`'s field names, in order.
+  public var fieldNames: [String] = []
+  /// C-side annotations, as written.
+  public var ctype: String? = nil
+  public var cUserType: String? = nil
+  public var cServerType: String? = nil
+  public var inTranslation: String? = nil
+  public var outTranslation: String? = nil
+  public var destructor: String? = nil
+
+  public var isPolymorphic: Bool { inName == IPCTypeName.polymorphic }
+  public var isPort: Bool { isPolymorphic || IPCTypeName.isPort(inName) }
+
+  /// Elements in a value of a fixed shape; 1 for a single value; nil when variable.
+  public var fixedCount: Int? {
+    switch shape {
+    case .single: return 1
+    case .fixed(let n): return n
+    case .variable: return nil
+    }
+  }
+
+  /// A MIG basic type: `MACH_MSG_TYPE_…` (or a number), of `bits`.
+  static func basic(_ name: String, in inName: UInt32, out outName: UInt32, bits: Int) -> MigTypeInfo {
+    MigTypeInfo(
+      name: name, inName: inName, outName: outName, elementBits: bits, shape: .single, isOutOfLine: false)
+  }
+
+  /// The C types MIG knows without a declaration.
+  static let builtins: [String: MigTypeInfo] = [
+    "char": .basic("char", in: 8, out: 8, bits: 8),
+    "short": .basic("short", in: 1, out: 1, bits: 16),
+    "int": .basic("int", in: 2, out: 2, bits: 32),
+    "float": .basic("float", in: 10, out: 10, bits: 32),
+    "double": .basic("double", in: 10, out: 10, bits: 64),
+    "polymorphic": .basic("polymorphic", in: IPCTypeName.polymorphic, out: IPCTypeName.polymorphic, bits: 32),
+  ]
+
+  /// The type as MIG's declaration would read it back, for `info routine`.
+  public var summary: String {
+    var s: String
+    switch shape {
+    case .single: s = ""
+    case .fixed(let n): s = isStructure ? "struct[\(n)] of " : isCString ? "c_string[\(n)]" : "array[\(n)] of "
+    case .variable(let max?): s = isCString ? "c_string[*:\(max)]" : "array[*:\(max)] of "
+    case .variable(nil): s = "array[] of "
+    }
+    if isCString { return (isOutOfLine ? "^" : "") + s }
+    let element = isPolymorphic ? "polymorphic" : "(\(inName), \(elementBits))"
+    return (isOutOfLine ? "^" : "") + s + element
+  }
+}
