@@ -311,14 +311,14 @@ struct DefsParser {
     case "polymorphic":
       position += 1
       var info = MigTypeInfo.builtins["polymorphic"]!
-      if accept("|") { info.outName = try ipcTypeName() }  // IPCType: IN | OUT
+      if accept("|") { info.outName = try ipcTypeName().out }  // IPCType: IN | OUT
       return info
     default:
       if let ipc = IPCTypeName.table[t.text] {
         position += 1
-        var outName = IPCTypeName.carried(ipc.number)
-        if accept("|") { outName = try ipcTypeName() }  // IPCType: IN | OUT
-        return .basic(t.text, in: ipc.number, out: outName, bits: ipc.bits)
+        var outName = ipc.out
+        if accept("|") { outName = try ipcTypeName().out }  // IPCType: IN | OUT
+        return .basic(t.text, in: ipc.in, out: outName, bits: ipc.bits)
       }
       guard let known = types[t.text] else { throw error("unknown type '\(t.text)'", at: t) }
       position += 1
@@ -372,9 +372,10 @@ struct DefsParser {
   private mutating func explicitBasicType() throws(DefsError) -> MigTypeInfo {
     let open = tokens[position]
     position += 1
-    let inName = try ipcTypeName()
-    var outName = IPCTypeName.carried(inName)
-    if accept("|") { outName = try ipcTypeName() }
+    let first = try ipcTypeName()
+    let inName = first.in
+    var outName = first.out
+    if accept("|") { outName = try ipcTypeName().out }
     try expect(",")
     let bits = try integerExpression()
     guard bits > 0, bits <= 1 << 24 else { throw error("bad size \(bits)", at: open) }
@@ -383,14 +384,15 @@ struct DefsParser {
     return .basic("(\(inName), \(bits))", in: inName, out: outName, bits: Int(bits))
   }
 
-  private mutating func ipcTypeName() throws(DefsError) -> UInt32 {
+  /// One IPC type name: what a sender writes and what a receiver sees.
+  private mutating func ipcTypeName() throws(DefsError) -> (in: UInt32, out: UInt32) {
     guard position < tokens.count else { throw endOfInput("an IPC type") }
     let t = tokens[position]
     position += 1
-    if t.kind == .number, let n = t.integerValue, let v = UInt32(exactly: n) { return v }
-    if t.isIdentifier("polymorphic") { return IPCTypeName.polymorphic }
+    if t.kind == .number, let n = t.integerValue, let v = UInt32(exactly: n) { return (v, IPCTypeName.carried(v)) }
+    if t.isIdentifier("polymorphic") { return (IPCTypeName.polymorphic, IPCTypeName.polymorphic) }
     guard let ipc = IPCTypeName.table[t.text] else { throw error("unknown IPC type '\(t.text)'", at: t) }
-    return ipc.number
+    return (ipc.in, ipc.out)
   }
 
   /// An array of `element`: nested fixed shapes multiply into one count of basic elements, as

@@ -4,19 +4,23 @@
 
 /// MIG's IPC type names (`MACH_MSG_TYPE_…`, include/mach/message.h) and their default sizes.
 public enum IPCTypeName {
-  /// The MACH_MSG_TYPE_… names MIG knows, with their number and default size in bits (0: the
-  /// declaration must give one).
-  static let table: [String: (number: UInt32, bits: Int)] = [
-    "MACH_MSG_TYPE_UNSTRUCTURED": (0, 0), "MACH_MSG_TYPE_BIT": (0, 1), "MACH_MSG_TYPE_BOOLEAN": (0, 32),
-    "MACH_MSG_TYPE_INTEGER_16": (1, 16), "MACH_MSG_TYPE_INTEGER_32": (2, 32), "MACH_MSG_TYPE_CHAR": (8, 8),
-    "MACH_MSG_TYPE_BYTE": (9, 8), "MACH_MSG_TYPE_INTEGER_8": (9, 8), "MACH_MSG_TYPE_REAL": (10, 0),
-    "MACH_MSG_TYPE_INTEGER_64": (11, 64), "MACH_MSG_TYPE_STRING": (12, 0), "MACH_MSG_TYPE_STRING_C": (12, 0),
-    "MACH_MSG_TYPE_PORT_NAME": (15, 32),
-    "MACH_MSG_TYPE_MOVE_RECEIVE": (16, 32), "MACH_MSG_TYPE_MOVE_SEND": (17, 32),
-    "MACH_MSG_TYPE_MOVE_SEND_ONCE": (18, 32), "MACH_MSG_TYPE_COPY_SEND": (19, 32),
-    "MACH_MSG_TYPE_MAKE_SEND": (20, 32), "MACH_MSG_TYPE_MAKE_SEND_ONCE": (21, 32),
-    "MACH_MSG_TYPE_PORT_RECEIVE": (16, 32), "MACH_MSG_TYPE_PORT_SEND": (17, 32),
-    "MACH_MSG_TYPE_PORT_SEND_ONCE": (18, 32),
+  /// The MACH_MSG_TYPE_… names MIG knows: the name a sender writes, the name a receiver sees,
+  /// and the default size in bits (0: the declaration must give one). As in MIG's lexer, the
+  /// `PORT_…` names are polymorphic for the sender (the user stub takes the disposition as an
+  /// extra argument, as `notifyPoly` in mach_port_request_notification's stub) and fix the
+  /// right the receiver checks for; the dispositions name what a receiver gets.
+  static let table: [String: (in: UInt32, out: UInt32, bits: Int)] = [
+    "MACH_MSG_TYPE_UNSTRUCTURED": (0, 0, 0), "MACH_MSG_TYPE_BIT": (0, 0, 1), "MACH_MSG_TYPE_BOOLEAN": (0, 0, 32),
+    "MACH_MSG_TYPE_INTEGER_16": (1, 1, 16), "MACH_MSG_TYPE_INTEGER_32": (2, 2, 32), "MACH_MSG_TYPE_CHAR": (8, 8, 8),
+    "MACH_MSG_TYPE_BYTE": (9, 9, 8), "MACH_MSG_TYPE_INTEGER_8": (9, 9, 8), "MACH_MSG_TYPE_REAL": (10, 10, 0),
+    "MACH_MSG_TYPE_INTEGER_64": (11, 11, 64), "MACH_MSG_TYPE_STRING": (12, 12, 0),
+    "MACH_MSG_TYPE_STRING_C": (12, 12, 0), "MACH_MSG_TYPE_PORT_NAME": (15, 15, 32),
+    "MACH_MSG_TYPE_MOVE_RECEIVE": (16, 16, 32), "MACH_MSG_TYPE_MOVE_SEND": (17, 17, 32),
+    "MACH_MSG_TYPE_MOVE_SEND_ONCE": (18, 18, 32), "MACH_MSG_TYPE_COPY_SEND": (19, 17, 32),
+    "MACH_MSG_TYPE_MAKE_SEND": (20, 17, 32), "MACH_MSG_TYPE_MAKE_SEND_ONCE": (21, 18, 32),
+    "MACH_MSG_TYPE_PORT_RECEIVE": (polymorphic, 16, 32), "MACH_MSG_TYPE_PORT_SEND": (polymorphic, 17, 32),
+    "MACH_MSG_TYPE_PORT_SEND_ONCE": (polymorphic, 18, 32),
+    "MACH_MSG_TYPE_POLYMORPHIC": (polymorphic, polymorphic, 32),
   ]
 
   /// MACH_MSG_TYPE_POLYMORPHIC: the disposition is chosen per message.

@@ -73,6 +73,7 @@ struct DefsReaderTests {
         type str_t = (MACH_MSG_TYPE_STRING_C, 8*128);
         type status_t = struct { int32_t a; int32_t b; int32_t c; };
         type poly_t = MACH_MSG_TYPE_MAKE_SEND_ONCE | polymorphic;
+        type once_t = MACH_MSG_TYPE_PORT_SEND_ONCE;
         type task_t = mach_port_t ctype: mach_port_t
           intran: task_t convert_port_to_task(mach_port_t)
           outtran: mach_port_t convert_task_to_port(task_t)
@@ -94,6 +95,8 @@ struct DefsReaderTests {
     #expect(t["status_t"]?.fieldNames == ["a", "b", "c"])
     #expect(t["poly_t"]?.inName == 21)
     #expect(t["poly_t"]?.outName == IPCTypeName.polymorphic)
+    #expect(t["once_t"]?.isPolymorphic == true)
+    #expect(t["once_t"]?.outName == 18)
     #expect(t["mach_port_t"]?.inName == 19)
     #expect(t["mach_port_t"]?.outName == 17)
     #expect(t["task_t"]?.inTranslation == "convert_port_to_task")
