@@ -24,10 +24,10 @@ let package = Package(
     .target(name: "MigDefs"),
     // What a user sees of the trace: records decoded from trace copies, the msgids tables,
     // request/reply pairing, and the output formats.
-    .target(name: "MachTrace", dependencies: ["MachModel"]),
+    .target(name: "MachTrace", dependencies: ["MachModel", "MigDefs"]),
     // The command language: lexer, parser and diagnostics (the evaluator joins it). Knows
     // nothing of terminals.
-    .target(name: "MachScript", dependencies: ["MachModel", "MachTrace"]),
+    .target(name: "MachScript", dependencies: ["MachModel", "MachTrace", "MigDefs"]),
     // libedit through its native <histedit.h>, with non-variadic shims.
     .systemLibrary(name: "CHistEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
     // The Swift face of libedit: prompt, history, completion, Ctrl-C.
@@ -41,19 +41,21 @@ let package = Package(
     .executableTarget(
       name: "machsh",
       dependencies: [
-        "MachModel", "MachTrace", "MachScript", "LineEditor",
+        "MachModel", "MachTrace", "MigDefs", "MachScript", "LineEditor",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // A small narrated walk through the model's API, for developers.
     .executableTarget(name: "mach-demo", dependencies: ["MachModel", "MachTrace"]),
     // The benchmark behind scripts/bench: prints `NAME VALUE UNIT` lines. Release builds only.
-    .executableTarget(name: "machsh-bench", dependencies: ["MachModel", "MachTrace", "MachScript"]),
+    .executableTarget(name: "machsh-bench", dependencies: ["MachModel", "MachTrace", "MigDefs", "MachScript"]),
     // What the test targets share: a booted kernel, captured output, a session under test.
-    .target(name: "TestSupport", dependencies: ["MachModel", "MachTrace", "MachScript"], path: "Tests/TestSupport"),
+    .target(
+      name: "TestSupport", dependencies: ["MachModel", "MachTrace", "MigDefs", "MachScript"], path: "Tests/TestSupport"),
     .testTarget(name: "MachModelTests", dependencies: ["MachModel", "TestSupport"]),
     .testTarget(name: "MigDefsTests", dependencies: ["MigDefs", "MachModel"]),
-    .testTarget(name: "MachTraceTests", dependencies: ["MachTrace", "MachModel", "TestSupport"]),
-    .testTarget(name: "MachScriptTests", dependencies: ["MachModel", "MachTrace", "MachScript", "TestSupport"]),
+    .testTarget(name: "MachTraceTests", dependencies: ["MachTrace", "MachModel", "MigDefs", "TestSupport"]),
+    .testTarget(
+      name: "MachScriptTests", dependencies: ["MachModel", "MachTrace", "MigDefs", "MachScript", "TestSupport"]),
     // Scripts with their expected output and exit status, run through the built machsh.
     .testTarget(name: "GoldenTests", dependencies: ["machsh"], exclude: ["scripts"]),
   ]

@@ -79,11 +79,14 @@ public struct TraceItem: Equatable, Sendable {
   public var value: TraceValue
   /// The item's `msgt_name` (a disposition in a send copy, a carried type after copy-in).
   public var msgtName: UInt32
+  /// Bits per element (`msgt_size`).
+  public var elementBits: UInt32
 
   public init(_ item: MessageItem) {
     let d = item.descriptor
     number = Int(d.number)
     msgtName = d.name
+    elementBits = d.size
     if !d.isInline {
       type = "ool"
       value = .ool(address: item.words.first ?? 0, size: UInt32(clamping: d.inlineDataLength))

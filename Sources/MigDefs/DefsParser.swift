@@ -124,7 +124,7 @@ struct DefsParser {
       throw error("routine '\(name.text)' is already declared at line \(previous.location.line)", at: name)
     }
     try expect("(")
-    var arguments: [MigArgument] = []
+    var arguments: [MigParameter] = []
     if !peek(")") {
       repeat {
         arguments.append(try argument(first: arguments.isEmpty))
@@ -156,7 +156,7 @@ struct DefsParser {
     nextNumber += 1
   }
 
-  private mutating func argument(first: Bool) throws(DefsError) -> MigArgument {
+  private mutating func argument(first: Bool) throws(DefsError) -> MigParameter {
     var direction: MigDirection? = nil
     if position + 1 < tokens.count, tokens[position].kind == .identifier, tokens[position + 1].kind == .identifier,
       let d = MigDirection(rawValue: tokens[position].text.lowercased())
@@ -181,7 +181,7 @@ struct DefsParser {
     }
     var flags = try ipcFlags()
     if direction == nil { flags.append("<default>") }
-    return MigArgument(
+    return MigParameter(
       name: name.text, direction: direction ?? .in, type: info, typeName: typeName, flags: flags,
       location: name.location)
   }
@@ -381,7 +381,14 @@ struct DefsParser {
     guard bits > 0, bits <= 1 << 24 else { throw error("bad size \(bits)", at: open) }
     _ = try ipcFlags()
     try expect(")")
-    return .basic("(\(inName), \(bits))", in: inName, out: outName, bits: Int(bits))
+    var info = MigTypeInfo.basic("(\(inName), \(bits))", in: inName, out: outName, bits: Int(bits))
+    if inName == 12, bits > 8, bits % 8 == 0 {
+      // A string of N bytes travels as N 8-bit elements (`dev_name_t`: STRING_C, 8, 128).
+      info.elementBits = 8
+      info.shape = .fixed(count: Int(bits / 8))
+      info.isCString = true
+    }
+    return info
   }
 
   /// One IPC type name: what a sender writes and what a receiver sees.

@@ -34,7 +34,7 @@ public enum MigDirection: String, Equatable, Sendable, CaseIterable {
   public var isInReplyBody: Bool { self == .out || self == .inout }
 }
 
-public struct MigArgument: Equatable, Sendable {
+public struct MigParameter: Equatable, Sendable {
   public var name: String
   public var direction: MigDirection
   public var type: MigTypeInfo
@@ -59,7 +59,7 @@ public struct MigRoutine: Equatable, Sendable {
   public var number: Int
   /// The request's msgh_id: the subsystem's base plus `number`.
   public var id: Int32
-  public var arguments: [MigArgument]
+  public var arguments: [MigParameter]
   public var location: DefsLocation
 
   /// The reply's msgh_id (id + 100), or nil for a simple routine.
