@@ -179,6 +179,30 @@ extension MigCodec {
     return .success(m.finish())
   }
 
+  /// The items of `routine`'s reply after its RetCode: one per `out`/`inout` argument, in
+  /// order, as MIG's server stub writes them (a right with its type's disposition, or the one
+  /// given for a polymorphic type). Whether they make the message complex comes back too.
+  public static func replyItems(
+    _ routine: MigRoutine, arguments: [MigInput], placeOutOfLine: ([UInt8]) -> UInt32?
+  ) -> Result<(items: [UInt8], complex: Bool), MigEncodeError> {
+    let declared = routine.arguments.filter(\.direction.isInReplyBody)
+    guard declared.count == arguments.count else {
+      return .failure(
+        MigEncodeError(
+          argument: nil,
+          message: "\(routine.name)'s reply takes \(declared.count) value\(declared.count == 1 ? "" : "s")"))
+    }
+    var m = MessageBuilder(remote: 0, remoteDisposition: 0, id: 0)
+    for (index, (argument, value)) in zip(declared, arguments).enumerated() {
+      switch item(argument, value, placeOutOfLine: placeOutOfLine) {
+      case .success(let (descriptor, data)): m.append(descriptor, data: data)
+      case .failure(let problem): return .failure(MigEncodeError(argument: index, message: problem.message))
+      }
+    }
+    let bytes = m.finish()
+    return .success((Array(bytes[MsgHeader.size...]), MessageView(bytes)?.isComplex ?? false))
+  }
+
   /// One argument's descriptor and data (for out-of-line data, its 4-byte address).
   static func item(
     _ argument: MigParameter, _ value: MigInput, placeOutOfLine: ([UInt8]) -> UInt32?

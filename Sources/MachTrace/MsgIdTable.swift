@@ -1,4 +1,5 @@
 import MachModel
+import MigDefs
 
 /// One routine a message id can stand for.
 public struct MsgIdEntry: Equatable, Sendable {
@@ -133,6 +134,22 @@ public struct MsgIdTable: Sendable {
       report.routines += 1
     }
     return .success(report)
+  }
+
+  /// Adds the routines of a loaded .defs file, as a loaded .msgids file's, with the same
+  /// collision report.
+  public mutating func add(_ file: MigFile) -> LoadReport {
+    generations += 1
+    var report = LoadReport()
+    for r in file.routines {
+      let entry = MsgIdEntry(subsystem: r.subsystem, routine: r.name, replyID: r.replyID, generation: generations)
+      if let other = byID[r.id]?.first(where: { $0.subsystem != entry.subsystem || $0.routine != entry.routine }) {
+        report.collisions.append("\(r.id): \(other.subsystem)/\(other.routine) vs \(entry.subsystem)/\(entry.routine)")
+      }
+      add(entry, id: r.id)
+      report.routines += 1
+    }
+    return report
   }
 
   // MARK: - The built-in table

@@ -1,4 +1,5 @@
 import MachModel
+import MigDefs
 
 /// The output formats of trace records (docs/trace.md, "Output formats"; docs/trace.md shows each).
 public enum TraceFormat: String, CaseIterable, Sendable {
@@ -28,8 +29,14 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     line += " " + colors.arrow(r.direction) + " "
     line += port(r.dest, kernel: r.isKernelForm)
     line += " " + (r.routine.isEmpty ? String(r.msgid) : r.routine)
-    let items = r.code != nil ? Array(r.body.dropFirst()) : r.body
-    line += " (" + items.map { argument($0, r) }.joined(separator: ", ") + ")"
+    if let (decoded, isReply) = declared(r, names) {
+      let named = decoded.arguments.map { "\($0.name)=" + argument($0.item, r) }
+      line += " (" + (named + decoded.raw.map { argument($0, r) }).joined(separator: ", ") + ")"
+      if let why = decoded.mismatch { line += " [\(isReply ? "MIG_TYPE_ERROR" : "MIG_BAD_ARGUMENTS"): \(why)]" }
+    } else {
+      let items = r.code != nil ? Array(r.body.dropFirst()) : r.body
+      line += " (" + items.map { argument($0, r) }.joined(separator: ", ") + ")"
+    }
     if r.retval != MachMsgReturn.success {
       line += " = " + colors.code(ReturnCodeNames.name(of: r.retval, fromMachMsg: true), success: false)
     } else if let code = r.code {
@@ -37,6 +44,13 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     }
     if let answers = r.answers { line += " (reply to \(answers))" }
     return line
+  }
+
+  /// The record's body read by its routine's declaration, when a loaded .defs file declares
+  /// the routine (and whether the record is its reply).
+  public static func declared(_ r: TraceRecord, _ names: TraceNames) -> (MigDecoded, isReply: Bool)? {
+    guard let (routine, isReply) = names.definitions.routine(id: r.msgid) else { return nil }
+    return (MigCodec.decode(r.bytes, as: routine, reply: isReply), isReply)
   }
 
   static func who(_ r: TraceRecord, _ names: TraceNames) -> String {
@@ -117,6 +131,10 @@ public enum TraceFormat: String, CaseIterable, Sendable {
           + "\(port(v.remotePort, kernel: r.isKernelForm)), local \(port(v.localPort, kernel: r.isKernelForm)), "
           + "seqno \(v.seqno), id \(v.id)"
       )
+      let declared = declared(r, names)
+      // Item names by position: a reply's RetCode first, then the declared arguments.
+      var itemNames: [String] = declared?.1 == true ? ["RetCode"] : []
+      itemNames += declared?.0.arguments.map(\.name) ?? []
       if case .success(let items) = v.items() {
         for (i, item) in items.enumerated() {
           let d = item.descriptor
@@ -124,8 +142,12 @@ public enum TraceFormat: String, CaseIterable, Sendable {
             (d.isInline ? "" : ", out-of-line") + (d.isLongForm ? ", long" : "")
             + (d.deallocate ? ", deallocate" : "")
           let shape = "name \(d.name), size \(d.size), number \(d.number)\(flags)"
-          lines.append("  item \(i + 1): \(TraceItem(item).type) \(argument(TraceItem(item), r)) [\(shape)]")
+          let label = i < itemNames.count ? " (\(itemNames[i]))" : ""
+          lines.append("  item \(i + 1)\(label): \(TraceItem(item).type) \(argument(TraceItem(item), r)) [\(shape)]")
         }
+      }
+      if let (decoded, isReply) = declared, let why = decoded.mismatch {
+        lines.append("  not as declared (\(isReply ? "MIG_TYPE_ERROR" : "MIG_BAD_ARGUMENTS")): \(why)")
       }
     }
     for offset in stride(from: 0, to: r.bytes.count, by: 16) {
@@ -175,6 +197,11 @@ public enum TraceFormat: String, CaseIterable, Sendable {
       ("answers", r.answers.map(String.init) ?? "null"),
     ]
     fields.append(("body", "[" + r.body.map { jsonItem($0, r) }.joined(separator: ", ") + "]"))
+    if let (decoded, _) = declared(r, names) {  // a routine of a loaded .defs file
+      let args = decoded.arguments.map { "\(json($0.name)): \(jsonItem($0.item, r))" }
+      fields.append(("args", "{" + args.joined(separator: ", ") + "}"))
+      fields.append(("args_mismatch", decoded.mismatch.map(json) ?? "null"))
+    }
     fields.append(
       (
         "bytes",

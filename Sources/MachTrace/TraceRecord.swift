@@ -1,4 +1,5 @@
 import MachModel
+import MigDefs
 
 /// One trace copy as the user sees it: the fields of docs/language.md, Filters and docs/shell.md §8.
 /// Task and thread are indices into the model; `TraceNames` spells them.
@@ -154,6 +155,8 @@ public enum TraceValue: Equatable, Sendable {
 public struct TraceNames: Sendable {
   public var tasks: [String]
   public var threads: [String]
+  /// Interfaces loaded from .defs files: the formats name the arguments of their routines.
+  public var definitions = MigInterfaces()
 
   public init(_ kernel: Kernel) {
     tasks = kernel.tasks.map(\.name)

@@ -12,9 +12,15 @@ public protocol DefsFileSystem: Sendable {
 public struct LocalFileSystem: DefsFileSystem {
   public init() {}
 
+  /// The most a .defs file may hold.
+  public static let maxFileBytes = 16 << 20
+
+  /// Only a regular file of at most `maxFileBytes` with no NUL byte is read: never a device or
+  /// a FIFO, which could block for ever.
   public func contents(of path: String) -> String? {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+    guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+      attributes[.type] as? FileAttributeType == .typeRegular,
+      (attributes[.size] as? NSNumber)?.intValue ?? Int.max <= Self.maxFileBytes,
       let data = FileManager.default.contents(atPath: path), !data.contains(0)
     else { return nil }
     return String(decoding: data, as: UTF8.self)

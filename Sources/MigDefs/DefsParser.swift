@@ -136,11 +136,10 @@ struct DefsParser {
     // MIG's default kinds (routine.c, rtDefaultArgKind): the first argument with none is the
     // request port, the others are `in`.
     if !arguments.contains(where: { $0.direction == .requestPort }),
-      let first = arguments.firstIndex(where: { $0.flags.contains("<default>") })
+      let first = arguments.firstIndex(where: { !$0.isDirectionWritten })
     {
       arguments[first].direction = .requestPort
     }
-    for i in arguments.indices { arguments[i].flags.removeAll { $0 == "<default>" } }
     guard arguments.contains(where: { $0.direction == .requestPort }) else {
       throw error("routine '\(name.text)' has no request port argument", at: name)
     }
@@ -179,11 +178,10 @@ struct DefsParser {
       info = known
       typeName = typeToken.text
     }
-    var flags = try ipcFlags()
-    if direction == nil { flags.append("<default>") }
+    let flags = try ipcFlags()
     return MigParameter(
-      name: name.text, direction: direction ?? .in, type: info, typeName: typeName, flags: flags,
-      location: name.location)
+      name: name.text, direction: direction ?? .in, isDirectionWritten: direction != nil, type: info,
+      typeName: typeName, flags: flags, location: name.location)
   }
 
   /// `, dealloc`, `, dealloc[]`, `, servercopy`, `, countinout`, `, islong`, `, isnotlong`,

@@ -37,6 +37,8 @@ public enum MigDirection: String, Equatable, Sendable, CaseIterable {
 public struct MigParameter: Equatable, Sendable {
   public var name: String
   public var direction: MigDirection
+  /// Whether the declaration wrote the kind (else MIG's default gave it).
+  public var isDirectionWritten: Bool
   public var type: MigTypeInfo
   /// The name the declaration used for the type.
   public var typeName: String
@@ -65,12 +67,14 @@ public struct MigRoutine: Equatable, Sendable {
   /// The reply's msgh_id (id + 100), or nil for a simple routine.
   public var replyID: Int32? { kind.hasReply ? id + 100 : nil }
 
-  /// The routine's declaration, one argument per line as MIG files write it.
+  /// The routine's declaration as MIG reads it, one argument per line: kinds where the file
+  /// wrote them, the type's name, the IPC flags.
   public var signature: String {
     let args = arguments.map { a in
-      "\t\(a.direction.rawValue)\t\(a.name)\t: \(a.typeName)" + a.flags.map { ", \($0)" }.joined()
+      "\t" + (a.isDirectionWritten ? a.direction.rawValue + " " : "") + "\(a.name) : \(a.typeName)"
+        + a.flags.map { ", \($0)" }.joined()
     }
-    return "\(kind.rawValue) \(name)(\n" + args.joined(separator: ";\n") + ");"
+    return "\(kind.rawValue) \(name)(" + (args.isEmpty ? "" : "\n" + args.joined(separator: ";\n")) + ");"
   }
 }
 

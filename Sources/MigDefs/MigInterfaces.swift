@@ -87,7 +87,9 @@ public struct MigInterfaces: Sendable {
   /// The routine whose request (or, with `reply`, reply) has msgh_id `id`.
   public func routine(id: Int32) -> (routine: MigRoutine, isReply: Bool)? {
     if let r = routinesByID[id] { return (r, false) }
-    if let r = routinesByID[id - 100], r.kind.hasReply { return (r, true) }
+    // Every 32-bit id must be looked up: 100 below Int32.min answers no request.
+    let (request, overflow) = id.subtractingReportingOverflow(100)
+    if !overflow, let r = routinesByID[request], r.kind.hasReply { return (r, true) }
     return nil
   }
 }

@@ -3,6 +3,7 @@ import Glibc
 import LineEditor
 import MachScript
 import MachTrace
+import MigDefs
 
 /// Standard output and standard error, unbuffered enough for interleaving to read right.
 final class StandardOutput: ScriptOutput {
@@ -50,6 +51,21 @@ struct Machsh: ParsableCommand {
     help: "Load routine names from a Hurd .msgids file, or from every *.msgids file of a folder (repeatable).")
   var msgids: [String] = []
 
+  @Option(
+    name: .customLong("defs"),
+    help: "Load MIG interface definitions: a .defs file, or every .defs file of a folder (repeatable).")
+  var defs: [String] = []
+
+  @Option(
+    name: [.customShort("I"), .customLong("defs-include")],
+    help: "A folder #include searches in .defs files, before the system's (repeatable).")
+  var defsIncludes: [String] = []
+
+  @Option(
+    name: [.customShort("D"), .customLong("defs-define")],
+    help: "A macro for .defs files: NAME or NAME=VALUE (repeatable; KERNEL_USER and KERNEL_SERVER are off).")
+  var defsDefines: [String] = []
+
   @Option(name: .customLong("format"), help: "Trace output format: rpctrace, verbose or json.")
   var format: String = "rpctrace"
 
@@ -86,6 +102,22 @@ struct Machsh: ParsableCommand {
       guard case .success(let text) = session.readFile(path) else { throw ValidationError("cannot read \(path)") }
       if case .failure(let e) = session.loadMsgids(text, file: path) {
         output.writeError("\(e)\n")
+        throw ExitCode(2)
+      }
+    }
+    var defines: [String: String] = [:]
+    for d in defsDefines {
+      let parts = d.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      guard let name = parts.first, !name.isEmpty else { throw ValidationError("-D needs NAME or NAME=VALUE") }
+      defines[String(name)] = parts.count > 1 ? String(parts[1]) : "1"
+    }
+    session.defsOptions = DefsOptions(includeDirectories: defsIncludes, defines: defines)
+    for path in defs {
+      do {
+        let loaded = try session.loadDefinitions(path)
+        for line in loaded.collisions { output.write("defs: id \(line)\n") }
+      } catch {
+        output.writeError("\(error)\n")
         throw ExitCode(2)
       }
     }

@@ -91,6 +91,31 @@ import Testing
     #expect(try Self.run(arguments: ["--msgids", "/nonexistent", "-c", "print 1"]).hasSuffix("--- exit 2\n"))
   }
 
+  /// `--defs FILE` loads MIG definitions before the script (`-I DIR` for includes, `-D NAME` for
+  /// macros); a file with an error stops machsh with status 2 and the file's own position.
+  @Test func defsFromTheCommandLine() throws {
+    let scripts = Self.root.appendingPathComponent("Tests/GoldenTests/scripts").path
+    #expect(
+      try Self.run(arguments: ["--defs", scripts + "/counter.defs", "-c", "print routine(7000), routine(7102)"])
+        == "counter_add counter_names-reply\n--- stderr\n--- exit 0\n")
+    let broken = try Self.run(arguments: ["--defs", scripts + "/broken.defs", "-c", "print 1"])
+    #expect(broken.contains("broken.defs:7:9: error: unknown type 'no_such_type'\n\tsize : no_such_type);\n\t       ^"))
+    #expect(broken.hasSuffix("--- exit 2\n"))
+    // -D defines a macro: here one the file tests to declare one more routine.
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("machsh-defs-\(getpid())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try "type t = MACH_MSG_TYPE_COPY_SEND;\n".write(
+      to: folder.appendingPathComponent("t.defs"), atomically: true, encoding: .utf8)
+    try "subsystem x 9000;\n#include <t.defs>\n#ifdef EXTRA\nroutine extra(p : t);\n#endif\n".write(
+      to: folder.appendingPathComponent("x.defs"), atomically: true, encoding: .utf8)
+    let x = folder.appendingPathComponent("x.defs").path
+    #expect(
+      try Self.run(arguments: ["-I", folder.path, "-D", "EXTRA", "--defs", x, "-c", "print routine(9000)"])
+        == "extra\n--- stderr\n--- exit 0\n")
+    #expect(try Self.run(arguments: ["--defs", x, "-c", "print 1"]).contains("cannot find include file 't.defs'"))
+  }
+
   @Test func commandLineColourAndUsageErrors() throws {
     let bad = try Self.run(arguments: ["--color", "sometimes", "-c", "x = 1"])
     #expect(bad.hasPrefix("--- stderr\nError: --color is auto, always or never\n"))

@@ -114,7 +114,10 @@ import Testing
 
   static let errorCases: [(String, [String])] = [
     ("send", ["error 1:1 'send' needs 1 argument, found 0"]),
-    ("info bogus", ["error 1:6 info needs one of: port, ports, queue, settings, task, tasks, threads; found bogus"]),
+    (
+      "info bogus",
+      ["error 1:6 info needs one of: defs, port, ports, queue, routine, settings, task, tasks, threads; found bogus"]
+    ),
     ("def send() { }", ["error 1:5 'send' is a command; a procedure cannot take its name"]),
     ("let = 3", ["error 1:5 expected a variable name, found ="]),
     ("a == b == c", ["error 1:8 comparisons do not chain; use 'and'"]),

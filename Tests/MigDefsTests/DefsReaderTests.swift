@@ -216,5 +216,6 @@ struct DefsReaderTests {
     #expect(loaded.routinesByID.mapValues(\.name) == [7000: "one"])
     #expect(loaded.subsystems.map(\.name) == ["a"])
     #expect(loaded.routine(id: 7100)?.isReply == true)
+    #expect(loaded.routine(id: Int32.min) == nil)  // no trap 100 below the smallest id
   }
 }

@@ -128,13 +128,15 @@ enum OptionKind: Sendable {
   case range
   /// A block: `do { … }`.
   case block
+  /// `NAME = VALUE` pairs, separated by commas: `reply with amount = 5, data = "hi"`.
+  case named
   /// A bare word: `format json`, `by routine`, `with echo` (the words, for Tab).
   case word(@Sendable () -> [String])
 
   /// What Tab offers for the option's value.
   var completes: ArgumentKind? {
     switch self {
-    case .flag, .block, .range: return nil
+    case .flag, .block, .range, .named: return nil
     case .atom(let k), .atoms(let k): return k
     case .reply: return .port
     case .filter: return .filter

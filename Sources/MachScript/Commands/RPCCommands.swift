@@ -1,5 +1,6 @@
 import MachModel
 import MachTrace
+import MigDefs
 
 // rpc and raise (docs/shell.md §5): a MIG request with the thread's reply port, and an
 // exception the kernel raises for a thread.
@@ -43,10 +44,15 @@ extension Session {
     }
     let routine: Routine
     if let id = Int32(name) {
-      guard let r = RoutineTable.routine(id: id) else { return try rawRPC(id, args, c) }
+      guard let r = RoutineTable.routine(id: id) else {
+        if let loaded = intake.definitions.routinesByID[id] { return try typedRPC(loaded, args, c, at: at) }
+        return try rawRPC(id, args, c)
+      }
       routine = r
     } else if let r = RoutineTable.routine(named: name) {
       routine = r
+    } else if let loaded = intake.definitions.routinesByName[name] {
+      return try typedRPC(loaded, args, c, at: at)
     } else if let id = intake.msgids.id(of: name) {
       return try rawRPC(id, args, c)  // a routine a loaded .msgids file names: by its id, ints only
     } else {
@@ -55,7 +61,8 @@ extension Session {
           "; did you mean '\($0)'?"
         } ?? ""
       throw ScriptError(
-        "unknown routine '\(name)' (not in the built-in table nor in a loaded .msgids file\(hint))", at: at)
+        "unknown routine '\(name)' (not in the built-in table, a loaded .defs file nor a loaded .msgids file\(hint))",
+        at: at)
     }
     let target = try port(args[0])
     guard args.count - 1 == routine.inputs.count else {
@@ -174,6 +181,87 @@ extension Session {
         let value = s.messageValue(s.kernel.threads[Int(t)].message, in: target.task)
         s.setRC(value.retval ?? MigReturn.replyMismatch, machMsg: false)
         return .message(value)
+      })
+  }
+
+  /// `rpc ROUTINE(TARGET, ARG …)` for a routine of a loaded .defs file: the request MIG's
+  /// user stub builds (each argument checked against its declaration), and for a routine its
+  /// reply read by the declaration: MIG_TYPE_ERROR in `rc` when the reply does not match it
+  /// (the out-arguments are named as far as it matches), MIG_REPLY_MISMATCH for another id.
+  private func typedRPC(_ routine: MigRoutine, _ args: [Expr], _ c: Command, at: SourceLocation) throws -> Value {
+    let target = try port(args[0])
+    let declared = routine.arguments.filter(\.direction.isInRequestBody)
+    guard args.count - 1 == declared.count else {
+      let n = declared.count
+      throw ScriptError(
+        "\(routine.name) takes \(n) argument\(n == 1 ? "" : "s") after the target "
+          + "(\(declared.map(\.name).joined(separator: ", "))), not \(args.count - 1)", at: at)
+    }
+    let inputs = try zip(declared, args.dropFirst()).map {
+      try migInput(try evaluate($1), for: $0, from: target.task, at: $1.location)
+    }
+    let t = try actingThread(target.task, number: c.option("thread")?.values[0], at: c.location)
+    let hasReply = routine.kind.hasReply
+    var reply = MachPort.null
+    if hasReply {
+      noteWithoutReplyPort(t)
+      reply = kernel.migReplyPort(t)
+    }
+    let task = target.task
+    let built = MigCodec.request(routine, target: target.name, reply: reply, arguments: inputs) { data in
+      let (code, address) = kernel.vmAllocate(task, size: UInt32(data.count))
+      guard code == KernReturn.success, kernel.writeMemory(task, data, at: address) == KernReturn.success else {
+        return nil
+      }
+      return address
+    }
+    let request: [UInt8]
+    switch built {
+    case .success(let m): request = m
+    case .failure(let e):
+      let where_ = e.argument.map { args[$0 + 1].location } ?? at
+      let who = e.argument.map { "\(declared[$0].name) " } ?? ""
+      throw ScriptError(who + e.message, at: where_)
+    }
+    if hasReply { operations.expectReply(task: task, port: reply, id: routine.id &+ 100) }
+    let timeout = try deadline(c)
+    var options: MachMsgOptions = hasReply ? [.send, .receive] : [.send]
+    if timeout != nil { options.formUnion(hasReply ? [.sendTimeout, .receiveTimeout] : [.sendTimeout]) }
+    return perform(
+      t, command: c.source, deadline: timeout?.due, background: c.background,
+      start: { s in
+        s.kernel.machMsg(
+          t,
+          MachMsgCall(
+            options: options, message: request, receiveSize: 8192, receiveName: reply, timeout: timeout?.ms ?? 0))
+      },
+      finish: { s, code in
+        guard code == MachMsgReturn.success else {
+          let handedBack = s.kernel.threads[Int(t)].message.count >= MsgHeader.size
+          if hasReply, Kernel.replacesReplyPort(code, handedBack: handedBack) { s.kernel.discardMigReplyPort(t) }
+          s.destroyHandedBack(t)  // a send that failed after copy-in gave the request back
+          s.setRC(code, machMsg: true)
+          return .nil
+        }
+        guard hasReply else {
+          s.setRC(code, machMsg: true)
+          return .nil
+        }
+        let bytes = s.kernel.threads[Int(t)].message
+        var m = s.messageValue(bytes, in: task)
+        guard m.id == routine.id &+ 100 else {
+          s.setRC(MigReturn.replyMismatch, machMsg: false)
+          return .message(m)
+        }
+        let decoded = MigCodec.decode(bytes, as: routine, reply: true)
+        let outputs = routine.arguments.filter(\.direction.isInReplyBody)
+        m.routine = routine.name + "-reply"
+        m.retval = decoded.retCode
+        m.outputs = decoded.arguments.compactMap { named in
+          outputs.first { $0.name == named.name }.map { (named.name, s.typedValue(named.item, for: $0, in: task)) }
+        }
+        s.setRC(decoded.mismatch == nil ? decoded.retCode ?? MigReturn.typeError : MigReturn.typeError, machMsg: false)
+        return .message(m)
       })
   }
 

@@ -1,4 +1,6 @@
 import MachModel
+import MachTrace
+import MigDefs
 
 // serve and reply (docs/shell.md §12): a thread that loops, receiving on a port and handling
 // each message; the loop itself is Shell/Servers.swift.
@@ -18,9 +20,15 @@ extension CommandRegistry {
       options: ["thread": .atom(.anything), "with": .word { ServerTable.Kind.words.map(\.0) }], takesBlock: true
     ) { s, c in try s.serveCommand(c) },
     CommandEntry(
-      "reply", .messages, usage: ["reply [body ITEM …] [code CODE]"],
+      "reply", .messages, usage: ["reply [body ITEM …] [code CODE]", "reply with NAME = VALUE … [code CODE]"],
       summary: "inside a serve block: answers `msg`", returns: "rc, or nil with no reply port",
-      options: ["body": .atoms(.bodyItem), "code": .atom(.anything)]
+      help: """
+        `with NAME = VALUE, …` answers a routine of a loaded .defs file: each of its out-arguments by name
+        (pairs separated by commas), typed
+        as the routine declares it (values as `rpc` takes them). With a code other than
+        KERN_SUCCESS the reply carries the code alone, as MIG's server stubs send it.
+        """,
+      options: ["body": .atoms(.bodyItem), "code": .atom(.anything), "with": .named]
     ) { s, c in try s.replyCommand(c) },
   ]
 }
@@ -71,16 +79,77 @@ extension Session {
     guard let current = servers.current else { throw ScriptError("'reply' belongs in a serve block", at: c.location) }
     if current.answered { throw ScriptError("this message was already answered", at: c.location) }
     let code = try c.option("code").map { try int32($0.values[0], "a code") } ?? KernReturn.success
-    var m = MessageBuilder(remote: 0, remoteDisposition: 0, id: 0)
-    try appendItems(c.option("body")?.values ?? [], to: &m, task: kernel.threads[Int(current.thread)].task)
-    let built = m.finish()
-    let items = Array(built[MsgHeader.size...])
+    let task = kernel.threads[Int(current.thread)].task
+    var items: [UInt8]
+    var complex: Bool
+    if let with = c.option("with") {
+      guard c.option("body") == nil else {
+        throw ScriptError("reply takes 'body' or 'with', not both", at: with.location)
+      }
+      (items, complex) = try typedReplyItems(with, request: current.request, code: code, task: task)
+    } else {
+      var m = MessageBuilder(remote: 0, remoteDisposition: 0, id: 0)
+      try appendItems(c.option("body")?.values ?? [], to: &m, task: task)
+      let built = m.finish()
+      items = Array(built[MsgHeader.size...])
+      complex = MessageView(built)!.isComplex
+    }
     servers.markAnswered()
-    guard
-      let result = sendReply(
-        current.thread, to: current.request, code: code, body: items, complex: MessageView(built)!.isComplex)
+    guard let result = sendReply(current.thread, to: current.request, code: code, body: items, complex: complex)
     else { return .nil }
     setRC(result, machMsg: true)
     return .code(result, fromMachMsg: true)
+  }
+
+  /// `reply with NAME = VALUE, …`: the out-arguments of the loaded routine `request` calls, by
+  /// name; every one must be given (none with an error code).
+  private func typedReplyItems(
+    _ with: CommandOption, request: MessageView, code: ReturnCode, task: TaskIndex
+  )
+    throws -> (items: [UInt8], complex: Bool)
+  {
+    guard let routine = intake.definitions.routinesByID[request.id], routine.kind.hasReply else {
+      throw ScriptError(
+        "reply with: message id \(request.id) is no routine of a loaded .defs file (defs load \"FILE\")",
+        at: with.location)
+    }
+    let outputs = routine.arguments.filter(\.direction.isInReplyBody)
+    var given: [String: (Expr, Value)] = [:]
+    for i in stride(from: 0, to: with.values.count, by: 2) {
+      guard case .name(let n, let at) = with.values[i] else { continue }
+      guard outputs.contains(where: { $0.name == n }) else {
+        let names = outputs.map(\.name).joined(separator: ", ")
+        throw ScriptError("\(routine.name) has no out-argument '\(n)' (its out-arguments: \(names))", at: at)
+      }
+      guard given[n] == nil else { throw ScriptError("'\(n)' given twice", at: at) }
+      given[n] = (with.values[i + 1], try evaluate(with.values[i + 1]))
+    }
+    guard code == KernReturn.success else {
+      if let first = given.values.first {
+        throw ScriptError("an error reply carries its code alone", at: first.0.location)
+      }
+      return ([], false)
+    }
+    let missing = outputs.filter { given[$0.name] == nil }.map(\.name)
+    guard missing.isEmpty else {
+      throw ScriptError("\(routine.name)'s reply needs \(missing.joined(separator: ", "))", at: with.location)
+    }
+    let inputs = try outputs.map { p in
+      try migInput(given[p.name]!.1, for: p, from: task, at: given[p.name]!.0.location)
+    }
+    let built = MigCodec.replyItems(routine, arguments: inputs) { data in
+      let (rc, address) = kernel.vmAllocate(task, size: UInt32(data.count))
+      guard rc == KernReturn.success, kernel.writeMemory(task, data, at: address) == KernReturn.success else {
+        return nil
+      }
+      return address
+    }
+    switch built {
+    case .success(let r): return r
+    case .failure(let e):
+      let p = e.argument.map { outputs[$0] }
+      throw ScriptError(
+        (p.map { "\($0.name) " } ?? "") + e.message, at: p.map { given[$0.name]!.0.location } ?? with.location)
+    }
   }
 }

@@ -119,7 +119,7 @@ extension Session {
       output.write("no records\n")  // as `trace stats` says
       return .nil
     }
-    let names = TraceNames(kernel)
+    let names = traceNames
     let first = intake.buffer.first?.time ?? 0
     var previous: UInt64? = nil
     for r in shown {
@@ -222,7 +222,7 @@ extension Session {
       }
     }
     let records = try selection(c)
-    let names = TraceNames(kernel)
+    let names = traceNames
     if path == "-" {
       let output = self.output
       try format.write(records, names: names, peer: { [unowned self] in peerName($0) }) { output.write($0) }

@@ -30,7 +30,7 @@ struct FilterCompiler {
 
   /// The record fields, as bare names in a filter: the scalar ones of `FilterClauses.Field`,
   /// then `routine` and `body`.
-  static let fields = Set(FilterClauses.Field.allCases.map(\.rawValue) + ["routine", "body"])
+  static let fields = Set(FilterClauses.Field.allCases.map(\.rawValue) + ["routine", "body", "args"])
   static let directions = ["send", "receive"]
   static let kinds = TraceMessage.Kind.allCases.map(\.name)
 
@@ -96,6 +96,14 @@ struct FilterCompiler {
       return .int({ r in try f(r).map { try Interpreter.arithmetic("-", 0, $0, at: at) } }, isCode: false)
     case .binary(let op, let l, let r, let at):
       return try binary(op, try node(l), try node(r), at: at)
+    case .field(.name("args", _), let name, _):
+      // `args.NAME`: nil for a record whose routine no loaded .defs file declares, or that
+      // has no such argument, so that a filter over a mixed trace is simply false there.
+      unowned let session = self.session  // a filter lives in the session: no cycle
+      return .value { r in
+        guard case .fields(let fields) = session.argsValue(r) else { return .nil }
+        return fields.first { $0.0 == name }?.1 ?? .nil
+      }
     default:
       return try general(e)
     }
@@ -129,9 +137,11 @@ struct FilterCompiler {
     }
     unowned let session = self.session  // a filter lives in the session: no cycle
     let withBody = Self.freeNames(e).contains("body")
+    let withArgs = Self.freeNames(e).contains("args")
     return .value { r in
       try session.interpreter.evaluate(
-        e, with: session.recordFields(r, withBody: withBody).merging(captured) { field, _ in field })
+        e,
+        with: session.recordFields(r, withBody: withBody, withArgs: withArgs).merging(captured) { field, _ in field })
     }
   }
 

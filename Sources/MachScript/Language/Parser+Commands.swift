@@ -97,6 +97,16 @@ extension Parser {
       guard token.isSymbol("..") else { throw error("'\(name)' needs a range such as 10..20, found \(token.text)") }
       advance()
       option.values.append(try singleValue())
+    case .named:  // NAME = VALUE, …: the values list alternates names and values
+      repeat {
+        if !option.values.isEmpty { advance() }  // the comma
+        guard let w = token.word else { throw error("'\(name)' needs NAME = VALUE, found \(token.text)") }
+        option.values.append(.name(w, token.location))
+        advance()
+        guard token.isSymbol("=") else { throw error("expected '=' after '\(w)', found \(token.text)") }
+        advance()
+        option.values.append(try singleValue())
+      } while token.isSymbol(",")
     case .filter: option.values = [try expression()]
     case .block: option.block = try block()
     case .word:

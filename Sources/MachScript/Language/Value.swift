@@ -192,6 +192,9 @@ public struct MessageValue: Sendable, CustomStringConvertible {
       let code = ReturnCodeNames.name(of: retval)
       return "\(routine)(" + ([code] + outputs.map { "\($0.0): \($0.1.literal)" }).joined(separator: ", ") + ")"
     }
+    if let routine {  // a request of a loaded routine
+      return "\(routine)(" + outputs.map { "\($0.0): \($0.1.literal)" }.joined(separator: ", ") + ")"
+    }
     var where_ = ""
     if case .port(_, let task, let name) = dest { where_ = ", on \(task):\(name)" }
     return "message(id \(id), size \(size)\(where_))"

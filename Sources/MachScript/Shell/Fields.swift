@@ -79,7 +79,7 @@ extension Session {
         throw missing()
       }
     case .record(let r, _):
-      guard let v = recordFields(r, withBody: name == "body")[name] else { throw missing() }
+      guard let v = recordFields(r, withBody: name == "body", withArgs: name == "args")[name] else { throw missing() }
       return v
     case .fields(let fields):
       guard let v = fields.first(where: { $0.0 == name })?.1 else { throw missing() }

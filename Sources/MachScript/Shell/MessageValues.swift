@@ -1,5 +1,6 @@
 import MachModel
 import MachTrace
+import MigDefs
 
 // Messages, MIG replies and trace records as values (docs/language.md, Values; docs/shell.md
 // §8, §11).
@@ -21,7 +22,7 @@ extension Session {
     {
       code = ReturnCode(bitPattern: bytes.word(at: 28))
     }
-    return MessageValue(
+    var m = MessageValue(
       id: v.id, size: v.size, seqno: v.seqno,
       // With a protected payload the local slot holds the payload, not a name.
       dest: v.localBits == MsgType.protectedPayload
@@ -31,6 +32,18 @@ extension Session {
       reply: v.remotePort == MachPort.dead
         ? .int(Int64(MachPort.dead)) : MachPort.isValid(v.remotePort) ? portValue(task, v.remotePort) : .nil,
       complex: v.isComplex, task: task, retval: code, bytes: bytes)
+    // A message of a routine of a loaded .defs file: its arguments by name, as far as the
+    // body matches the declaration.
+    if let (routine, isReply) = intake.definitions.routine(id: v.id) {
+      let decoded = MigCodec.decode(bytes, as: routine, reply: isReply)
+      let parameters = routine.arguments
+      m.outputs = decoded.arguments.compactMap { named in
+        parameters.first { $0.name == named.name }.map { (named.name, typedValue(named.item, for: $0, in: task)) }
+      }
+      m.routine = routine.name + (isReply ? "-reply" : "")
+      if isReply { m.retval = decoded.retCode }
+    }
+    return m
   }
 
   /// The typed items of a received message, as values.
@@ -76,14 +89,21 @@ extension Session {
     }
   }
 
-  func recordValue(_ r: TraceRecord) -> Value { recordValue(r, names: TraceNames(kernel)) }
+  func recordValue(_ r: TraceRecord) -> Value { recordValue(r, names: traceNames) }
+
+  /// How records are spelled now: task and thread names, and the loaded interfaces.
+  var traceNames: TraceNames {
+    var names = TraceNames(kernel)
+    names.definitions = intake.definitions
+    return names
+  }
 
   func recordValue(_ r: TraceRecord, names: TraceNames) -> Value {
     .record(r, line: TraceFormat.rpctrace.render(r, names: names))
   }
 
   /// A record's fields as the language sees them (docs/language.md, Filters; docs/shell.md §8).
-  func recordFields(_ r: TraceRecord, withBody: Bool = false) -> [String: Value] {
+  func recordFields(_ r: TraceRecord, withBody: Bool = false, withArgs: Bool = false) -> [String: Value] {
     var fields: [String: Value] = [
       "seq": r.seq.map { .int(Int64($0)) } ?? .nil,
       "time": .int(Int64(clamping: r.time)),
@@ -104,7 +124,37 @@ extension Session {
       "answers": r.answers.map { .int(Int64($0)) } ?? .nil,
     ]
     if withBody { fields["body"] = .list(r.body.map { itemValue($0, in: r.task) }) }
+    if withArgs { fields["args"] = argsValue(r) }
     return fields
+  }
+
+  /// A record's arguments by name, when a loaded .defs file declares its routine: a record
+  /// of fields (as far as the body matches the declaration); nil otherwise. Ports are the
+  /// names the record shows.
+  func argsValue(_ r: TraceRecord) -> Value {
+    guard let (routine, isReply) = intake.definitions.routine(id: r.msgid) else { return .nil }
+    let decoded = MigCodec.decode(r.bytes, as: routine, reply: isReply)
+    return .fields(
+      decoded.arguments.compactMap { named in
+        routine.arguments.first { $0.name == named.name }.map { p in
+          (named.name, recordArgumentValue(named.item, for: p))
+        }
+      })
+  }
+
+  /// An argument of a record: ints, strings, port names as numbers (a record's names are not
+  /// refs: a kernel-form copy holds addresses), out-of-line regions as `address`/`size`.
+  private func recordArgumentValue(_ item: TraceItem, for p: MigParameter) -> Value {
+    switch item.value {
+    case .ints(let v):
+      if !p.type.fieldNames.isEmpty { return .fields(zip(p.type.fieldNames, v).map { ($0.0, Value.int($0.1)) }) }
+      return p.type.shape == .single ? .int(v.first ?? 0) : .list(v.map(Value.int))
+    case .string(let s): return .string(s)
+    case .ports(let names, _):
+      return p.type.shape == .single ? .int(Int64(names.first ?? 0)) : .list(names.map { .int(Int64($0)) })
+    case .ool(let address, let size):
+      return .fields([("address", .int(Int64(address))), ("size", .int(Int64(size)))])
+    }
   }
 
   /// Compiles a filter when its command runs (docs/shell.md §7, §9).

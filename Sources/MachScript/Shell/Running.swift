@@ -176,7 +176,7 @@ extension Session {
         }
       }
       blocksRan = []
-      let names = TraceNames(kernel)
+      let names = traceNames
       for (i, record) in batch.enumerated() {
         blocksRan += admit(record, names: names)
         if runState.isHalted || i == batch.count - 1 { interpreter.last = recordValue(record, names: names) }

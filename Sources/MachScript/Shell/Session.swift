@@ -1,5 +1,6 @@
 import MachModel
 import MachTrace
+import MigDefs
 
 /// Why a file could not be read: "No such file or directory", "not a regular file", "larger
 /// than the 16 MB limit".
@@ -46,6 +47,9 @@ public final class Session: ScriptHost {
   /// The entries of a folder, for Tab in a file name ("/" ends a folder's name); nil when
   /// it cannot be read.
   public var listDirectory: (String) -> [String]? = { _ in nil }
+  /// How `defs load` reads .defs files: include folders and macros from the command line,
+  /// and the file system (the executable gives the real one).
+  public var defsOptions = DefsOptions(systemDirectories: [], fileSystem: InMemoryFileSystem([:]))
   /// At the prompt: records and completion lines show as they come, and a stop abandons
   /// the rest of the input line.
   public var isInteractive = false

@@ -1,5 +1,6 @@
 import MachModel
 import MachTrace
+import MigDefs
 
 /// Where trace copies become records (docs/trace.md, "The trace buffer"): the decoder with the
 /// one routine-name table, the ring buffer, the live display filter and the watches. It takes
@@ -15,8 +16,45 @@ struct TraceIntake {
   private(set) var watches: [Watch] = []
   private var nextWatchID = 1
 
-  /// The message ids the shell knows: built in, plus loaded `.msgids` files.
+  /// The message ids the shell knows: built in, plus loaded `.msgids` and `.defs` files.
   var msgids: MsgIdTable { decoder.msgids }
+  /// The interfaces loaded from `.defs` files: they name and type the arguments of their
+  /// routines' messages.
+  private(set) var definitions = MigInterfaces()
+
+  /// Loads a `.defs` file, or every `.defs` file of a folder, and names their ids. A file that
+  /// fails loads nothing (files of the folder before it stay loaded).
+  mutating func loadDefinitions(
+    _ path: String, options: DefsOptions
+  ) throws(DefsError)
+    -> (files: [MigFile], collisions: [String])
+  {
+    var loaded = definitions
+    let files: [MigFile]
+    var failure: DefsError? = nil
+    if options.fileSystem.defsFiles(in: path) != nil {
+      var done: [MigFile] = []
+      do {
+        for p in options.fileSystem.defsFiles(in: path)! { done.append(try loaded.load(p, options: options)) }
+      } catch {
+        failure = error
+      }
+      files = done
+    } else {
+      files = [try loaded.load(path, options: options)]
+    }
+    definitions = loaded
+    var collisions: [String] = []
+    for file in files where !file.routines.isEmpty {
+      collisions += decoder.msgids.add(file).collisions
+    }
+    if !files.isEmpty {
+      let table = decoder.msgids
+      buffer.rename { table.name(of: $0.msgid, servedByKernel: $0.kind == .task || $0.kind == .thread) }
+    }
+    if let failure { throw failure }
+    return (files, collisions)
+  }
 
   mutating func loadMsgids(_ text: String, file: String) -> Result<MsgIdTable.LoadReport, MsgIdTable.FormatError> {
     let result = decoder.msgids.load(text, file: file)
