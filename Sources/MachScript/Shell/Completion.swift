@@ -135,12 +135,13 @@ extension Session {
     }
   }
 
-  /// Inside a string: file names after `source`, `msgids load` and `trace export`; the
+  /// Inside a string: file names after `source`, `msgids load`, `defs load` and `trace export`; the
   /// strings a filter compares `dir` and `type` with.
   private func stringCompletions(statement: String, partial: String) -> Completions {
     let words = statement.split(separator: " ").map(String.init)
     let fileCommand =
       words.first == "source" || words.starts(with: ["msgids", "load"]) || words.starts(with: ["trace", "export"])
+      || words.starts(with: ["defs", "load"])
     if fileCommand && words.count <= 3 {
       let slash = partial.lastIndex(of: "/")
       let folder = slash.map { String(partial[...$0]) } ?? ""

@@ -102,6 +102,9 @@ extension Session {
       if !type.fieldNames.isEmpty {
         return .fields(zip(type.fieldNames, v).map { ($0.0, Value.int($0.1)) })
       }
+      if type.inName == 0 && type.elementBits == 32 {  // boolean_t: MACH_MSG_TYPE_BOOLEAN
+        return type.shape == .single ? .bool((v.first ?? 0) != 0) : .list(v.map { .bool($0 != 0) })
+      }
       return type.shape == .single ? .int(v.first ?? 0) : .list(v.map(Value.int))
     case .string(let s):
       return .string(s)
