@@ -51,18 +51,22 @@ public enum MigCodec {
         return result
       }
     }
-    let declared = routine.arguments.filter { reply ? $0.direction.isInReplyBody : $0.direction.isInRequestBody }
-    for argument in declared {
+    result.arguments.reserveCapacity(routine.arguments.count)
+    // By index: an argument is read in place, not copied with its type's annotations.
+    let arguments = routine.arguments
+    for i in arguments.indices {
+      let direction = arguments[i].direction
+      guard reply ? direction.isInReplyBody : direction.isInRequestBody else { continue }
       guard next < items.count else {
-        result.mismatch = "'\(argument.name)' is missing"
+        result.mismatch = "'\(arguments[i].name)' is missing"
         return result
       }
-      if let why = mismatch(items[next], argument.type) {
-        result.mismatch = "'\(argument.name)' \(why)"
+      if let why = mismatch(items[next], arguments[i].type) {
+        result.mismatch = "'\(arguments[i].name)' \(why)"
         result.raw = Array(items[next...])
         return result
       }
-      result.arguments.append(MigDecoded.Named(name: argument.name, item: items[next]))
+      result.arguments.append(MigDecoded.Named(name: arguments[i].name, item: items[next]))
       next += 1
     }
     if next < items.count {
@@ -74,7 +78,7 @@ public enum MigCodec {
 
   /// Why `item` is not a value of `type` (nil when it is). Rights may be in either form: the
   /// disposition a sender wrote, or the right a receiver holds.
-  static func mismatch(_ item: TraceItem, _ type: MigTypeInfo) -> String? {
+  static func mismatch(_ item: TraceItem, _ type: borrowing MigTypeInfo) -> String? {
     let name = item.msgtName
     if type.isPort || IPCTypeName.isPort(name) {
       guard IPCTypeName.isPort(name) else { return "should be a right, not \(item.type)" }

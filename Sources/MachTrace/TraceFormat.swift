@@ -29,13 +29,26 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     line += " " + colors.arrow(r.direction) + " "
     line += port(r.dest, kernel: r.isKernelForm)
     line += " " + (r.routine.isEmpty ? String(r.msgid) : r.routine)
+    line += " ("
     if let (decoded, isReply) = declared(r, names) {
-      let named = decoded.arguments.map { "\($0.name)=" + argument($0.item, r) }
-      line += " (" + (named + decoded.raw.map { argument($0, r) }).joined(separator: ", ") + ")"
+      for (i, a) in decoded.arguments.enumerated() {
+        if i > 0 { line += ", " }
+        line += a.name
+        line += "="
+        line += argument(a.item, r)
+      }
+      for (i, item) in decoded.raw.enumerated() {
+        if i > 0 || !decoded.arguments.isEmpty { line += ", " }
+        line += argument(item, r)
+      }
+      line += ")"
       if let why = decoded.mismatch { line += " [\(isReply ? "MIG_TYPE_ERROR" : "MIG_BAD_ARGUMENTS"): \(why)]" }
     } else {
-      let items = r.code != nil ? Array(r.body.dropFirst()) : r.body
-      line += " (" + items.map { argument($0, r) }.joined(separator: ", ") + ")"
+      for (i, item) in r.body.dropFirst(r.code != nil ? 1 : 0).enumerated() {
+        if i > 0 { line += ", " }
+        line += argument(item, r)
+      }
+      line += ")"
     }
     if r.retval != MachMsgReturn.success {
       line += " = " + colors.code(ReturnCodeNames.name(of: r.retval, fromMachMsg: true), success: false)

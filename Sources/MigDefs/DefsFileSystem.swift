@@ -21,7 +21,8 @@ public struct LocalFileSystem: DefsFileSystem {
     guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
       attributes[.type] as? FileAttributeType == .typeRegular,
       (attributes[.size] as? NSNumber)?.intValue ?? Int.max <= Self.maxFileBytes,
-      let data = FileManager.default.contents(atPath: path), !data.contains(0)
+      let data = FileManager.default.contents(atPath: path),
+      data.withUnsafeBytes({ $0.isEmpty || memchr($0.baseAddress!, 0, $0.count) == nil })  // no NUL: text
     else { return nil }
     return String(decoding: data, as: UTF8.self)
   }

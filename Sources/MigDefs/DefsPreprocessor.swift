@@ -20,8 +20,29 @@ public struct DefsPreprocessor: Sendable {
   }
 
   private(set) var macros: [String: Macro] = [:]
-  /// The lines of every file read, by path.
-  public private(set) var sources: [String: [Substring]] = [:]
+  /// Every file read, by path: its bytes and where each line starts.
+  private var sources: [String: SourceText] = [:]
+
+  struct SourceText: Sendable {
+    var bytes: [UInt8]
+    var lineStarts: [Int]
+
+    init(_ bytes: [UInt8]) {
+      self.bytes = bytes
+      var starts = [0]
+      for (i, b) in bytes.enumerated() where b == 10 { starts.append(i + 1) }
+      lineStarts = starts
+    }
+
+    /// The bytes of line `n` (from 1), without its newline.
+    func line(_ n: Int) -> ArraySlice<UInt8> {
+      guard n >= 1, n <= lineStarts.count else { return [] }
+      let start = lineStarts[n - 1]
+      var end = n < lineStarts.count ? lineStarts[n] - 1 : bytes.count
+      if end > start, bytes[end - 1] == 13 { end -= 1 }  // a CRLF file's CR
+      return bytes[start..<max(start, end)]
+    }
+  }
   private var includeDepth = 0
 
   /// The symbols a MIG run of this model defines: an i386 GNU system. Clients add their own
@@ -42,7 +63,8 @@ public struct DefsPreprocessor: Sendable {
 
   /// `-D NAME=VALUE`: defines `name` as the tokens of `value` (`-D NAME` is `NAME=1`).
   public mutating func define(_ name: String, _ value: String = "1") {
-    let body = (try? DefsLexer.tokens(of: Substring(value), file: "<command line>", lineNumber: 1)) ?? []
+    let body =
+      (try? DefsLexer.tokens(of: ArraySlice(value.utf8), file: "<command line>", lineNumber: 1) { value }) ?? []
     macros[name] = Macro(body: body, isFunctionLike: false)
   }
 
@@ -52,14 +74,16 @@ public struct DefsPreprocessor: Sendable {
 
   /// The text of line `location.line` of its file, or "".
   public func sourceLine(at location: DefsLocation) -> String {
-    guard let lines = sources[location.file], location.line >= 1, location.line <= lines.count else { return "" }
-    return String(lines[location.line - 1])
+    guard let text = sources[location.file] else { return "" }
+    return String(decoding: text.line(location.line), as: UTF8.self)
   }
 
   /// The tokens of the file at `path`, preprocessed.
   public mutating func tokens(ofFile path: String) throws(DefsError) -> [DefsToken] {
     guard let text = fileSystem.contents(of: path) else {
-      throw DefsError("cannot read '\(path)'", at: DefsLocation(file: path, line: 1, column: 1))
+      throw DefsError(
+        "cannot read '\(path)' (no such file, not a regular text file, or larger than 16 MB)",
+        at: DefsLocation(file: path, line: 1, column: 1))
     }
     return try tokens(ofSource: text, named: path)
   }
@@ -67,7 +91,7 @@ public struct DefsPreprocessor: Sendable {
   /// The tokens of `text`, preprocessed as a file named `name`.
   public mutating func tokens(ofSource text: String, named name: String) throws(DefsError) -> [DefsToken] {
     var out: [DefsToken] = []
-    try process(text, named: name, into: &out)
+    try process(Array(text.utf8), named: name, into: &out)
     return out
   }
 
@@ -84,33 +108,42 @@ public struct DefsPreprocessor: Sendable {
     var sawElse = false
   }
 
-  private mutating func process(_ text: String, named file: String, into out: inout [DefsToken]) throws(DefsError) {
-    let lines = Self.blankComments(text).split(separator: "\n", omittingEmptySubsequences: false)
-    sources[file] = text.split(separator: "\n", omittingEmptySubsequences: false)
+  private mutating func process(_ text: [UInt8], named file: String, into out: inout [DefsToken]) throws(DefsError) {
+    let source = SourceText(text)
+    sources[file] = source
+    let blanked = Self.blankComments(text)
     var stack: [Conditional] = []
     var index = 0
-    while index < lines.count {
+    let lineCount = source.lineStarts.count
+    func lineBytes(_ n: Int) -> ArraySlice<UInt8> {
+      let start = source.lineStarts[n - 1]
+      var end = n < lineCount ? source.lineStarts[n] - 1 : blanked.count
+      if end > start, blanked[end - 1] == 13 { end -= 1 }
+      return blanked[start..<max(start, end)]
+    }
+    while index < lineCount {
       let number = index + 1
-      var line = lines[index]
+      var line = lineBytes(number)
       index += 1
       // A backslash at the end of a line joins the next one to it.
-      while line.hasSuffix("\\"), index < lines.count {
-        line = line.dropLast() + " " + lines[index]
+      while line.last == 92, index < lineCount {
+        line = ArraySlice(Array(line.dropLast()) + [32] + Array(lineBytes(index + 1)))
         index += 1
       }
+      let thisLine = { String(decoding: source.line(number), as: UTF8.self) }
       let active = stack.last?.active ?? true
-      let trimmed = line.drop { $0 == " " || $0 == "\t" }
-      guard trimmed.hasPrefix("#") else {
-        if active {
-          let tokens = try DefsLexer.tokens(of: line, file: file, lineNumber: number)
+      let trimmed = line.drop { $0 == 32 || $0 == 9 }
+      guard trimmed.first == 35 else {  // not a `#` line
+        if active, !trimmed.isEmpty {
+          let tokens = try DefsLexer.tokens(of: line, file: file, lineNumber: number, sourceLine: thisLine)
           out += try expand(tokens, hiding: [])
         }
         continue
       }
-      let directiveColumn = line.count - trimmed.count + 1
+      let directiveColumn = DefsLexer.characters(line[line.startIndex..<trimmed.startIndex]) + 1
       let rest = trimmed.dropFirst()
       let tokens = try DefsLexer.tokens(
-        of: rest, file: file, lineNumber: number, startColumn: directiveColumn + 1)
+        of: rest, file: file, lineNumber: number, startColumn: directiveColumn + 1, sourceLine: thisLine)
       guard let directive = tokens.first else { continue }  // a lone `#`
       let arguments = Array(tokens.dropFirst())
       func fail(_ message: String, at token: DefsToken? = nil) -> DefsError {
@@ -183,24 +216,25 @@ public struct DefsPreprocessor: Sendable {
 
   /// `#include "NAME"` or `#include <NAME>`: `rest` is the directive's text after the `#`.
   private mutating func include(
-    _ rest: Substring, directive: DefsToken, from file: String, into out: inout [DefsToken]
+    _ rest: ArraySlice<UInt8>, directive: DefsToken, from file: String, into out: inout [DefsToken]
   ) throws(DefsError) {
-    let operand = rest.drop { $0 == " " || $0 == "\t" }.dropFirst("include".count).drop { $0 == " " || $0 == "\t" }
+    let operand = rest.drop { $0 == 32 || $0 == 9 }.dropFirst("include".count).drop { $0 == 32 || $0 == 9 }
     let location = directive.location
-    guard let open = operand.first, open == "\"" || open == "<",
-      let close = operand.dropFirst().firstIndex(of: open == "<" ? ">" : "\"")
+    guard let first = operand.first, first == 34 || first == 60,  // " or <
+      let close = operand.dropFirst().firstIndex(of: first == 60 ? 62 : 34)
     else {
       throw DefsError(
         "#include expects \"FILE\" or <FILE>", at: location, sourceLine: sourceLine(at: location))
     }
-    let name = String(operand[operand.index(after: operand.startIndex)..<close])
+    let open: Character = first == 60 ? "<" : "\""
+    let name = String(decoding: operand[(operand.startIndex + 1)..<close], as: UTF8.self)
     guard includeDepth < 200 else {
       throw DefsError("#include nested too deeply", at: location, sourceLine: sourceLine(at: location))
     }
     if let builtin = MachineTypes.builtinFile(named: name) {
       includeDepth += 1
       defer { includeDepth -= 1 }
-      try process(builtin.text, named: builtin.path, into: &out)
+      try process(Array(builtin.text.utf8), named: builtin.path, into: &out)
       return
     }
     var candidates: [String] = []
@@ -218,7 +252,7 @@ public struct DefsPreprocessor: Sendable {
       if let text = fileSystem.contents(of: path) {
         includeDepth += 1
         defer { includeDepth -= 1 }
-        try process(text, named: path, into: &out)
+        try process(Array(text.utf8), named: path, into: &out)
         return
       }
     }
@@ -292,50 +326,41 @@ public struct DefsPreprocessor: Sendable {
   }
 
   /// `text` with every comment replaced by spaces (newlines kept), so that positions stay.
-  static func blankComments(_ text: String) -> String {
-    var out = String.UnicodeScalarView()
-    let chars = Array(text.unicodeScalars)
+  static func blankComments(_ text: [UInt8]) -> [UInt8] {
+    var out = text
     var i = 0
-    while i < chars.count {
-      let c = chars[i]
-      if c == "/", i + 1 < chars.count, chars[i + 1] == "*" {
-        out.append(" ")
-        out.append(" ")
+    let n = text.count
+    while i < n {
+      let c = text[i]
+      if c == 47, i + 1 < n, text[i + 1] == 42 {  // /* … */
+        out[i] = 32
+        out[i + 1] = 32
         i += 2
-        while i < chars.count, !(chars[i] == "*" && i + 1 < chars.count && chars[i + 1] == "/") {
-          out.append(chars[i] == "\n" ? "\n" : " ")
+        while i < n, !(text[i] == 42 && i + 1 < n && text[i + 1] == 47) {
+          if text[i] != 10 { out[i] = 32 }
           i += 1
         }
-        if i < chars.count {
-          out.append(" ")
-          out.append(" ")
+        if i < n {
+          out[i] = 32
+          out[i + 1] = 32
           i += 2
         }
-      } else if c == "/", i + 1 < chars.count, chars[i + 1] == "/" {
-        while i < chars.count, chars[i] != "\n" {
-          out.append(" ")
+      } else if c == 47, i + 1 < n, text[i + 1] == 47 {  // // to the end of the line
+        while i < n, text[i] != 10 {
+          out[i] = 32
           i += 1
         }
-      } else if c == "\"" {
-        out.append(c)
+      } else if c == 34 {  // a string: comment markers inside it stay
         i += 1
-        while i < chars.count, chars[i] != "\"", chars[i] != "\n" {
-          if chars[i] == "\\", i + 1 < chars.count, chars[i + 1] != "\n" {
-            out.append(chars[i])
-            i += 1
-          }
-          out.append(chars[i])
+        while i < n, text[i] != 34, text[i] != 10 {
+          if text[i] == 92, i + 1 < n, text[i + 1] != 10 { i += 1 }
           i += 1
         }
-        if i < chars.count, chars[i] == "\"" {
-          out.append(chars[i])
-          i += 1
-        }
+        if i < n, text[i] == 34 { i += 1 }
       } else {
-        out.append(c)
         i += 1
       }
     }
-    return String(out)
+    return out
   }
 }

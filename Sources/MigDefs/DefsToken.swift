@@ -37,64 +37,75 @@ public struct DefsToken: Equatable, Sendable {
   }
 }
 
-/// Splits one line of source (comments already blanked) into tokens.
+/// Splits one line of source (comments already blanked) into tokens. The line is UTF-8 bytes;
+/// columns count characters (a multi-byte character is one column).
 enum DefsLexer {
-  static let twoCharacterOperators: Set<String> = ["||", "&&", "==", "!=", "<=", ">=", "<<", ">>"]
-
-  /// The tokens of `line`, the `lineNumber`th line of `file`; the first column is 1. A
-  /// character that starts no token is an error.
+  /// The tokens of `line`, the `lineNumber`th line of `file`, its first byte at column
+  /// `startColumn`. A character that starts no token is an error.
   static func tokens(
-    of line: Substring, file: String, lineNumber: Int, startColumn: Int = 1
-  ) throws(DefsError)
-    -> [DefsToken]
-  {
+    of line: ArraySlice<UInt8>, file: String, lineNumber: Int, startColumn: Int = 1,
+    sourceLine: () -> String
+  ) throws(DefsError) -> [DefsToken] {
     var result: [DefsToken] = []
-    let chars = Array(line.unicodeScalars)
-    var i = 0
-    func location(_ at: Int) -> DefsLocation { DefsLocation(file: file, line: lineNumber, column: startColumn + at) }
-    while i < chars.count {
-      let c = chars[i]
-      if c == " " || c == "\t" || c == "\r" || c == "\u{0C}" || c == "\u{0B}" {
+    var i = line.startIndex
+    var column = startColumn
+    func text(_ from: Int, _ to: Int) -> String { String(decoding: line[from..<to], as: UTF8.self) }
+    func isIdentifierByte(_ b: UInt8) -> Bool { b == 95 || isLetter(b) || (48...57).contains(b) }
+    while i < line.endIndex {
+      let c = line[i]
+      let location = DefsLocation(file: file, line: lineNumber, column: column)
+      if c == 32 || c == 9 || c == 13 || c == 12 || c == 11 {  // space, tab, CR, FF, VT
         i += 1
-      } else if c == "_" || isLetter(c) {
+        column += 1
+      } else if c == 95 || isLetter(c) || (48...57).contains(c) {
         let start = i
-        while i < chars.count, chars[i] == "_" || isLetter(chars[i]) || ("0"..."9").contains(chars[i]) { i += 1 }
-        result.append(DefsToken(.identifier, String(String.UnicodeScalarView(chars[start..<i])), at: location(start)))
-      } else if ("0"..."9").contains(c) {
-        let start = i
-        while i < chars.count, chars[i] == "_" || isLetter(chars[i]) || ("0"..."9").contains(chars[i]) { i += 1 }
-        result.append(DefsToken(.number, String(String.UnicodeScalarView(chars[start..<i])), at: location(start)))
-      } else if c == "\"" {
+        while i < line.endIndex, isIdentifierByte(line[i]) { i += 1 }
+        result.append(DefsToken((48...57).contains(c) ? .number : .identifier, text(start, i), at: location))
+        column += i - start
+      } else if c == 34 {  // "
         let start = i
         i += 1
-        var text = String.UnicodeScalarView()
-        while i < chars.count, chars[i] != "\"" {
-          if chars[i] == "\\", i + 1 < chars.count { i += 1 }
-          text.append(chars[i])
+        var bytes: [UInt8] = []
+        while i < line.endIndex, line[i] != 34 {
+          if line[i] == 92, i + 1 < line.endIndex { i += 1 }  // a backslash keeps what follows
+          bytes.append(line[i])
           i += 1
         }
-        guard i < chars.count else {
-          throw DefsError("unterminated string", at: location(start), sourceLine: String(line))
-        }
+        guard i < line.endIndex else { throw DefsError("unterminated string", at: location, sourceLine: sourceLine()) }
         i += 1
-        result.append(DefsToken(.string, String(text), at: location(start)))
-      } else if c.isASCII, "#;:,()[]{}=^*+-/|<>!&~%.?'".unicodeScalars.contains(c) {
-        if i + 1 < chars.count {
-          let pair = String(String.UnicodeScalarView([c, chars[i + 1]]))
-          if twoCharacterOperators.contains(pair) {
-            result.append(DefsToken(.punctuation, pair, at: location(i)))
-            i += 2
-            continue
-          }
+        result.append(DefsToken(.string, String(decoding: bytes, as: UTF8.self), at: location))
+        column += characters(line[start..<i])
+      } else if c < 128, punctuation.contains(c) {
+        if i + 1 < line.endIndex, isTwoCharacterOperator(c, line[i + 1]) {
+          result.append(DefsToken(.punctuation, text(i, i + 2), at: location))
+          i += 2
+          column += 2
+        } else {
+          result.append(DefsToken(.punctuation, text(i, i + 1), at: location))
+          i += 1
+          column += 1
         }
-        result.append(DefsToken(.punctuation, String(c), at: location(i)))
-        i += 1
       } else {
-        throw DefsError("unexpected character '\(c)'", at: location(i), sourceLine: String(line))
+        var end = i + 1
+        while end < line.endIndex, line[end] & 0xc0 == 0x80 { end += 1 }
+        throw DefsError("unexpected character '\(text(i, end))'", at: location, sourceLine: sourceLine())
       }
     }
     return result
   }
 
-  private static func isLetter(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
+  /// `#;:,()[]{}=^*+-/|<>!&~%.?'` as bytes.
+  private static let punctuation: Set<UInt8> = Set("#;:,()[]{}=^*+-/|<>!&~%.?'".utf8)
+
+  private static func isTwoCharacterOperator(_ a: UInt8, _ b: UInt8) -> Bool {
+    switch (a, b) {
+    case (124, 124), (38, 38), (61, 61), (33, 61), (60, 61), (62, 61), (60, 60), (62, 62): return true
+    default: return false
+    }
+  }
+
+  private static func isLetter(_ b: UInt8) -> Bool { (97...122).contains(b) || (65...90).contains(b) }
+
+  /// Characters in UTF-8 `bytes`: the bytes that do not continue a character.
+  static func characters(_ bytes: ArraySlice<UInt8>) -> Int { bytes.reduce(0) { $0 + ($1 & 0xc0 == 0x80 ? 0 : 1) } }
 }

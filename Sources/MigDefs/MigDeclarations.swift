@@ -47,22 +47,43 @@ public struct MigParameter: Equatable, Sendable {
   public var location: DefsLocation
 }
 
-public struct MigRoutine: Equatable, Sendable {
+/// A routine as declared. A class: a routine is looked up for every message decoded by its
+/// declaration, and shared, never copied.
+public final class MigRoutine: Equatable, Sendable {
   public enum Kind: String, Equatable, Sendable {
     case routine, simpleroutine, procedure, simpleprocedure, function
     /// Whether a reply comes back.
     public var hasReply: Bool { self != .simpleroutine && self != .simpleprocedure }
   }
 
-  public var name: String
-  public var kind: Kind
-  public var subsystem: String
+  public let name: String
+  public let kind: Kind
+  public let subsystem: String
   /// The routine's place in its subsystem (every routine and `skip` counts).
-  public var number: Int
+  public let number: Int
   /// The request's msgh_id: the subsystem's base plus `number`.
-  public var id: Int32
-  public var arguments: [MigParameter]
-  public var location: DefsLocation
+  public let id: Int32
+  public let arguments: [MigParameter]
+  public let location: DefsLocation
+
+  public init(
+    name: String, kind: Kind, subsystem: String, number: Int, id: Int32, arguments: [MigParameter],
+    location: DefsLocation
+  ) {
+    self.name = name
+    self.kind = kind
+    self.subsystem = subsystem
+    self.number = number
+    self.id = id
+    self.arguments = arguments
+    self.location = location
+  }
+
+  public static func == (a: MigRoutine, b: MigRoutine) -> Bool {
+    a === b
+      || (a.name == b.name && a.kind == b.kind && a.subsystem == b.subsystem && a.number == b.number && a.id == b.id
+        && a.arguments == b.arguments && a.location == b.location)
+  }
 
   /// The reply's msgh_id (id + 100), or nil for a simple routine.
   public var replyID: Int32? { kind.hasReply ? id + 100 : nil }

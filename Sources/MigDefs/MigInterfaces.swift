@@ -26,6 +26,7 @@ public struct MigInterfaces: Sendable {
   public private(set) var files: [MigFile] = []
   public private(set) var routinesByID: [Int32: MigRoutine] = [:]
   public private(set) var routinesByName: [String: MigRoutine] = [:]
+  private var byMessageID: [Int32: (MigRoutine, Bool)] = [:]
 
   public init() {}
 
@@ -82,14 +83,21 @@ public struct MigInterfaces: Sendable {
       routinesByID[r.id] = r
       routinesByName[r.name] = r
     }
+    // Every message id at once: a request's id, else 100 above a routine's (a request id
+    // wins over a reply id, as `routine(id:)` has always read them).
+    var byMessage: [Int32: (MigRoutine, Bool)] = [:]
+    for r in routinesByID.values {
+      if let reply = r.replyID, routinesByID[reply] == nil { byMessage[reply] = (r, true) }
+      byMessage[r.id] = (r, false)
+    }
+    byMessageID = byMessage
   }
 
-  /// The routine whose request (or, with `reply`, reply) has msgh_id `id`.
+  /// The routine whose request (or, with `isReply`, reply) has msgh_id `id`: one lookup, as
+  /// every traced message of a loaded routine asks.
   public func routine(id: Int32) -> (routine: MigRoutine, isReply: Bool)? {
-    if let r = routinesByID[id] { return (r, false) }
-    // Every 32-bit id must be looked up: 100 below Int32.min answers no request.
-    let (request, overflow) = id.subtractingReportingOverflow(100)
-    if !overflow, let r = routinesByID[request], r.kind.hasReply { return (r, true) }
-    return nil
+    guard let (r, isReply) = byMessageID[id] else { return nil }
+    return (r, isReply)
   }
+
 }

@@ -8,6 +8,7 @@ import Foundation
 import MachModel
 import MachScript
 import MachTrace
+import MigDefs
 
 /// Repetitions of every interleaved measurement.
 let repetitions = 7
@@ -544,3 +545,76 @@ func scalingFigures(_ wanted: Set<String>) {
 }
 
 scalingFigures(wanted)
+
+/// defs_load_ms: reading every .defs file of gnumach-dev that declares a subsystem (each
+/// preprocessed with its includes and parsed, as `defs load` does) into one registry, the
+/// fastest of five runs, in CPU time. defs_decode_ratio: the rpctrace line of a traced
+/// mach_port_allocate request and reply rendered with mach_port.defs loaded (its arguments named
+/// by the declaration) against the same lines with the built-in table alone.
+func definitionFigures(_ wanted: Set<String>) {
+  let names: Set<String> = ["defs_load_ms", "defs_decode_ratio"]
+  guard wanted.isEmpty || !wanted.isDisjoint(with: names) else { return }
+  let root = LocalFileSystem.systemIncludeDirectories[1]
+  let files = ["mach", "device", "mach_debug", "mach/machine"].flatMap { folder in
+    LocalFileSystem().defsFiles(in: root + "/" + folder) ?? []
+  }.filter { (LocalFileSystem().contents(of: $0) ?? "").contains("\nsubsystem") }
+  guard files.count >= 15 else {
+    print("defs_load_ms: gnumach-dev is not installed (scripts/ensure-deps installs it)")
+    return
+  }
+  if wanted.isEmpty || wanted.contains("defs_load_ms") {
+    var best = Double.infinity
+    var routines = 0
+    for _ in 0..<5 {
+      let ns = nanoseconds(iterations: 1) { _ in
+        var loaded = MigInterfaces()
+        for f in files { _ = try? loaded.load(f) }  // device_request.defs is read, then refused
+        routines = loaded.routinesByID.count
+      }
+      best = min(best, ns)
+    }
+    precondition(routines > 150, "defs_load_ms: \(routines) routines")
+    print("defs_load_ms \(String(format: "%.1f", best / 1e6)) ms (\(files.count) files, \(routines) routines)")
+  }
+  if wanted.isEmpty || wanted.contains("defs_decode_ratio") {
+    let session = Session(output: Silent())
+    let setup = """
+      spawn client
+      trace client
+      trace clear
+      rpc mach_port_allocate(client.self, 1)
+      """
+    guard case .completed = session.run(source: setup, file: "<bench>"), session.records.count == 2 else {
+      fatalError("defs_decode_ratio setup failed")
+    }
+    let records = [session.records[0], session.records[1]]
+    let builtin = TraceNames(session.kernel)
+    var declared = builtin
+    declared.definitions =
+      (try? {
+        var loaded = MigInterfaces()
+        try loaded.load(root + "/mach/mach_port.defs")
+        return loaded
+      }()) ?? MigInterfaces()
+    let named = records.map { TraceFormat.rpctrace.render($0, names: declared) }
+    precondition(named[0].contains("right=1"), "defs_decode_ratio: \(named[0])")
+    var plain = Samples(), typed = Samples()
+    var length = 0
+    // Short batches, alternated, three times as many as the other figures: the two renderings
+    // differ by little, and this machine's noise moves a long batch by more than that.
+    for _ in 0..<(3 * repetitions) {
+      plain.append(
+        nanoseconds(iterations: 50_000) { n in
+          for i in 0..<n { length &+= TraceFormat.rpctrace.render(records[i & 1], names: builtin).utf8.count }
+        })
+      typed.append(
+        nanoseconds(iterations: 50_000) { n in
+          for i in 0..<n { length &+= TraceFormat.rpctrace.render(records[i & 1], names: declared).utf8.count }
+        })
+    }
+    precondition(length > 0)
+    report("defs_decode_ratio", typed / plain, "x", digits: 2)
+  }
+}
+
+definitionFigures(wanted)
