@@ -119,6 +119,12 @@ import Testing
       ["error 1:6 info needs one of: defs, port, ports, queue, routine, settings, task, tasks, threads; found bogus"]
     ),
     ("def send() { }", ["error 1:5 'send' is a command; a procedure cannot take its name"]),
+    // `reply with NAME = VALUE, …` (a loaded routine's out-arguments by name).
+    ("reply with total 1", ["error 1:18 expected '=' after 'total', found 1"]),
+    ("reply with = 1", ["error 1:12 'with' needs NAME = VALUE, found ="]),
+    ("reply with a = 1, ", ["error 1:19 'with' needs NAME = VALUE, found end of input"]),
+    ("reply with a = 1 with b = 2", ["error 1:18 option 'with' given twice"]),
+    ("defs load", ["error 1:1 'defs load' needs 1 argument, found 0"]),
     ("let = 3", ["error 1:5 expected a variable name, found ="]),
     ("a == b == c", ["error 1:8 comparisons do not chain; use 'and'"]),
     ("receive p bogus", ["error 1:11 unexpected bogus in 'receive' (options: large, max, thread, timeout)"]),
