@@ -12,14 +12,39 @@ public struct MigDecoded: Equatable, Sendable {
     public var item: TraceItem
   }
 
-  /// The routine's arguments that were read, in order.
-  public var arguments: [Named]
+  public let routine: MigRoutine
+  public let isReply: Bool
+  /// Every item of the body, in order (a reply's RetCode first).
+  public let items: [TraceItem]
+  /// Where the arguments start in `items` (after a reply's RetCode), and how many were read.
+  let firstArgument: Int
+  let argumentCount: Int
   /// The reply's RetCode (nil for a request).
-  public var retCode: ReturnCode?
-  /// The items that follow the last matching one, unnamed.
-  public var raw: [TraceItem]
+  public let retCode: ReturnCode?
   /// Why reading stopped early (nil when the body matched its declaration).
-  public var mismatch: String?
+  public let mismatch: String?
+
+  /// The routine's arguments that were read, in order.
+  public var arguments: [Named] {
+    var named: [Named] = []
+    forEachArgument { named.append(Named(name: $0, item: $1)) }
+    return named
+  }
+
+  /// The items that follow the last matching one, unnamed.
+  public var raw: [TraceItem] { Array(items.dropFirst(firstArgument + argumentCount)) }
+
+  /// Calls `body` with each argument read, in order, without building a list.
+  public func forEachArgument(_ body: (String, TraceItem) -> Void) {
+    var seen = 0
+    let parameters = routine.arguments
+    for i in parameters.indices where seen < argumentCount {
+      let d = parameters[i].direction
+      guard isReply ? d.isInReplyBody : d.isInRequestBody else { continue }
+      body(parameters[i].name, items[firstArgument + seen])
+      seen += 1
+    }
+  }
 
   public subscript(_ name: String) -> TraceItem? { arguments.first { $0.name == name }?.item }
 }
@@ -35,61 +60,59 @@ public enum MigCodec {
     if let view = MessageView(bytes), case .success(let all) = view.items() {
       items = all.map(TraceItem.init)
     }
-    var result = MigDecoded(arguments: [], retCode: nil, raw: [], mismatch: nil)
+    func result(_ first: Int, _ count: Int, _ code: ReturnCode?, _ mismatch: String?) -> MigDecoded {
+      MigDecoded(
+        routine: routine, isReply: reply, items: items, firstArgument: first, argumentCount: count, retCode: code,
+        mismatch: mismatch)
+    }
+    var code: ReturnCode? = nil
     var next = 0
     if reply {
       guard let first = items.first, first.type == "int32", first.number == 1, case .ints(let v) = first.value else {
-        result.raw = items
-        result.mismatch = "a reply starts with its RetCode, an int32"
-        return result
+        return result(0, 0, nil, "a reply starts with its RetCode, an int32")
       }
-      result.retCode = ReturnCode(truncatingIfNeeded: v.first ?? 0)
+      code = ReturnCode(truncatingIfNeeded: v.first ?? 0)
       next = 1
-      if result.retCode != KernReturn.success {
-        result.raw = Array(items.dropFirst())
-        if !result.raw.isEmpty { result.mismatch = "an error reply carries its RetCode alone" }
-        return result
+      if code != KernReturn.success {
+        return result(1, 0, code, items.count > 1 ? "an error reply carries its RetCode alone" : nil)
       }
     }
-    result.arguments.reserveCapacity(routine.arguments.count)
+    let start = next
     // By index: an argument is read in place, not copied with its type's annotations.
     let arguments = routine.arguments
     for i in arguments.indices {
       let direction = arguments[i].direction
       guard reply ? direction.isInReplyBody : direction.isInRequestBody else { continue }
       guard next < items.count else {
-        result.mismatch = "'\(arguments[i].name)' is missing"
-        return result
+        return result(start, next - start, code, "'\(arguments[i].name)' is missing")
       }
-      if let why = mismatch(items[next], arguments[i].type) {
-        result.mismatch = "'\(arguments[i].name)' \(why)"
-        result.raw = Array(items[next...])
-        return result
+      if let why = mismatch(items[next], arguments[i].type.layout) {
+        return result(start, next - start, code, "'\(arguments[i].name)' \(why)")
       }
-      result.arguments.append(MigDecoded.Named(name: arguments[i].name, item: items[next]))
       next += 1
     }
     if next < items.count {
-      result.raw = Array(items[next...])
-      result.mismatch = "\(items.count - next) item\(items.count - next == 1 ? "" : "s") more than declared"
+      let extra = items.count - next
+      return result(start, next - start, code, "\(extra) item\(extra == 1 ? "" : "s") more than declared")
     }
-    return result
+    return result(start, next - start, code, nil)
   }
 
   /// Why `item` is not a value of `type` (nil when it is). Rights may be in either form: the
   /// disposition a sender wrote, or the right a receiver holds.
-  static func mismatch(_ item: TraceItem, _ type: borrowing MigTypeInfo) -> String? {
+  static func mismatch(_ item: TraceItem, _ type: MigTypeInfo.Layout) -> String? {
     let name = item.msgtName
-    if type.isPort || IPCTypeName.isPort(name) {
+    let isPort = type.inName == IPCTypeName.polymorphic || IPCTypeName.isPort(type.inName)
+    if isPort || IPCTypeName.isPort(name) {
       guard IPCTypeName.isPort(name) else { return "should be a right, not \(item.type)" }
-      guard type.isPort else { return "should be \(typeWord(type)), not a right" }
+      guard isPort else { return "should be \(typeWord(type.inName)), not a right" }
       if type.outName != IPCTypeName.polymorphic && IPCTypeName.carried(name) != type.outName
         && !(type.inName == name)
       {
         return "should carry \(TraceItem.rightWord(type.outName)), not \(TraceItem.rightWord(name))"
       }
-    } else if name != type.inName && !(type.inName == 0 && name == 0) {
-      return "should be \(typeWord(type)), not \(item.type)"
+    } else if name != type.inName {
+      return "should be \(typeWord(type.inName)), not \(item.type)"
     }
     if Int(item.elementBits) != type.elementBits {
       return "should have \(type.elementBits)-bit elements, not \(item.elementBits)-bit"
@@ -112,14 +135,17 @@ public enum MigCodec {
     return nil
   }
 
-  static func typeWord(_ type: MigTypeInfo) -> String {
-    switch type.inName {
+  static func typeWord(_ type: MigTypeInfo) -> String { typeWord(type.inName) }
+
+  static func typeWord(_ inName: UInt32) -> String {
+    switch inName {
     case 0: return "a boolean"
     case 1, 2, 11: return "an integer"
     case 8, 9: return "bytes"
     case 12: return "a string"
     case 15: return "a port name"
-    default: return type.isPort ? "a right" : "type \(type.inName)"
+    default:
+      return inName == IPCTypeName.polymorphic || IPCTypeName.isPort(inName) ? "a right" : "type \(inName)"
     }
   }
 }

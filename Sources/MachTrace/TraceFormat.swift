@@ -31,14 +31,17 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     line += " " + (r.routine.isEmpty ? String(r.msgid) : r.routine)
     line += " ("
     if let (decoded, isReply) = declared(r, names) {
-      for (i, a) in decoded.arguments.enumerated() {
-        if i > 0 { line += ", " }
-        line += a.name
+      var first = true
+      decoded.forEachArgument { name, item in
+        if !first { line += ", " }
+        first = false
+        line += name
         line += "="
-        line += argument(a.item, r)
+        line += argument(item, r)
       }
-      for (i, item) in decoded.raw.enumerated() {
-        if i > 0 || !decoded.arguments.isEmpty { line += ", " }
+      for item in decoded.items.dropFirst(decoded.firstArgument + decoded.argumentCount) {
+        if !first { line += ", " }
+        first = false
         line += argument(item, r)
       }
       line += ")"

@@ -74,6 +74,20 @@ public struct MigTypeInfo: Equatable, Sendable {
   public var outTranslation: String? = nil
   public var destructor: String? = nil
 
+  /// What a message item of the type looks like, without the C-side annotations: what a
+  /// decoder checks an item against, cheap to pass around.
+  public struct Layout: Equatable, Sendable {
+    public var inName: UInt32
+    public var outName: UInt32
+    public var elementBits: Int
+    public var shape: Shape
+    public var isOutOfLine: Bool
+  }
+
+  public var layout: Layout {
+    Layout(inName: inName, outName: outName, elementBits: elementBits, shape: shape, isOutOfLine: isOutOfLine)
+  }
+
   public var isPolymorphic: Bool { inName == IPCTypeName.polymorphic }
   public var isPort: Bool { isPolymorphic || IPCTypeName.isPort(inName) }
 
