@@ -52,7 +52,7 @@ let package = Package(
     .target(
       name: "TestSupport", dependencies: ["MachModel", "MachTrace", "MigDefs", "MachScript"], path: "Tests/TestSupport"),
     .testTarget(name: "MachModelTests", dependencies: ["MachModel", "TestSupport"]),
-    .testTarget(name: "MigDefsTests", dependencies: ["MigDefs", "MachModel"]),
+    .testTarget(name: "MigDefsTests", dependencies: ["MigDefs", "MachModel", "TestSupport"]),
     .testTarget(name: "MachTraceTests", dependencies: ["MachTrace", "MachModel", "MigDefs", "TestSupport"]),
     .testTarget(
       name: "MachScriptTests", dependencies: ["MachModel", "MachTrace", "MigDefs", "MachScript", "TestSupport"]),

@@ -68,8 +68,6 @@ public struct DefsPreprocessor: Sendable {
     macros[name] = Macro(body: body, isFunctionLike: false)
   }
 
-  public mutating func undefine(_ name: String) { macros[name] = nil }
-
   public func isDefined(_ name: String) -> Bool { macros[name] != nil }
 
   /// The text of line `location.line` of its file, or "".

@@ -7,9 +7,6 @@ public enum MachineTypes {
   /// The path diagnostics name the built-in file by.
   public static let builtinPath = "<machsh i386>/mach/machine/machine_types.defs"
 
-  /// Bits in a `natural_t` / `integer_t`, a port name, a right, a `vm_offset_t` on i386.
-  public static let wordBits = 32
-
   /// i386's machine types: `natural_t` and `integer_t` are 32 bits, and so are the `rpc_long_*`
   /// types; physical addresses travel as 64 bits.
   public static let i386Definitions = """

@@ -58,15 +58,25 @@ public struct MigInterfaces: Sendable {
     return file
   }
 
-  /// Loads every `.defs` file directly in the folder `path`, in name order; the first error
-  /// stops the load (files before it stay loaded).
-  public mutating func loadFolder(_ path: String, options: DefsOptions = DefsOptions()) throws(DefsError) -> [MigFile] {
+  /// Loads every `.defs` file directly in the folder `path`, in name order. The first error
+  /// stops the load and comes back with the files loaded before it, which stay loaded.
+  public mutating func loadFolder(
+    _ path: String, options: DefsOptions = DefsOptions()
+  ) -> (
+    files: [MigFile], error: DefsError?
+  ) {
     guard let paths = options.fileSystem.defsFiles(in: path) else {
-      throw DefsError("'\(path)' is not a folder", at: DefsLocation(file: path, line: 1, column: 1))
+      return ([], DefsError("'\(path)' is not a folder", at: DefsLocation(file: path, line: 1, column: 1)))
     }
     var loaded: [MigFile] = []
-    for p in paths { loaded.append(try load(p, options: options)) }
-    return loaded
+    for p in paths {
+      do {
+        loaded.append(try load(p, options: options))
+      } catch {
+        return (loaded, error)
+      }
+    }
+    return (loaded, nil)
   }
 
   private mutating func add(_ file: MigFile, sourceLine: (DefsLocation) -> String) throws(DefsError) {

@@ -115,18 +115,4 @@ public struct MigTypeInfo: Equatable, Sendable {
     "double": .basic("double", in: 10, out: 10, bits: 64),
     "polymorphic": .basic("polymorphic", in: IPCTypeName.polymorphic, out: IPCTypeName.polymorphic, bits: 32),
   ]
-
-  /// The type as MIG's declaration would read it back, for `info routine`.
-  public var summary: String {
-    var s: String
-    switch shape {
-    case .single: s = ""
-    case .fixed(let n): s = isStructure ? "struct[\(n)] of " : isCString ? "c_string[\(n)]" : "array[\(n)] of "
-    case .variable(let max?): s = isCString ? "c_string[*:\(max)]" : "array[*:\(max)] of "
-    case .variable(nil): s = "array[] of "
-    }
-    if isCString { return (isOutOfLine ? "^" : "") + s }
-    let element = isPolymorphic ? "polymorphic" : "(\(inName), \(elementBits))"
-    return (isOutOfLine ? "^" : "") + s + element
-  }
 }

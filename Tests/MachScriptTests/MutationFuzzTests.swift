@@ -21,19 +21,6 @@ import Testing
     }
   }
 
-  /// SplitMix64: small, fast, and the same everywhere.
-  struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
-  }
-
   static let words = [
     "spawn x", "kill", "suspend", "resume", "abort", "send", "receive", "rpc", "serve", "reply", "trace", "watch",
     "step", "continue", "advance", "wait", "run", "source \"x.msh\"", "quit", "while true { }", "repeat 99999 {",
@@ -48,7 +35,7 @@ import Testing
     "-9223372036854775808", "99999999999999999999",
   ]
 
-  static func mutate(_ text: String, _ rng: inout Random) -> String {
+  static func mutate(_ text: String, _ rng: inout SplitMix64) -> String {
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     for _ in 0..<(1 + rng.below(3)) {
       guard !lines.isEmpty else { break }
@@ -81,7 +68,7 @@ import Testing
   @Test(arguments: seeds)
   func mutantsNeverTrap(_ path: String) throws {
     let text = try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8)
-    var rng = Random(state: UInt64(truncatingIfNeeded: path.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }))
+    var rng = SplitMix64(state: UInt64(truncatingIfNeeded: path.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }))
     for _ in 0..<300 {
       let mutant = Self.mutate(text, &rng)
       if let dump = ProcessInfo.processInfo.environment["MUTANT_DUMP"] {  // the last one tried, per seed

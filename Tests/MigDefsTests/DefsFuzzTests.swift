@@ -1,21 +1,10 @@
 import MigDefs
+import TestSupport
 import Testing
 
 /// No input makes the .defs reader trap or hang: GNU Mach's own files, cut and mutated at
 /// random (a fixed seed, so a failure repeats), read to an error or to a result.
 struct DefsFuzzTests {
-  /// A deterministic generator (SplitMix64).
-  struct Seeded: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   static let fragments = [
     "#if", "#endif", "#else", "#elif 1", "#define X", "#include \"t.defs\"", "#include <", "/*", "*/", "//",
     "\"", "(", ")", "[", "]", "{", "}", ";", ":", ",", "=", "|", "^", "array[*:", "struct {", "c_string[",
@@ -28,7 +17,7 @@ struct DefsFuzzTests {
     let sources = ["mach/mach_port.defs", "mach/std_types.defs", "mach/mach_types.defs", "device/device.defs"]
       .compactMap { LocalFileSystem().contents(of: root + "/" + $0) }
     #expect(sources.count == 4, "gnumach-dev is installed by scripts/ensure-deps")
-    var random = Seeded(state: 2026)
+    var random = SplitMix64(state: 2026)
     var outcomes = (read: 0, refused: 0)
     for round in 0..<400 {
       var text = Array(sources[round % sources.count])
@@ -53,7 +42,8 @@ struct DefsFuzzTests {
         outcomes.refused += 1
       }
     }
-    #expect(outcomes.read + outcomes.refused == 400)
+    // Both outcomes happen: the mutations reach past the first error.
+    #expect(outcomes.read > 0)
     #expect(outcomes.refused > 0)
   }
 }

@@ -73,7 +73,6 @@ struct DefsReaderTests {
         type str_t = (MACH_MSG_TYPE_STRING_C, 8*128);
         type status_t = struct { int32_t a; int32_t b; int32_t c; };
         type poly_t = MACH_MSG_TYPE_MAKE_SEND_ONCE | polymorphic;
-        type once_t = MACH_MSG_TYPE_PORT_SEND_ONCE;
         type task_t = mach_port_t ctype: mach_port_t
           intran: task_t convert_port_to_task(mach_port_t)
           outtran: mach_port_t convert_task_to_port(task_t)
@@ -96,12 +95,32 @@ struct DefsReaderTests {
     #expect(t["status_t"]?.fieldNames == ["a", "b", "c"])
     #expect(t["poly_t"]?.inName == 21)
     #expect(t["poly_t"]?.outName == IPCTypeName.polymorphic)
-    #expect(t["once_t"]?.isPolymorphic == true)
-    #expect(t["once_t"]?.outName == 18)
     #expect(t["mach_port_t"]?.inName == 19)
     #expect(t["mach_port_t"]?.outName == 17)
     #expect(t["task_t"]?.inTranslation == "convert_port_to_task")
     #expect(t["task_t"]?.destructor == "task_deallocate")
+  }
+
+  /// GNU MIG's lexer (lexer.l) gives each MACH_MSG_TYPE_ name an in and an out number: the
+  /// PORT_ names are polymorphic for the sender and fix the right the receiver checks (hence
+  /// `notifyPoly` in mach_port_request_notification's user stub); a disposition names what it
+  /// sends and the right it becomes.
+  @Test func lexer_portNamesArePolymorphicForTheSenderAndFixTheRight() throws {
+    let file = try Self.read(
+      Self.header + """
+        type once_t = MACH_MSG_TYPE_PORT_SEND_ONCE;
+        type send_t = MACH_MSG_TYPE_PORT_SEND;
+        type receive_t = MACH_MSG_TYPE_PORT_RECEIVE;
+        type make_t = MACH_MSG_TYPE_MAKE_SEND;
+        type explicit_t = (MACH_MSG_TYPE_PORT_SEND_ONCE, 32);
+        """)
+    let t = file.types
+    for (name, out) in [("once_t", 18), ("send_t", 17), ("receive_t", 16), ("explicit_t", 18)] {
+      #expect(t[name]?.inName == IPCTypeName.polymorphic, "\(name)")
+      #expect(t[name]?.outName == UInt32(out), "\(name)")
+    }
+    #expect(t["make_t"]?.inName == 20)
+    #expect(t["make_t"]?.outName == 17)
   }
 
   @Test func thePreprocessorIncludesDefinesAndChooses() throws {

@@ -208,12 +208,8 @@ extension Session {
       reply = kernel.migReplyPort(t)
     }
     let task = target.task
-    let built = MigCodec.request(routine, target: target.name, reply: reply, arguments: inputs) { data in
-      let (code, address) = kernel.vmAllocate(task, size: UInt32(data.count))
-      guard code == KernReturn.success, kernel.writeMemory(task, data, at: address) == KernReturn.success else {
-        return nil
-      }
-      return address
+    let built = MigCodec.request(routine, target: target.name, reply: reply, arguments: inputs) {
+      placeOutOfLine($0, in: task)
     }
     let request: [UInt8]
     switch built {

@@ -137,13 +137,7 @@ extension Session {
     let inputs = try outputs.map { p in
       try migInput(given[p.name]!.1, for: p, from: task, at: given[p.name]!.0.location)
     }
-    let built = MigCodec.replyItems(routine, arguments: inputs) { data in
-      let (rc, address) = kernel.vmAllocate(task, size: UInt32(data.count))
-      guard rc == KernReturn.success, kernel.writeMemory(task, data, at: address) == KernReturn.success else {
-        return nil
-      }
-      return address
-    }
+    let built = MigCodec.replyItems(routine, arguments: inputs) { placeOutOfLine($0, in: task) }
     switch built {
     case .success(let r): return r
     case .failure(let e):

@@ -29,21 +29,13 @@ struct TraceIntake {
   ) throws(DefsError)
     -> (files: [MigFile], collisions: [String])
   {
-    var loaded = definitions
     let files: [MigFile]
     var failure: DefsError? = nil
     if options.fileSystem.defsFiles(in: path) != nil {
-      var done: [MigFile] = []
-      do {
-        for p in options.fileSystem.defsFiles(in: path)! { done.append(try loaded.load(p, options: options)) }
-      } catch {
-        failure = error
-      }
-      files = done
+      (files, failure) = definitions.loadFolder(path, options: options)
     } else {
-      files = [try loaded.load(path, options: options)]
+      files = [try definitions.load(path, options: options)]
     }
-    definitions = loaded
     var collisions: [String] = []
     for file in files where !file.routines.isEmpty {
       collisions += decoder.msgids.add(file).collisions
