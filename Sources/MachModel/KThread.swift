@@ -98,9 +98,8 @@ public struct KThread: Sendable {
   /// The send hook's copy of the message being sent, kept until the send's code is known.
   var traceSnapshot: [UInt8] = []
   var traceSnapshotLength = 0
-  var sendCopyPending = false
-  /// The pending send copy is the trace log's last entry, not in `traceSnapshot`.
-  var sendCopyInLog = false
+  /// Where the send copy waiting for the send's code is, if there is one.
+  var sendCopy = PendingSendCopy.none
   /// A trace message waiting for room on the trace port, and what to do once it is queued.
   var traceKmsg: Int32 = -1
   var traceContinuation: TraceContinuation = .none
@@ -147,4 +146,13 @@ extension KThread {
     messageBuffer.overwritePrefix(with: bytes, length: length)
     messageLength = length
   }
+}
+
+/// A thread's send copy between the send hook and the send's code (D3).
+enum PendingSendCopy: UInt8, Sendable {
+  case none
+  /// In `KThread.traceSnapshot`, for a trace message.
+  case inSnapshot
+  /// The trace log's last entry, for a host-drained trace port.
+  case inLog
 }

@@ -50,7 +50,7 @@ extension Kernel {
       return block(t, .blockedInSend)
     }
     if code == Self.toKernel { return sendCopyThen(t, retval: MachMsgReturn.success, .serveHeld) }
-    if !threads[Int(t)].sendCopyPending {  // the untraced common case
+    if threads[Int(t)].sendCopy == .none {  // the untraced common case
       return code == MachMsgReturn.success ? continueAfterSend(t) : finish(t, code)
     }
     return sendCopyThen(t, retval: code, .sendDone(code))
@@ -103,7 +103,7 @@ extension Kernel {
     kmsgs[Int(k)].sender = task
     // T3/T8: the copy is of the kernel's message, whose msgh_size `ipc_kmsg_get` has just set.
     if tasks[Int(task)].specialPorts[Int(SpecialPort.taskTrace)] >= 0 {
-      takeSendCopy(t, kmsgs[Int(k)].bytes, length: size)
+      takeSendCopy(t, kmsg: k, length: size)
     }
 
     // Only MACH_SEND_CANCEL hands `notify` to copy-in (`mach_msg_send`); MACH_SEND_NOTIFY
@@ -137,7 +137,7 @@ extension Kernel {
   mutating func deliverHeldMessage(_ t: ThreadIndex) -> ReturnCode {
     let k = threads[Int(t)].kmsg
     let o = destination(of: k)
-    if threads[Int(t)].sendCopyInLog { traceLog.setLastPeer(receiverPeer(o)) }
+    if threads[Int(t)].sendCopy == .inLog { traceLog.setLastPeer(receiverPeer(o)) }
     let options = threads[Int(t)].call.options
     if !objects[Int(o)].isActive {
       threads[Int(t)].kmsg = -1

@@ -16,6 +16,18 @@ enum TraceContinuation: Sendable {
   case exceptionReplied
 }
 
+/// Where the bytes of a copy are. They are read in place when the copy is made: an array
+/// handed to a mutating `Kernel` method would be retained and released around the call, two
+/// atomic operations per traced message.
+enum CopySource {
+  /// The message handed back to thread `t` (`KThread.messageBuffer`).
+  case received(ThreadIndex)
+  /// Thread `t`'s pending send copy (`KThread.traceSnapshot`).
+  case snapshot(ThreadIndex)
+  /// A message the kernel built for the occasion.
+  case bytes([UInt8])
+}
+
 extension Kernel {
   /// The trace port `task` has now (D5), if it is set.
   @inline(__always)
@@ -97,35 +109,38 @@ extension Kernel {
   }
 
   /// The send hook (right after `ipc_kmsg_get`): when the sender is traced, keeps the message
-  /// as the task sent it, before copy-in, with a buffer reserved for the copy.
+  /// as the task sent it (kernel message `k`'s first `length` bytes, before copy-in), with a
+  /// buffer reserved for the copy.
   ///
   /// When the trace port is drained by the host, the copy goes straight into the log as its
   /// last entry, completed once the send's code is known (nothing else can be copied within
   /// the call, unless it blocks: then `parkSendCopy` takes it back out).
-  mutating func takeSendCopy(_ t: ThreadIndex, _ message: [UInt8], length: Int) {
+  mutating func takeSendCopy(_ t: ThreadIndex, kmsg k: Int32, length: Int) {
     let task = threads[Int(t)].task
     guard let port = tracePort(of: task) else { return }
-    let id = Int32(bitPattern: message.word(at: MsgHeader.idOffset))
+    let id = Int32(bitPattern: kmsgs[Int(k)].bytes.word(at: MsgHeader.idOffset))
     guard id != TraceMessage.id, reserveTraceBuffer(task: task, thread: t, msgid: id) else { return }
-    threads[Int(t)].sendCopyPending = true
     if objects[Int(port)].isActive && objects[Int(port)].isHostDrained {
-      traceLog.append(
+      // The bytes are read in place (an argument of a mutating Kernel method would be retained).
+      traceLog.appendEntry(
         TraceEntry(
           seq: 0, time: 0, task: task, thread: t, direction: .send, kind: .normal, retval: 0,
           port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),  // set at delivery
-        bytes: message, length: length)
-      threads[Int(t)].sendCopyInLog = true
+        length: length)
+      traceLog.fillLast(from: kmsgs[Int(k)].bytes)
+      threads[Int(t)].sendCopy = .inLog
     } else {
-      threads[Int(t)].traceSnapshot.overwritePrefix(with: message, length: length)
+      threads[Int(t)].traceSnapshot.overwritePrefix(with: kmsgs[Int(k)].bytes, length: length)
       threads[Int(t)].traceSnapshotLength = length
+      threads[Int(t)].sendCopy = .inSnapshot
     }
   }
 
   /// A traced send blocks: its copy, if it sits in the log, waits in the thread instead, so
   /// that it is queued when the send's code is known (D3).
   mutating func parkSendCopy(_ t: ThreadIndex) {
-    guard threads[Int(t)].sendCopyInLog else { return }
-    threads[Int(t)].sendCopyInLog = false
+    guard threads[Int(t)].sendCopy == .inLog else { return }
+    threads[Int(t)].sendCopy = .inSnapshot
     let bytes = traceLog.removeLast()
     threads[Int(t)].traceSnapshot.overwritePrefix(with: bytes, length: bytes.count)
     threads[Int(t)].traceSnapshotLength = bytes.count
@@ -133,9 +148,9 @@ extension Kernel {
 
   /// Drops a send copy that will not be emitted (MACH_SEND_MSG_TOO_SMALL found in the body).
   mutating func dropSendCopy(_ t: ThreadIndex) {
-    guard threads[Int(t)].sendCopyPending else { return }
-    parkSendCopy(t)
-    threads[Int(t)].sendCopyPending = false
+    guard threads[Int(t)].sendCopy != .none else { return }
+    if threads[Int(t)].sendCopy == .inLog { _ = traceLog.removeLast() }
+    threads[Int(t)].sendCopy = .none
     budgetedMessages -= 1
   }
 
@@ -145,7 +160,7 @@ extension Kernel {
   /// the copy can be queued (T9), running `then` afterwards; returns true when it waits.
   mutating func emitCopy(
     task: TaskIndex, thread: ThreadIndex, direction: TraceMessage.Direction, kind: TraceMessage.Kind,
-    retval: ReturnCode, bytes: [UInt8], length: Int, waiter: ThreadIndex? = nil, then: TraceContinuation = .none
+    retval: ReturnCode, source: CopySource, length: Int, waiter: ThreadIndex? = nil, then: TraceContinuation = .none
   ) -> Bool {
     guard let port = tracePort(of: task), objects[Int(port)].isActive else {
       budgetedMessages -= 1  // a copy to a dead trace port is destroyed silently
@@ -154,15 +169,20 @@ extension Kernel {
     traceSeq += 1
     if objects[Int(port)].isHostDrained {
       budgetedMessages -= 1
-      traceLog.append(
-        TraceEntry(
-          seq: traceSeq, time: now, task: task, thread: thread, direction: direction, kind: kind,
-          retval: retval, port: port,
-          peer: direction == .send && kind == .normal ? peer(of: task, bytes) : TraceEntry.noPeer,
-          offset: 0, length: 0),
-        bytes: bytes, length: length)
+      let entry = TraceEntry(
+        seq: traceSeq, time: now, task: task, thread: thread, direction: direction, kind: kind,
+        retval: retval, port: port,
+        peer: direction == .send && kind == .normal ? peer(of: task, bytes(of: source)) : TraceEntry.noPeer,
+        offset: 0, length: 0)
+      traceLog.appendEntry(entry, length: length)
+      switch source {
+      case .received(let t): traceLog.fillLast(from: threads[Int(t)].messageBuffer)
+      case .snapshot(let t): traceLog.fillLast(from: threads[Int(t)].traceSnapshot)
+      case .bytes(let b): traceLog.fillLast(from: b)
+      }
       return false
     }
+    let bytes = bytes(of: source)
     let k = buildTraceMessage(
       port: port, task: task, thread: thread, direction: direction, kind: kind, retval: retval, bytes: bytes,
       length: length)
@@ -182,6 +202,15 @@ extension Kernel {
     threads[Int(t)].waitingOn = port
     pushThread(t, on: .senders, of: port)
     return true
+  }
+
+  /// The array `source` names.
+  private func bytes(of source: CopySource) -> [UInt8] {
+    switch source {
+    case .received(let t): return threads[Int(t)].messageBuffer
+    case .snapshot(let t): return threads[Int(t)].traceSnapshot
+    case .bytes(let b): return b
+    }
   }
 
   /// A trace message (D2): id 4600, sent COPY_SEND to the trace port, complex, body task,
@@ -225,19 +254,21 @@ extension Kernel {
   /// then runs `then`. Returns the call's code so far, or MACH_SEND_IN_PROGRESS while the
   /// thread waits for room on its trace port.
   mutating func sendCopyThen(_ t: ThreadIndex, retval: ReturnCode, _ then: TraceContinuation) -> ReturnCode {
-    if threads[Int(t)].sendCopyInLog {
+    switch threads[Int(t)].sendCopy {
+    case .inLog:
       // Still the log's last entry, and the trace port has not changed within the call.
-      threads[Int(t)].sendCopyInLog = false
-      threads[Int(t)].sendCopyPending = false
+      threads[Int(t)].sendCopy = .none
       budgetedMessages -= 1
       traceSeq += 1
       traceLog.completeLast(seq: traceSeq, time: now, retval: retval)
-    } else if threads[Int(t)].sendCopyPending {
-      threads[Int(t)].sendCopyPending = false
+    case .inSnapshot:
+      threads[Int(t)].sendCopy = .none
       let waits = emitCopy(
         task: threads[Int(t)].task, thread: t, direction: .send, kind: .normal, retval: retval,
-        bytes: threads[Int(t)].traceSnapshot, length: threads[Int(t)].traceSnapshotLength, waiter: t, then: then)
+        source: .snapshot(t), length: threads[Int(t)].traceSnapshotLength, waiter: t, then: then)
       if waits { return MachMsgReturn.sendInProgress }
+    case .none:
+      break
     }
     return runContinuation(t, then)
   }
@@ -254,7 +285,7 @@ extension Kernel {
       if id != TraceMessage.id || code != MachMsgReturn.success, reserveTraceBuffer(task: task, thread: t, msgid: id) {
         let waits = emitCopy(
           task: task, thread: t, direction: .receive, kind: .normal, retval: code,
-          bytes: threads[Int(t)].messageBuffer, length: threads[Int(t)].messageLength, waiter: t,
+          source: .received(t), length: threads[Int(t)].messageLength, waiter: t,
           then: .receiveDone(code))
         if waits { return MachMsgReturn.rcvInProgress }
       }
@@ -324,6 +355,6 @@ extension Kernel {
     guard id != TraceMessage.id, reserveTraceBuffer(task: task, thread: thread, msgid: id) else { return false }
     return emitCopy(
       task: task, thread: thread, direction: direction, kind: kind, retval: MachMsgReturn.success,
-      bytes: bytes, length: length, waiter: waiter, then: then)
+      source: .bytes(bytes), length: length, waiter: waiter, then: then)
   }
 }

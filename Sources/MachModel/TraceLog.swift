@@ -64,7 +64,7 @@ public struct TraceLog: Sendable {
   public private(set) var entries: ContiguousArray<TraceEntry> = []
   /// The copied messages, back to back, in the first `used` bytes; the rest is room kept for
   /// the copies that follow (a drained log keeps its bytes as scratch).
-  private var store: [UInt8] = []
+  private var store = ByteStore(capacity: 0)
   private var used = 0
 
   public init() {}
@@ -75,31 +75,46 @@ public struct TraceLog: Sendable {
     used = 0
   }
 
-  /// Makes the store at least `size` bytes, doubling.
-  private mutating func grow(to size: Int) {
-    store.append(contentsOf: repeatElement(0, count: max(size, 2 * store.count, 4096) - store.count))
-  }
-
   public var isEmpty: Bool { entries.isEmpty }
 
   /// The copied message of `entry` (user form for `normal` copies, kernel form otherwise).
-  public func bytes(of entry: TraceEntry) -> [UInt8] { Array(store[entry.offset..<entry.offset + entry.length]) }
+  public func bytes(of entry: TraceEntry) -> [UInt8] {
+    Array(UnsafeBufferPointer(start: store.base + entry.offset, count: entry.length))
+  }
 
   /// Appends an entry with `source[0..<length]` as its message.
   @inline(__always)
   mutating func append(_ entry: TraceEntry, bytes source: [UInt8], length: Int) {
+    appendEntry(entry, length: length)
+    fillLast(from: source)
+  }
+
+  /// Appends `entry` with room for a `length`-byte message, written by `fillLast`. Whatever may
+  /// allocate or copy the store happens here, so that a caller can then hand `fillLast` an
+  /// array read in place: were there a call between the read and the copy that might free
+  /// memory (Array's copy-on-write check is one), the compiler would retain and release the
+  /// array around it, two atomic operations per traced message.
+  @inline(__always)
+  mutating func appendEntry(_ entry: TraceEntry, length: Int) {
     let start = used
-    if store.count < start + length { grow(to: start + length) }
-    store.withUnsafeMutableBytes { dst in
-      source.withUnsafeBytes { src in
-        dst.baseAddress!.advanced(by: start).copyMemory(from: src.baseAddress!, byteCount: length)
-      }
+    if store.capacity < start + length || !isKnownUniquelyReferenced(&store) {
+      store = store.copy(keeping: start, capacity: start + length)
     }
     used += length
     var e = entry
     e.offset = start
     e.length = length
     entries.append(e)
+  }
+
+  /// Writes the last entry's message from `source`, which holds at least its length. The store
+  /// is this log's own and large enough (`appendEntry`).
+  @inline(__always)
+  func fillLast(from source: [UInt8]) {
+    let e = entries[entries.count - 1]
+    source.withUnsafeBytes { src in
+      UnsafeMutableRawPointer(store.base + e.offset).copyMemory(from: src.baseAddress!, byteCount: e.length)
+    }
   }
 
   /// Notes who receives the message of the last entry (a send copy, once its destination is
@@ -123,6 +138,30 @@ public struct TraceLog: Sendable {
   mutating func removeLast() -> [UInt8] {
     let e = entries.removeLast()
     used = e.offset
-    return Array(store[e.offset..<e.offset + e.length])
+    return bytes(of: e)
+  }
+}
+
+/// A trace log's bytes: a buffer the log writes in place once it has made sure, in
+/// `TraceLog.appendEntry`, that it is the only owner (copy on write done by hand, so that the
+/// write itself has no uniqueness check). Immutable once shared: a log copied with its kernel
+/// copies the store before its next write.
+final class ByteStore: @unchecked Sendable {
+  let base: UnsafeMutablePointer<UInt8>
+  let capacity: Int
+
+  init(capacity: Int) {
+    self.capacity = capacity
+    base = .allocate(capacity: max(capacity, 1))
+  }
+
+  deinit { base.deallocate() }
+
+  /// A store of at least `capacity` bytes (doubling, from 4 KB) holding this one's first
+  /// `keeping` bytes.
+  func copy(keeping: Int, capacity: Int) -> ByteStore {
+    let fresh = ByteStore(capacity: max(capacity, 2 * self.capacity, 4096))
+    fresh.base.update(from: base, count: keeping)
+    return fresh
   }
 }

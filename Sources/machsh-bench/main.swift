@@ -265,7 +265,7 @@ struct RoundTrip {
 
 /// trace_overhead_ratio and proxy_overhead_ratio, measured in one run: the median over
 /// repetitions of (traced / untraced) and (proxied / untraced), each repetition timing the
-/// three setups back to back.
+/// three setups in turn, slice by slice.
 func tracingFigures(_ wanted: Set<String>) {
   guard wanted.isEmpty || wanted.contains("trace_overhead_ratio") || wanted.contains("proxy_overhead_ratio") else {
     return
@@ -274,10 +274,19 @@ func tracingFigures(_ wanted: Set<String>) {
   var failures = plain.run(100_000) + traced.run(100_000) + proxied.run(100_000)
   var a = Samples(), b = Samples(), c = Samples()
   for _ in 0..<repetitions {
-    let n = 500_000
-    a.append(nanoseconds(iterations: n) { failures += plain.run($0) })
-    b.append(nanoseconds(iterations: n) { failures += traced.run($0) })
-    c.append(nanoseconds(iterations: n) { failures += proxied.run($0) })
+    // Each repetition: ten slices of 50,000 round trips per setup, taken in turn, and each
+    // setup's median slice, so that another tenant's burst on a shared machine moves one slice
+    // of one setup rather than the whole repetition's ratio.
+    var slices = (Samples(), Samples(), Samples())
+    for _ in 0..<10 {
+      let n = 50_000
+      slices.0.append(nanoseconds(iterations: n) { failures += plain.run($0) })
+      slices.1.append(nanoseconds(iterations: n) { failures += traced.run($0) })
+      slices.2.append(nanoseconds(iterations: n) { failures += proxied.run($0) })
+    }
+    a.append(slices.0.median)
+    b.append(slices.1.median)
+    c.append(slices.2.median)
   }
   precondition(failures == 0, "tracing ratios: the model misbehaved")
   precondition(traced.k.traceSeq > 0 && traced.k.checkInvariants().isEmpty && proxied.k.checkInvariants().isEmpty)

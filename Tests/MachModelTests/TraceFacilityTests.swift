@@ -309,6 +309,55 @@ extension System {
     s.invariantsHold()
   }
 
+  @Test func T7_aBodyFoundTooShortAtCopyinTakesBackTheCopyAlreadyInTheLog() {
+    // `ipc_kmsg_copyin_body` finds the descriptor's data past msgh_size after the send hook
+    // has put the copy in the log: the copy goes, with its buffer, and the log is as before.
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    _ = s.traceToLog(aName)
+    let (_, send) = s.channel(from: a, to: a)
+    _ = s.logged()
+    let before = s.k.budgetedMessages
+    var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 5)
+    m.int32([1, 2, 3])
+    var bytes = m.finish()
+    bytes.setWord(bytes.word(at: 0) | MsgHeader.complexBit, at: 0)  // copy-in reads the body
+    let short = UInt32(MsgHeader.size + 4 + 4)  // the descriptor and one of its three words
+    #expect(
+      s.k.machMsg(at, MachMsgCall(options: .send, message: bytes, sendSize: short)) == MachMsgReturn.sendMsgTooSmall)
+    #expect(s.logged().isEmpty)
+    #expect(s.k.budgetedMessages == before)
+    let ok = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 6).finish()
+    #expect(s.k.machMsg(at, .send(ok)) == MachMsgReturn.success)
+    #expect(s.logged().map(\.2) == [6])
+    s.invariantsHold()
+  }
+
+  @Test func aCopiedKernelKeepsItsOwnTraceLog() {
+    // The kernel is a value: a copy taken mid-session (as a checkpoint is) and the original
+    // go on tracing, each into its own log, though the log's bytes were shared at the copy.
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    _ = s.traceToLog(aName)
+    let (_, send) = s.channel(from: a, to: a)
+    _ = s.logged()
+    func message(_ id: Int32, _ fill: UInt8) -> [UInt8] {
+      var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: id)
+      m.byteArray([UInt8](repeating: fill, count: 16))
+      return m.finish()
+    }
+    #expect(s.k.machMsg(at, .send(message(1, 0x11))) == MachMsgReturn.success)
+    var copy = s.k
+    #expect(s.k.machMsg(at, .send(message(2, 0x22))) == MachMsgReturn.success)
+    #expect(copy.machMsg(at, .send(message(3, 0x33))) == MachMsgReturn.success)
+    for (kernel, ids, last) in [(s.k, [1, 2], UInt8(0x22)), (copy, [1, 3], UInt8(0x33))] {
+      var k = kernel
+      let log = k.takeTraceLog()
+      #expect(log.entries.map { MessageView(log.bytes(of: $0))!.id } == ids.map(Int32.init))
+      #expect(log.bytes(of: log.entries[0]).last == 0x11 && log.bytes(of: log.entries[1]).last == last)
+    }
+  }
+
   @Test func T7_aTooLargeReceiveIsCopiedAsTheHeaderWithTheRealSize() {
     var s = System()
     let (a, aName, at) = s.spawn("a")
