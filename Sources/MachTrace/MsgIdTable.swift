@@ -59,6 +59,9 @@ public struct MsgIdTable: Sendable {
     return overflow ? nil : request
   }
 
+  /// Every entry, by id.
+  public var entriesByID: [Int32: [MsgIdEntry]] { byID }
+
   /// Every routine name the table knows.
   public var routineNames: [String] { byID.values.flatMap { $0.map(\.routine) } }
 

@@ -22,6 +22,9 @@ public enum TraceDecodeError: Error, Equatable, Sendable, CustomStringConvertibl
 /// it answers (by task, reply port and id + 100).
 public struct TraceDecoder: Sendable {
   public var msgids: MsgIdTable
+  /// Added to the kernel's `seq` of each copy: loaded records take numbers too, and live ones
+  /// follow them.
+  public var seqOffset: UInt64 = 0
   /// Requests waiting for their reply: (task, reply port) → (seq, request id).
   private var pending: [PendingKey: (seq: UInt64, id: Int32)] = [:]
 
@@ -40,7 +43,7 @@ public struct TraceDecoder: Sendable {
     var r = Self.fields(
       bytes, task: entry.task, thread: entry.thread >= 0 ? entry.thread : nil, direction: entry.direction,
       kind: entry.kind, retval: entry.retval, msgids: msgids)
-    r.seq = entry.seq
+    r.seq = entry.seq + seqOffset
     r.time = entry.time
     r.peer = entry.peer
     pair(&r)

@@ -57,7 +57,7 @@ public enum TraceExport: String, CaseIterable, Sendable {
   ) throws {
     // First the participants, in order of appearance, then the arrows: two passes.
     var traced = Set<String>()
-    try records { traced.insert(names.task($0.task)) }
+    try records { if $0.origin != .raw { traced.insert(names.task($0.task)) } }
     var participants: [String] = []
     var seen = Set<String>()
     try arrows(records, names: names, peer: peer, traced: traced) { from, to, _ in
@@ -75,6 +75,7 @@ public enum TraceExport: String, CaseIterable, Sendable {
   ) throws {
     var untracedPeer: [UInt64: String] = [:]  // request seq → the kernel or an untraced receiver
     try records { r in
+      guard r.origin != .raw else { return }  // a line of a loaded file that is not a message
       let who = names.task(r.task)
       switch (r.kind, r.direction) {
       case (.normal, .send), (.taskException, .send), (.threadException, .send):
@@ -129,9 +130,14 @@ public enum TraceExport: String, CaseIterable, Sendable {
       try out((first ? "" : ",\n") + "  " + text)
       first = false
     }
-    func track(_ r: TraceRecord) -> (pid: Int32, tid: Int32) { (r.task + 1, (r.thread ?? -1) + 1) }
+    /// Model tasks and threads from 1; loaded ones (negative indices) from 1,000,001.
+    func track(_ r: TraceRecord) -> (pid: Int32, tid: Int32) {
+      func number(_ i: Int32) -> Int32 { LoadedNames.isLoaded(i) ? 1_000_001 + LoadedNames.first - i : i + 1 }
+      return (number(r.task), r.thread.map(number) ?? 0)
+    }
     try out("{\"traceEvents\": [\n")
     try records { r in
+      guard r.origin != .raw else { return }
       let (pid, tid) = track(r)
       if seenTasks.insert(r.task).inserted {
         try event(

@@ -24,6 +24,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
   /// copies); the arguments in rpctrace's style; `= NAME` for a mach_msg error or a MIG
   /// reply's RetCode.
   public static func rpctraceLine(_ r: TraceRecord, names: TraceNames, colors: TraceColors = .none) -> String {
+    if r.origin == .rpctrace || r.origin == .raw { return loadedLine(r, names: names, colors: colors) }
     var line = r.seq.map(String.init) ?? "-"
     line += " " + colors.who(who(r, names))
     line += " " + colors.arrow(r.direction) + " "
@@ -58,6 +59,25 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     } else if let code = r.code {
       line += " = " + colors.code(ReturnCodeNames.name(of: code), success: code == 0)
     }
+    if let answers = r.answers { line += " (reply to \(answers))" }
+    return line
+  }
+
+  /// A record of an rpctrace log: `SEQ TASK -> DEST ROUTINE (VALUES)` for a request,
+  /// `SEQ TASK <- ROUTINE (VALUES) = RET (reply to SEQ)` for its reply, with the destination and
+  /// the RetCode as the log wrote them; a raw line as `SEQ raw FILE:LINE: TEXT`.
+  static func loadedLine(_ r: TraceRecord, names: TraceNames, colors: TraceColors) -> String {
+    var line = r.seq.map(String.init) ?? "-"
+    if r.origin == .raw {
+      return line + " " + colors.who("raw") + " \(names.file(of: r)):\(r.line): "
+        + String(decoding: r.bytes, as: UTF8.self)
+    }
+    let parts = RpctraceLog.parts(of: r)
+    line += " " + colors.who(names.task(r.task)) + " " + colors.arrow(r.direction) + " "
+    if r.direction == .send { line += parts.destination.trimmingSpaces + " " }
+    line += r.routine.isEmpty ? String(r.msgid) : r.routine
+    line += " (" + parts.values.map(\.text).joined(separator: ", ") + ")"
+    if r.direction == .receive { line += " = " + colors.code(parts.result, success: r.retval == 0) }
     if let answers = r.answers { line += " (reply to \(answers))" }
     return line
   }
@@ -135,6 +155,15 @@ public enum TraceFormat: String, CaseIterable, Sendable {
   /// The rpctrace line, then the decoded header, every typed item and a hex dump.
   public static func verboseText(_ r: TraceRecord, names: TraceNames) -> String {
     var lines = [rpctraceLine(r, names: names)]
+    if r.origin == .rpctrace || r.origin == .raw {
+      // A record of a loaded log: where it is, its text, and the values read from it.
+      lines.append("  from: \(names.file(of: r)):\(r.line)")
+      if r.origin == .rpctrace {
+        lines.append("  text: " + String(decoding: r.bytes, as: UTF8.self))
+        for (i, v) in RpctraceLog.parts(of: r).values.enumerated() { lines.append("  value \(i + 1): \(v.text)") }
+      }
+      return lines.joined(separator: "\n")
+    }
     lines.append(
       "  copy: \(r.kind.name) \(r.direction == .send ? "send" : "receive"), retval "
         + "\(ReturnCodeNames.name(of: r.retval, fromMachMsg: true)), time \(r.time) us"
@@ -194,9 +223,9 @@ public enum TraceFormat: String, CaseIterable, Sendable {
       ("schema", "1"),
       ("seq", r.seq.map(String.init) ?? "null"),
       ("time", String(r.time)),
-      ("task", json(names.task(r.task))),
+      ("task", r.origin == .raw ? "null" : json(names.task(r.task))),
       ("thread", names.thread(r.thread).map(json) ?? "null"),
-      ("type", json(r.kind.name)),
+      ("type", json(r.typeName)),
       ("dir", json(r.direction == .send ? "send" : "receive")),
       ("retval", String(r.retval)),
       ("retval_name", json(ReturnCodeNames.name(of: r.retval, fromMachMsg: true))),
@@ -212,7 +241,15 @@ public enum TraceFormat: String, CaseIterable, Sendable {
       ("rights", String(r.rights)),
       ("answers", r.answers.map(String.init) ?? "null"),
     ]
-    fields.append(("body", "[" + r.body.map { jsonItem($0, r) }.joined(separator: ", ") + "]"))
+    if r.origin == .rpctrace || r.origin == .raw {
+      // A record of a loaded log: where it came from, and the values the log printed.
+      fields.append(("origin", json(r.origin == .raw ? "raw" : "rpctrace")))
+      fields.append(("line", String(r.line)))
+      let values = r.origin == .raw ? [] : RpctraceLog.parts(of: r).values
+      fields.append(("body", "[" + values.map(jsonValue).joined(separator: ", ") + "]"))
+    } else {
+      fields.append(("body", "[" + r.body.map { jsonItem($0, r) }.joined(separator: ", ") + "]"))
+    }
     if let (decoded, _) = declared(r, names) {  // a routine of a loaded .defs file
       let args = decoded.arguments.map { "\(json($0.name)): \(jsonItem($0.item, r))" }
       fields.append(("args", "{" + args.joined(separator: ", ") + "}"))
@@ -248,6 +285,22 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     case .ool(let address, let size): value = "{\"address\": \(address), \"size\": \(size)}"
     }
     return "{\"type\": \(json(item.type)), \"value\": \(value)}"
+  }
+
+  /// A value of an rpctrace log as JSON: `{"type": "int", "value": 5}`.
+  static func jsonValue(_ v: LogValue) -> String {
+    let (type, value): (String, String)
+    switch v {
+    case .int(let n): (type, value) = ("int", String(n))
+    case .real(let d): (type, value) = ("real", d.isFinite ? String(d) : json(String(d)))
+    case .string(let s): (type, value) = ("string", json(s))
+    case .array(let a): (type, value) = ("array", "[" + a.map(jsonValue).joined(separator: ", ") + "]")
+    case .portNames(let n): (type, value) = ("port_name", "[" + n.map(String.init).joined(separator: ", ") + "]")
+    case .right(let name): (type, value) = ("right", json(name.trimmingSpaces))
+    case .null: (type, value) = ("right", "null")
+    case .dead: (type, value) = ("right", json("dead"))
+    }
+    return "{\"type\": \(json(type)), \"value\": \(value)}"
   }
 
   /// A JSON string literal.

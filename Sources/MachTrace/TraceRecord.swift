@@ -37,6 +37,10 @@ public struct TraceRecord: Equatable, Sendable {
   public var direction: TraceMessage.Direction
   public var kind: TraceMessage.Kind
   public var complex: Bool
+  /// Where the record comes from: a copy the model made, or a line of a loaded file.
+  public var origin: RecordOrigin = .live
+  /// For a loaded record, its line in the file (from 1); 0 for a live one.
+  public var line: UInt32 = 0
 
   public init(
     seq: UInt64?, time: UInt64, task: TaskIndex, thread: ThreadIndex?, direction: TraceMessage.Direction,
@@ -65,11 +69,43 @@ public struct TraceRecord: Equatable, Sendable {
 
   public var isKernelForm: Bool { kind != .normal }
 
+  /// The `type` field: the copy's type, or "raw" for a line of a loaded file that is not a
+  /// record (as an index into `TraceRecord.typeNames`).
+  public var typeIndex: Int { origin == .raw ? TraceRecord.typeNames.count - 1 : Int(kind.rawValue) }
+  public var typeName: String { TraceRecord.typeNames[typeIndex] }
+  /// The values of the `type` field: the copy types of the trace facility (T5), then "raw".
+  public static let typeNames = TraceMessage.Kind.allCases.map(\.name) + ["raw"]
+
+  /// Whether the record is a request waiting for a reply: it names a reply port and is not a
+  /// reply itself. A call in an rpctrace log names none that machsh can read, but its line
+  /// says whether one was passed: a one-way message ends in `);`.
+  public var expectsReply: Bool {
+    guard answers == nil && code == nil else { return false }
+    switch origin {
+    case .rpctrace: return direction == .send && bytes.last != UInt8(ascii: ";")
+    case .raw: return false
+    case .live, .jsonl: return reply != 0
+    }
+  }
+
   /// The typed items of the body (a MIG reply's RetCode stays `body[0]`).
   public var body: [TraceItem] {
     guard let view = MessageView(bytes), case .success(let items) = view.items() else { return [] }
     return items.map(TraceItem.init)
   }
+}
+
+/// Where a record comes from (docs/trace.md, "Loading a trace").
+public enum RecordOrigin: UInt8, Sendable {
+  /// A copy the model made in this session.
+  case live
+  /// A record of a machsh JSON Lines export, with its message.
+  case jsonl
+  /// A call or reply of an rpctrace log; `bytes` holds its text as the log wrote it.
+  case rpctrace
+  /// A line of a loaded file that is not a record (a program's output, a truncated line);
+  /// `bytes` holds it as it was.
+  case raw
 }
 
 /// One typed item of a message body, decoded (docs/shell.md §11).
@@ -157,6 +193,8 @@ public struct TraceNames: Sendable {
   public var threads: [String]
   /// Interfaces loaded from .defs files: the formats name the arguments of their routines.
   public var definitions = MigInterfaces()
+  /// The tasks and threads of loaded records.
+  public var loaded = LoadedNames()
 
   public init(_ kernel: Kernel) {
     tasks = kernel.tasks.map(\.name)
@@ -167,8 +205,17 @@ public struct TraceNames: Sendable {
     threads = labels
   }
 
-  public func task(_ t: TaskIndex) -> String { t >= 0 && Int(t) < tasks.count ? tasks[Int(t)] : "?" }
+  /// The file a loaded record came from.
+  public func file(of r: TraceRecord) -> String { loaded.file(of: r.seq) }
+
+  public func task(_ t: TaskIndex) -> String {
+    if let name = loaded.task(t) { return name }
+    return t >= 0 && Int(t) < tasks.count ? tasks[Int(t)] : "?"
+  }
   public func thread(_ t: ThreadIndex?) -> String? {
-    t.map { $0 >= 0 && Int($0) < threads.count ? threads[Int($0)] : "?" }
+    t.map { t in
+      if let label = loaded.thread(t) { return label }
+      return t >= 0 && Int(t) < threads.count ? threads[Int(t)] : "?"
+    }
   }
 }

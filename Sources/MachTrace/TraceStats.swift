@@ -6,7 +6,7 @@
 /// - An **error** is a record with `retval != 0`, or a MIG reply whose RetCode is not 0
 ///   (docs/shell.md §8).
 /// - A **request** is a record that names a reply port and is not itself a reply (no
-///   `answers`, no `code`). It is **answered** when a record of `replies` (the whole buffer,
+///   `answers`, no `code`): `TraceRecord.expectsReply`. It is **answered** when a record of `replies` (the whole buffer,
 ///   so that `where dir == "send"` still sees the replies) answers it; its latency is the
 ///   reply's `time` minus its own.
 public struct TraceStats: Sendable {
@@ -53,7 +53,7 @@ public struct TraceStats: Sendable {
       rows[i].count += 1
       rows[i].bytes += Int(r.size)
       if r.retval != 0 || (r.code ?? 0) != 0 { rows[i].errors += 1 }
-      guard r.reply != 0 && r.answers == nil && r.code == nil else { continue }
+      guard r.expectsReply else { continue }
       rows[i].requests += 1
       if let seq = r.seq, let answered = replyTime[seq] {
         let latency = answered >= r.time ? answered - r.time : 0

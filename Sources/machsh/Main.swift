@@ -66,6 +66,11 @@ struct Machsh: ParsableCommand {
     help: "A macro for .defs files: NAME or NAME=VALUE (repeatable; KERNEL_USER and KERNEL_SERVER are off).")
   var defsDefines: [String] = []
 
+  @Option(
+    name: .customLong("load"),
+    help: "Load an rpctrace log or a JSON Lines export into the trace buffer before the script runs (repeatable).")
+  var loads: [String] = []
+
   @Option(name: .customLong("format"), help: "Trace output format: rpctrace, verbose or json.")
   var format: String = "rpctrace"
 
@@ -84,6 +89,7 @@ struct Machsh: ParsableCommand {
     let output = StandardOutput()
     let session = Session(output: output)
     session.readFile = { SystemIO.readFile($0, regularOnly: true) }
+    session.readBytes = { SystemIO.readBytes($0) }
     session.createFile = SystemIO.createFile
     session.listDirectory = { SystemIO.listDirectory($0) }
     guard let chosen = TraceFormat(rawValue: format) else {
@@ -118,6 +124,14 @@ struct Machsh: ParsableCommand {
         for line in loaded.collisions { output.write("defs: id \(line)\n") }
       } catch {
         output.writeError("\(error)\n")
+        throw ExitCode(2)
+      }
+    }
+    for path in loads {
+      switch session.loadTrace(path, format: nil) {
+      case .success(let summary): output.writeError(summary + "\n")
+      case .failure(let problem):
+        output.writeError("machsh: cannot load \(path): \(problem)\n")
         throw ExitCode(2)
       }
     }

@@ -26,6 +26,28 @@ enum SystemIO {
   /// The bytes readable from `fd` until end of file, as UTF-8 text (invalid bytes replaced);
   /// nil past `limit` bytes (`/dev/zero` never ends).
   static func readAll(_ fd: Int32, limit: Int) -> String? {
+    readAllBytes(fd, limit: limit).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// The bytes of a regular file for `trace load`, at most `maxTraceFileBytes`; or why not.
+  static func readBytes(_ path: String) -> Result<[UInt8], FileProblem> {
+    guard !path.utf8.contains(0) else { return .failure(FileProblem("the name holds a NUL byte")) }
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { return .failure(FileProblem(String(cString: strerror(errno)))) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { return .failure(FileProblem(String(cString: strerror(errno)))) }
+    let kind = info.st_mode & S_IFMT
+    guard kind != S_IFDIR else { return .failure(FileProblem("a folder, not a file")) }
+    guard kind == S_IFREG else { return .failure(FileProblem("not a regular file")) }
+    let tooLarge = FileProblem("larger than the \(maxTraceFileBytes >> 20) MB limit for a trace")
+    guard info.st_size <= maxTraceFileBytes, let bytes = readAllBytes(fd, limit: maxTraceFileBytes) else {
+      return .failure(tooLarge)
+    }
+    return .success(bytes)
+  }
+
+  static func readAllBytes(_ fd: Int32, limit: Int) -> [UInt8]? {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
@@ -39,7 +61,7 @@ enum SystemIO {
         break
       }
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
   }
 
   /// The text of the file at `path`, at most `maxScriptBytes` long; or why not. With

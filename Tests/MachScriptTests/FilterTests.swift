@@ -124,8 +124,8 @@ import Testing
     ("print count(dir == \"sent\")", "t.msh:1:17: error: 'dir' is \"send\" or \"receive\", never \"sent\""),
     (
       "print count(type == \"kernel\")",
-      "t.msh:1:18: error: 'type' is \"normal\", \"task\", \"thread\", \"task_exception\" or "
-        + "\"thread_exception\", never \"kernel\""
+      "t.msh:1:18: error: 'type' is \"normal\", \"task\", \"thread\", \"task_exception\", "
+        + "\"thread_exception\" or \"raw\", never \"kernel\""
     ),
     ("print count(type < \"a\")", "t.msh:1:18: error: 'type' can only be compared with == or !="),
     ("print count(msgid == \"x\")", "t.msh:1:19: error: '==' cannot compare an int with a string"),

@@ -45,6 +45,14 @@ extension CommandRegistry {
       required: [.file],
       options: ["where": .filter, "format": .word { TraceExport.allCases.map(\.rawValue) }]
     ) { s, c in try s.traceExport(c) },
+    CommandEntry(
+      "trace load", .tracing, usage: ["trace load \"FILE\" [format rpctrace|jsonl]"],
+      summary: "read an rpctrace log or a JSON Lines export into the buffer",
+      help:
+        "Its records enter the buffer as live ones do, after them, and watches fire on them. Without `format`, "
+        + "a file whose first line starts with `{` is JSON Lines. Lines that are not records are kept as `raw` ones.",
+      required: [.file], options: ["format": .word { TraceLoadFormat.allCases.map(\.rawValue) }]
+    ) { s, c in try s.traceLoad(c) },
     CommandEntry("trace clear", .tracing, usage: ["trace clear"], summary: "empty the buffer") { s, _ in
       s.intake.clear()
       s.interpreter.last = .nil
@@ -198,6 +206,66 @@ extension Session {
     return .nil
   }
 
+  /// `trace load "FILE" [format rpctrace|jsonl]`: the summary goes to standard error, then the
+  /// records go in as the model runs (watches fire on them; a stop holds the rest for
+  /// `continue`).
+  func traceLoad(_ c: Command) throws -> Value {
+    guard case .string(let path) = try evaluate(c.arguments[0]), !path.isEmpty else {
+      throw ScriptError("trace load needs a file name string", at: c.arguments[0].start)
+    }
+    var format: TraceLoadFormat? = nil
+    if let f = c.option("format") {
+      format = try choice(f.values[0], TraceLoadFormat.allCases.map { ($0.rawValue, $0) }, "format")
+    }
+    switch loadTrace(path, format: format) {
+    case .success(let summary): output.writeError(summary + "\n")
+    case .failure(let problem):
+      throw ScriptError("cannot load \(Value.quoted(path)): \(problem)", at: c.arguments[0].start)
+    }
+    return .nil
+  }
+
+  /// Reads a trace file and takes its records in, and says what it held: the line
+  /// `trace load` and `machsh --load` print. A missing, unreadable or binary file is refused
+  /// and changes nothing.
+  public func loadTrace(_ path: String, format: TraceLoadFormat?) -> Result<String, FileProblem> {
+    guard !path.utf8.contains(0) else { return .failure(FileProblem("the name holds a NUL byte")) }
+    let read = readBytes.map { $0(path) } ?? readFile(path).map { Array($0.utf8) }
+    let bytes: [UInt8]
+    switch read {
+    case .success(let b): bytes = b
+    case .failure(let problem): return .failure(problem)
+    }
+    guard !bytes.contains(0) else { return .failure(FileProblem("a binary file (it holds NUL bytes), not a trace")) }
+    let load = bytes.withUnsafeBufferPointer {
+      intake.load($0, path: path, format: format, kernelSeq: kernel.traceSeq)
+    }
+    runState.holdMore(load.records)
+    pump()
+    let r = load.report
+    func count(_ n: Int, _ what: String) -> String { "\(Self.grouped(n)) \(what)" }
+    var summary =
+      "loaded \(count(r.records, r.records == 1 ? "record" : "records")) from \(path) (\(load.format.rawValue)): "
+      + "\(count(r.requests, r.requests == 1 ? "request" : "requests")), "
+      + "\(count(r.replies, r.replies == 1 ? "reply" : "replies")), \(Self.grouped(r.unanswered)) unanswered"
+    if let first = r.firstNotUnderstood {
+      summary +=
+        ", \(count(r.notUnderstood, r.notUnderstood == 1 ? "line" : "lines")) not understood (first at \(path):\(first))"
+    }
+    return .success(summary)
+  }
+
+  /// `1,204`: a count with its thousands grouped.
+  static func grouped(_ n: Int) -> String {
+    var digits = String(n.magnitude)
+    var i = digits.count - 3
+    while i > 0 {
+      digits.insert(",", at: digits.index(digits.startIndex, offsetBy: i))
+      i -= 3
+    }
+    return (n < 0 ? "-" : "") + digits
+  }
+
   /// `trace export "FILE" [where F] [format jsonl|rpctrace|mermaid|chrome]`. Without
   /// `format`, the file's extension chooses (.jsonl, .txt/.log, .mmd/.mermaid, .json), else
   /// JSON Lines. A relative FILE is relative to the working directory, as in a shell; "-" is
@@ -266,6 +334,14 @@ extension Session {
   /// kernel object. Taken when the copy was made for a `send` copy; otherwise looked up now
   /// (nil when the port is gone).
   func peerName(_ r: TraceRecord) -> String? {
+    if r.origin != .live {
+      // A loaded record: the model's ports say nothing of it. In an rpctrace log a task or
+      // thread port (`taskP(pidN)`, `threadP(pidN)`, `taskPID`) is the kernel's.
+      if r.peer == TraceEntry.kernelPeer { return "kernel" }
+      guard r.origin == .rpctrace, r.direction == .send else { return nil }
+      let d = RpctraceLog.parts(of: r).destination.trimmingSpaces
+      return d.hasPrefix("task") || d.hasPrefix("thread") ? "kernel" : nil
+    }
     if r.peer == TraceEntry.kernelPeer { return "kernel" }
     if r.peer >= 0 { return kernel.tasks[Int(r.peer)].name }
     let object: ObjectIndex?

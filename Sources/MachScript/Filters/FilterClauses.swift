@@ -28,7 +28,7 @@ struct FilterClauses {
       case .task: return Int64(p.pointee.task)
       case .thread: return p.pointee.thread.map { Int64($0) }
       case .dir: return p.pointee.direction == .send ? 0 : 1
-      case .type: return Int64(p.pointee.kind.rawValue)
+      case .type: return Int64(p.pointee.typeIndex)
       case .retval: return Int64(p.pointee.retval)
       case .code: return p.pointee.code.map { Int64($0) }
       case .msgid: return Int64(p.pointee.msgid)

@@ -89,12 +89,11 @@ extension FilterCompiler {
       switch c {
       case .task(let t, _): return .bool { try (f($0) == t) != negate }
       case .string(let s):
-        if let t = session.kernel.tasks.firstIndex(where: { $0.name == s }) {
-          let index = TaskIndex(t)
+        if let index = session.taskIndex(named: s) {
           return .bool { try (f($0) == index) != negate }
         }
         unowned let session = self.session  // a filter lives in the session: no cycle
-        return .bool { try (session.kernel.tasks[Int(f($0))].name == s) != negate }
+        return .bool { try (session.taskName(f($0)) == s) != negate }
       default: throw mismatch()
       }
     case .thread(let f):
@@ -110,7 +109,7 @@ extension FilterCompiler {
         unowned let session = self.session  // a filter lives in the session: no cycle
         return .bool { rec in
           guard let x = try f(rec) else { return false }
-          return (session.label(x) == s) != negate
+          return (session.threadLabel(x) == s) != negate
         }
       default: throw mismatch()
       }

@@ -32,7 +32,7 @@ struct FilterCompiler {
   /// then `routine` and `body`.
   static let fields = Set(FilterClauses.Field.allCases.map(\.rawValue) + ["routine", "body", "args"])
   static let directions = ["send", "receive"]
-  static let kinds = TraceMessage.Kind.allCases.map(\.name)
+  static let kinds = TraceRecord.typeNames
 
   typealias Get<T> = (TraceRecord) throws -> T
 
@@ -58,10 +58,7 @@ struct FilterCompiler {
     unowned let session = self.session  // a filter lives in the session: no cycle
     if let fast = FilterClauses.make(
       e, constant: { try session.interpreter.evaluate($0) },
-      taskIndex: { name in session.kernel.tasks.firstIndex { $0.name == name }.map { TaskIndex($0) } },
-      threadIndex: { label in
-        session.kernel.threads.indices.first { session.label(ThreadIndex($0)) == label }.map { ThreadIndex($0) }
-      })
+      taskIndex: { session.taskIndex(named: $0) }, threadIndex: { session.threadIndex(labelled: $0) })
     {
       return Filter(expr: e, test: { fast.test($0) }, clauses: fast)
     }
@@ -119,7 +116,7 @@ struct FilterCompiler {
     case .task: return .task { $0.task }
     case .thread: return .thread { $0.thread }
     case .dir: return .choice(field: "dir", valid: Self.directions, { $0.direction == .send ? 0 : 1 })
-    case .type: return .choice(field: "type", valid: Self.kinds, { Int($0.kind.rawValue) })
+    case .type: return .choice(field: "type", valid: Self.kinds, { $0.typeIndex })
     case .complex: return .bool { $0.complex }
     default:
       return .int(

@@ -55,7 +55,7 @@ extension Session {
   }
 
   /// An item as a value: `type`, `number`, `value` (docs/shell.md §11).
-  func itemValue(_ item: TraceItem, in task: TaskIndex) -> Value {
+  func itemValue(_ item: TraceItem, in task: TaskIndex?) -> Value {
     var fields: [(String, Value)] = [("type", .string(item.type)), ("number", .int(Int64(item.number)))]
     switch item.value {
     case .ints(let v):
@@ -64,7 +64,10 @@ extension Session {
       fields.append(("value", scalar ? values.first ?? .nil : .list(values)))
     case .string(let s): fields.append(("value", .string(s)))
     case .ports(let names, let right):
-      let refs = names.map { MachPort.isValid($0) ? portValue(task, $0) : .int(Int64($0)) }
+      let refs = names.map { name in
+        guard let task, MachPort.isValid(name) else { return Value.int(Int64(name)) }
+        return portValue(task, name)
+      }
       fields.append(("value", refs.count == 1 ? refs[0] : .list(refs)))
       fields.append(("right", .string(right)))
     case .ool(let address, let size):
@@ -95,6 +98,7 @@ extension Session {
   var traceNames: TraceNames {
     var names = TraceNames(kernel)
     names.definitions = intake.definitions
+    names.loaded = intake.loaded
     return names
   }
 
@@ -110,7 +114,7 @@ extension Session {
       "task": taskValue(r.task),
       "thread": r.thread.map(threadValue) ?? .nil,
       "dir": .string(r.direction == .send ? "send" : "receive"),
-      "type": .string(r.kind.name),
+      "type": .string(r.typeName),
       "retval": .code(r.retval, fromMachMsg: true),
       "code": r.code.map { .code($0, fromMachMsg: false) } ?? .nil,
       "msgid": .int(Int64(r.msgid)),
@@ -123,15 +127,43 @@ extension Session {
       "rights": .int(Int64(r.rights)),
       "answers": r.answers.map { .int(Int64($0)) } ?? .nil,
     ]
-    if withBody { fields["body"] = .list(r.body.map { itemValue($0, in: r.task) }) }
+    if withBody { fields["body"] = bodyValue(r) }
     if withArgs { fields["args"] = argsValue(r) }
     return fields
+  }
+
+  /// A record's `body`: its typed items; for a record of an rpctrace log, the values the log
+  /// printed; for a raw line, nil. Ports of a record that is not live are plain numbers (the
+  /// model has no such task).
+  func bodyValue(_ r: TraceRecord) -> Value {
+    switch r.origin {
+    case .live: return .list(r.body.map { itemValue($0, in: r.task) })
+    case .jsonl: return .list(r.body.map { itemValue($0, in: nil) })
+    case .rpctrace: return .list(RpctraceLog.parts(of: r).values.map(Self.logValue))
+    case .raw: return .nil
+    }
+  }
+
+  /// A value of an rpctrace log: ints, reals (as strings, the language has no reals),
+  /// strings, lists, port rights by the names the log gave them, nil for `(null)`.
+  static func logValue(_ v: LogValue) -> Value {
+    switch v {
+    case .int(let n): return .int(n)
+    case .real(let d): return .string(String(d))
+    case .string(let s): return .string(s)
+    case .array(let a): return .list(a.map(logValue))
+    case .portNames(let names): return .list(names.map { .int(Int64($0)) })
+    case .right(let name): return .string(name.trimmingSpaces)
+    case .null: return .nil
+    case .dead: return .string("(dead)")
+    }
   }
 
   /// A record's arguments by name, when a loaded .defs file declares its routine: a record
   /// of fields (as far as the body matches the declaration); nil otherwise. Ports are the
   /// names the record shows.
   func argsValue(_ r: TraceRecord) -> Value {
+    guard r.origin == .live || r.origin == .jsonl else { return loggedArgsValue(r) }
     guard let (routine, isReply) = intake.definitions.routine(id: r.msgid) else { return .nil }
     let decoded = MigCodec.decode(r.bytes, as: routine, reply: isReply)
     return .fields(
@@ -140,6 +172,20 @@ extension Session {
           (named.name, recordArgumentValue(named.item, for: p))
         }
       })
+  }
+
+  /// The arguments of a record of an rpctrace log by name, when a loaded .defs file declares
+  /// its routine: the values the log printed, named in the order of the request's (or the
+  /// reply's) body, as far as both go. The log does not type them: they are as `body` has
+  /// them.
+  func loggedArgsValue(_ r: TraceRecord) -> Value {
+    guard r.origin == .rpctrace, let (routine, _) = intake.definitions.routine(id: r.msgid)
+    else { return .nil }
+    let isReply = r.direction == .receive
+    let names = routine.arguments.filter { isReply ? $0.direction.isInReplyBody : $0.direction.isInRequestBody }.map(
+      \.name)
+    let values = RpctraceLog.parts(of: r).values
+    return .fields(zip(names, values).map { ($0, Self.logValue($1)) })
   }
 
   /// An argument of a record: ints, strings, port names as numbers (a record's names are not

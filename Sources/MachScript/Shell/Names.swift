@@ -3,7 +3,40 @@ import MachModel
 // How the shell names the model's tasks, threads and ports, and the states it shows.
 
 extension Session {
-  func taskValue(_ t: TaskIndex) -> Value { .task(t, kernel.tasks[Int(t)].name) }
+  /// A record's task: a task of the model, the name a loaded file gave (a string: the model
+  /// has no such task), or nil (a raw line of a loaded file).
+  func taskValue(_ t: TaskIndex) -> Value {
+    if let name = intake.loaded.task(t) { return .string(name) }
+    guard t >= 0 && Int(t) < kernel.tasks.count else { return .nil }
+    return .task(t, kernel.tasks[Int(t)].name)
+  }
+
+  /// The one task, live or loaded, called `name`; nil when there is none, or one of each
+  /// (a filter then compares names record by record).
+  func taskIndex(named name: String) -> TaskIndex? {
+    let live = kernel.tasks.firstIndex { $0.name == name }.map { TaskIndex($0) }
+    let loaded = intake.loaded.taskIndex(of: name)
+    return live != nil && loaded != nil ? nil : live ?? loaded
+  }
+
+  /// The one thread, live or loaded, labelled `label` (`TASK.N`).
+  func threadIndex(labelled label: String) -> ThreadIndex? {
+    let live = kernel.threads.indices.first { self.label(ThreadIndex($0)) == label }.map { ThreadIndex($0) }
+    let loaded = intake.loaded.threadIndex(of: label)
+    return live != nil && loaded != nil ? nil : live ?? loaded
+  }
+
+  /// A record's thread label, loaded or not.
+  func threadLabel(_ t: ThreadIndex) -> String {
+    if let label = intake.loaded.thread(t) { return label }
+    return t >= 0 && Int(t) < kernel.threads.count ? label(t) : "?"
+  }
+
+  /// The name of a record's task, loaded or not ("?" for none).
+  func taskName(_ t: TaskIndex) -> String {
+    if let name = intake.loaded.task(t) { return name }
+    return t >= 0 && Int(t) < kernel.tasks.count ? kernel.tasks[Int(t)].name : "?"
+  }
 
   /// `TASK.N`: the thread's task and its place among the task's threads, from 1.
   func label(_ t: ThreadIndex) -> String {
@@ -11,7 +44,11 @@ extension Session {
     return "\(kernel.tasks[Int(thread.task)].name).\(thread.number)"
   }
 
-  func threadValue(_ t: ThreadIndex) -> Value { .thread(t, label(t)) }
+  func threadValue(_ t: ThreadIndex) -> Value {
+    if let label = intake.loaded.thread(t) { return .string(label) }
+    guard t >= 0 && Int(t) < kernel.threads.count else { return .nil }
+    return .thread(t, label(t))
+  }
 
   func portValue(_ task: TaskIndex, _ name: PortName) -> Value {
     .port(task: task, taskName: kernel.tasks[Int(task)].name, name: name)

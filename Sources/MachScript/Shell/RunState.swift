@@ -114,6 +114,9 @@ struct RunState {
   /// Records made in the step that stopped the model, after the one that stopped it.
   mutating func hold(_ records: ArraySlice<TraceRecord>) { held = Array(records) }
 
+  /// Records of a loaded file: taken in after any held before them, as the model runs next.
+  mutating func holdMore(_ records: [TraceRecord]) { held += records }
+
   mutating func takeHeld() -> [TraceRecord] {
     defer { held = [] }
     return held

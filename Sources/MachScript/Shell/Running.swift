@@ -206,7 +206,9 @@ extension Session {
   /// Takes one record in; returns the watches whose do block it ran.
   @discardableResult
   private func admit(_ record: TraceRecord, names: TraceNames) -> [Watch] {
-    let (live, error) = intake.admit(record, showAll: isInteractive)
+    // At the prompt every live record shows as it comes; a loaded file's only through a live
+    // filter or a step (a log of a million lines would otherwise scroll past).
+    let (live, error) = intake.admit(record, showAll: isInteractive && record.origin == .live)
     if let error { runState.report(error) }
     if live || runState.isStepping {
       var stamp = ""

@@ -20,6 +20,8 @@ public protocol ExportFile: AnyObject {
 
 /// The most a script, a sourced file or a msgids file may hold (standard input too).
 public let maxScriptBytes = 16 << 20
+/// The largest file `trace load` reads: 1 GB, some ten million lines of rpctrace.
+public let maxTraceFileBytes = 1 << 30
 
 /// The shell over the model: the kernel, the `shell` task whose thread carries out the
 /// commands only a privileged task could (docs/shell.md §4), the trace intake, servers and
@@ -40,6 +42,9 @@ public final class Session: ScriptHost {
   /// Reads a file for `source` and `msgids load` (the executable gives the real one): its
   /// text, or why not.
   public var readFile: (String) -> Result<String, FileProblem> = { _ in .failure(FileProblem("no file system")) }
+  /// Reads a file for `trace load` as bytes (the executable gives the real one, with a
+  /// larger limit than a script's); without it, `readFile`'s text.
+  public var readBytes: ((String) -> Result<[UInt8], FileProblem>)? = nil
   /// Opens a file for `trace export` (the executable gives the real one), or says why not.
   public var createFile: (String) -> Result<any ExportFile, FileProblem> = { _ in
     .failure(FileProblem("no file system"))

@@ -21,6 +21,26 @@ struct TraceIntake {
   /// The interfaces loaded from `.defs` files: they name and type the arguments of their
   /// routines' messages.
   private(set) var definitions = MigInterfaces()
+  /// The tasks, threads and files of loaded records.
+  private(set) var loaded = LoadedNames()
+
+  /// Reads a loaded file's records, numbered after the last record the session has seen
+  /// (`kernelSeq`, the kernel's count of copies, less the numbers loads took before), and
+  /// numbers the copies the kernel makes next after them. The records are returned to be
+  /// taken in like live ones (watches fire on them).
+  mutating func load(
+    _ text: UnsafeBufferPointer<UInt8>, path: String, format: TraceLoadFormat?, kernelSeq: UInt64
+  )
+    -> TraceLoad
+  {
+    let after = kernelSeq + decoder.seqOffset
+    var names = loaded
+    let load = TraceLoad(text, format: format, after: after, msgids: decoder.msgids, names: &names)
+    if let first = load.records.first?.seq { names.noteFile(path, first: first) }
+    loaded = names
+    decoder.seqOffset = load.lastSeq - kernelSeq
+    return load
+  }
 
   /// Loads a `.defs` file, or every `.defs` file of a folder, and names their ids. A file that
   /// fails loads nothing (files of the folder before it stay loaded).
@@ -42,7 +62,10 @@ struct TraceIntake {
     }
     if !files.isEmpty {
       let table = decoder.msgids
-      buffer.rename { table.name(of: $0.msgid, servedByKernel: $0.kind == .task || $0.kind == .thread) }
+      buffer.rename { r in
+        // A loaded record keeps the name its file gave it.
+        r.origin != .live ? r.routine : table.name(of: r.msgid, servedByKernel: r.kind == .task || r.kind == .thread)
+      }
     }
     if let failure { throw failure }
     return (files, collisions)
@@ -52,7 +75,10 @@ struct TraceIntake {
     let result = decoder.msgids.load(text, file: file)
     if case .success = result {
       let table = decoder.msgids
-      buffer.rename { table.name(of: $0.msgid, servedByKernel: $0.kind == .task || $0.kind == .thread) }
+      buffer.rename { r in
+        // A loaded record keeps the name its file gave it.
+        r.origin != .live ? r.routine : table.name(of: r.msgid, servedByKernel: r.kind == .task || r.kind == .thread)
+      }
     }
     return result
   }
