@@ -6,8 +6,9 @@
 /// - An **error** is a record with `retval != 0`, or a MIG reply whose RetCode is not 0
 ///   (docs/shell.md §8).
 /// - A **request** is a record that names a reply port and is not itself a reply (no
-///   `answers`, no `code`): `TraceRecord.expectsReply`. It is **answered** when a record of `replies` (the whole buffer,
-///   so that `where dir == "send"` still sees the replies) answers it; its latency is the
+///   `answers`, no `code`: `TraceRecord.expectsReply`). It is **answered** when a record of
+///   `replies` (the whole buffer, so that `where dir == "send"` still sees the replies)
+///   answers it; its latency is the
 ///   reply's `time` minus its own.
 public struct TraceStats: Sendable {
   public struct Row: Equatable, Sendable {

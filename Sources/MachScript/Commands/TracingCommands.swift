@@ -249,8 +249,8 @@ extension Session {
       + "\(count(r.requests, r.requests == 1 ? "request" : "requests")), "
       + "\(count(r.replies, r.replies == 1 ? "reply" : "replies")), \(Self.grouped(r.unanswered)) unanswered"
     if let first = r.firstNotUnderstood {
-      summary +=
-        ", \(count(r.notUnderstood, r.notUnderstood == 1 ? "line" : "lines")) not understood (first at \(path):\(first))"
+      let lines = count(r.notUnderstood, r.notUnderstood == 1 ? "line" : "lines")
+      summary += ", \(lines) not understood (first at \(path):\(first))"
     }
     return .success(summary)
   }
