@@ -99,6 +99,12 @@ public enum JSONLRecord {
       reply: try int("reply", UInt32.self), size: try int("size", UInt32.self), complex: complex,
       ool: try int("ool", Int32.self), rights: try int("rights", Int32.self),
       answers: try optionalInt("answers", UInt64.self), bytes: bytes)
+    switch o["peer"] {
+    case nil, .null?: break
+    case .string("kernel")?: r.peer = TraceEntry.kernelPeer
+    case .string(let name)?: r.peer = names.task(named: name)
+    default: throw Problem(description: "\"peer\" should be a task's name, \"kernel\" or null")
+    }
     r.origin = origin
     if origin != .jsonl { r.line = try int("line", UInt32.self) }
     return r

@@ -51,7 +51,10 @@ public struct RpctraceLog {
   /// Before 2012 rpctrace traced one task and named no pids: its records belong to the task
   /// the log names elsewhere (`taskPID`, `Child PID`), or to `traced`.
   private let singleTask: String?
-  private var taskIndex: [String: TaskIndex] = [:]
+  /// Tasks by pid (-1 for `untraced`, Int64.min for a name with no pid).
+  private var taskByPid: [Int64: TaskIndex] = [:]
+  /// Routines by the bytes of the name a request gave.
+  private var routineByName: [[UInt8]: (msgid: Int32, routine: String)] = [:]
 
   /// Reads `text`, naming tasks in `names`.
   public init(_ text: UnsafeBufferPointer<UInt8>, msgids: MsgIdTable, names: inout LoadedNames) {
@@ -60,6 +63,8 @@ public struct RpctraceLog {
     for (id, entries) in msgids.entriesByID {
       for e in entries where idsByName[e.routine].map({ id < $0 }) ?? true { idsByName[e.routine] = id }
     }
+    // Room for two records a line without growing (pages not written cost nothing).
+    records.reserveCapacity(2 * (text.count { $0 == 0x0a } + 1))
     var lineStart = 0
     var number: UInt32 = 0
     while lineStart < text.count {
@@ -147,6 +152,7 @@ public struct RpctraceLog {
     var any = false
     while let request = self.request(text, &c, line: line, names: &names) {
       any = true
+      c.skipBlankEnd()
       if request.oneWay {
         if c.atEnd { return }
         break
@@ -193,23 +199,21 @@ public struct RpctraceLog {
     }
     c.at = close + 1
     let oneWay = c.take(";")
-    let taskName: String
-    if let pid = RpctraceSyntax.pid(in: text[dest]) {
-      taskName = pid < 0 ? "untraced" : "pid\(pid)"
-    } else {
-      taskName = singleTask ?? "untraced"
-    }
+    // The task: `pidN` of the destination's name (`untraced` for pid-1), else the one task
+    // of a log before 2012, else `untraced`; by pid, so that a line names no string.
+    let pid = RpctraceSyntax.pid(in: text[dest]).map { $0 < 0 ? -1 : $0 } ?? Int64.min
     let task: TaskIndex
-    if let t = taskIndex[taskName] {
+    if let t = taskByPid[pid] {
       task = t
     } else {
-      task = names.task(named: taskName)
-      taskIndex[taskName] = task
+      task = names.task(named: pid == Int64.min ? singleTask ?? "untraced" : pid < 0 ? "untraced" : "pid\(pid)")
+      taskByPid[pid] = task
     }
     let (msgid, routine) = routineOf(text[name])
     var r = TraceRecord(
       seq: UInt64(records.count + 1), time: time, task: task, thread: nil, direction: .send, kind: .normal, retval: 0,
-      code: nil, msgid: msgid, routine: routine, dest: Self.portNumber(text[dest]), reply: 0, size: 0, complex: false,
+      code: nil, msgid: msgid, routine: routine, dest: RpctraceSyntax.portNumber(text[dest]), reply: 0, size: 0,
+      complex: false,
       ool: 0, rights: 0, answers: nil, bytes: Array(text[dest.lowerBound..<c.at]))
     r.origin = .rpctrace
     r.line = line
@@ -301,6 +305,16 @@ public struct RpctraceLog {
   /// name the tables know (its id, and the tables' name for it, so that `io_write_request`
   /// and `io_write` are one routine); an unknown name stays as written, less `_request`.
   private mutating func routineOf(_ token: UnsafeBufferPointer<UInt8>.SubSequence) -> (msgid: Int32, routine: String) {
+    let key = Array(token)
+    if let known = routineByName[key] { return known }
+    let found = lookUpRoutine(token)
+    routineByName[key] = found
+    return found
+  }
+
+  private mutating func lookUpRoutine(
+    _ token: UnsafeBufferPointer<UInt8>.SubSequence
+  ) -> (msgid: Int32, routine: String) {
     if let first = token.first, RpctraceSyntax.isDigit(first), let id = Int32(String(decoding: token, as: UTF8.self)) {
       return (id, routineName(id))
     }
@@ -318,17 +332,6 @@ public struct RpctraceLog {
     let n = msgids.name(of: id)
     routineCache[id] = n
     return n
-  }
-
-  /// The number a destination name gives `dest`: a bare port number, WRAP of
-  /// `FWD<--WRAP(pidN)`, P of `taskP(pidN)`, W of `reply(W:…)`; 0 for `taskPID`.
-  static func portNumber(_ name: UnsafeBufferPointer<UInt8>.SubSequence) -> UInt32 {
-    var s = String(decoding: name, as: UTF8.self)
-    if let arrow = s.range(of: "<--") { s = String(s[arrow.upperBound...]) }
-    if s.hasPrefix("reply(") { s.removeFirst(6) }
-    if s.hasPrefix("task") && s.contains("(") { s.removeFirst(4) }
-    if s.hasPrefix("thread") { s.removeFirst(6) }
-    return UInt32(s.prefix { $0.isASCII && $0.isNumber }) ?? 0
   }
 
   // MARK: - Reading a record back

@@ -41,6 +41,13 @@ struct RpctraceSyntax {
     return copy.take(word)
   }
 
+  /// Moves to the end when only spaces and tabs are left (an edited log's trailing blanks).
+  mutating func skipBlankEnd() {
+    var i = at
+    while i < end && Self.isSpace(text[i]) { i += 1 }
+    if i == end { at = end }
+  }
+
   mutating func skipSpaces() {
     while let c = peek, Self.isSpace(c) { at += 1 }
   }
@@ -90,9 +97,10 @@ struct RpctraceSyntax {
       return nil
     }
     guard let first = unsigned() else { return fail() }
+    let digits = at - start
     var micros: UInt64
     if take(":") {
-      guard first < 24, at - start == 2, let m = unsigned(), m < 60, take(":"), let s = unsigned(), s < 61 else {
+      guard first < 24, digits == 2, let m = unsigned(), m < 60, take(":"), let s = unsigned(), s < 61 else {
         return fail()
       }
       micros = ((first * 60 + m) * 60 + s) * 1_000_000
@@ -195,10 +203,30 @@ struct RpctraceSyntax {
 
   /// The pid a destination name carries (`(pidN)`), if any.
   static func pid(in name: UnsafeBufferPointer<UInt8>.SubSequence) -> Int64? {
-    guard let open = name.lastIndex(of: UInt8(ascii: "(")), name.last == UInt8(ascii: ")") else { return nil }
-    let inner = name[(open + 1)..<(name.endIndex - 1)]
-    guard inner.starts(with: Array("pid".utf8)) else { return nil }
-    return Int64(String(decoding: inner.dropFirst(3), as: UTF8.self))
+    guard name.last == UInt8(ascii: ")"), let open = name.lastIndex(of: UInt8(ascii: "(")) else { return nil }
+    var c = RpctraceSyntax(name.base, from: open, to: name.endIndex)
+    guard c.take("(pid") else { return nil }
+    let negative = c.take("-")
+    guard let n = c.unsigned(), n <= UInt64(Int64.max), c.take(")"), c.atEnd else { return nil }
+    return negative ? -Int64(n) : Int64(n)
+  }
+
+  /// The number a destination name gives `dest`: a bare port number, WRAP of
+  /// `FWD<--WRAP(pidN)`, P of `taskP(pidN)` and `threadP(pidN)`, W of `reply(W:…)`; 0 for
+  /// `taskPID` (before 2012, a pid).
+  static func portNumber(_ name: UnsafeBufferPointer<UInt8>.SubSequence) -> UInt32 {
+    var c = RpctraceSyntax(name.base, from: name.startIndex, to: name.endIndex)
+    let number: UInt64?
+    if c.take("reply(") || c.take("thread") {
+      number = c.unsigned()
+    } else if c.take("task") {
+      number = c.unsigned()
+      if !c.looksAt("(") { return 0 }
+    } else {
+      number = c.unsigned()
+      if c.take("<--") { return c.unsigned().flatMap { UInt32(exactly: $0) } ?? 0 }
+    }
+    return number.flatMap { UInt32(exactly: $0) } ?? 0
   }
 
   // MARK: - Values

@@ -50,6 +50,30 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
     while bytes > byteLimit && count > 1 { dropOldest() }
   }
 
+  /// Appends `records` in order, as one `append` each would (the same drops), but an empty
+  /// buffer takes the array itself as its ring when all fit: a loaded file's million records
+  /// are not copied again.
+  public mutating func append(contentsOf records: [TraceRecord]) {
+    guard count == 0, !records.isEmpty else {
+      for r in records { append(r) }
+      return
+    }
+    // The newest records that fit both bounds; the older ones count as dropped.
+    var kept = 0
+    var keptBytes = 0
+    for r in records.reversed() {
+      let cost = Self.cost(of: r)
+      if kept == limit || (kept > 0 && keptBytes + cost > byteLimit) { break }
+      kept += 1
+      keptBytes += cost
+    }
+    dropped += records.count - kept
+    storage = kept == records.count ? records : Array(records.suffix(kept))
+    start = 0
+    count = kept
+    bytes = keptBytes
+  }
+
   private mutating func dropOldest() {
     bytes -= Self.cost(of: storage[start])
     storage[start] = TraceRecord.released  // its message goes now, not when the slot is reused
@@ -60,9 +84,11 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
   }
 
   /// Doubles the ring (up to `limit`), laying the records out from slot 0.
-  private mutating func grow() {
+  private mutating func grow() { grow(to: Swift.min(limit, Swift.max(16, storage.count * 2))) }
+
+  private mutating func grow(to size: Int) {
     var larger: [TraceRecord] = []
-    larger.reserveCapacity(Swift.min(limit, Swift.max(16, storage.count * 2)))
+    larger.reserveCapacity(size)
     for i in 0..<count { larger.append(self[i]) }
     while larger.count < larger.capacity { larger.append(TraceRecord.released) }
     storage = larger

@@ -48,9 +48,9 @@ public enum TraceExport: String, CaseIterable, Sendable {
 
   /// One arrow per message a traced task sends (its `send` copies, `normal` or exception),
   /// from the task to the receiver of the destination; and one per reply a traced task
-  /// receives to a request it sent the kernel or a task with no records here, since no `send`
-  /// copy shows those. Any other message received from such a task has no arrow: the trace
-  /// does not say who sent it.
+  /// receives to a request it sent the kernel, a task with no records here, or a port whose
+  /// receiver is not known, since no `send` copy shows those. Any other message received
+  /// from such a task has no arrow: the trace does not say who sent it.
   static func mermaid(
     _ records: Records, names: TraceNames, peer: @escaping (TraceRecord) -> String?,
     to out: @escaping (String) throws -> Void
@@ -80,9 +80,9 @@ public enum TraceExport: String, CaseIterable, Sendable {
       switch (r.kind, r.direction) {
       case (.normal, .send), (.taskException, .send), (.threadException, .send):
         let target = peer(r) ?? "port \(r.dest)"
-        if target == "kernel" || (peer(r) != nil && !traced.contains(target)), let seq = r.seq {
-          untracedPeer[seq] = target
-        }
+        // A receiver with no send copies here (the kernel, an untraced task, or a port whose
+        // receiver is not known, as in an rpctrace log) has its reply drawn from the reply.
+        if !traced.contains(target), let seq = r.seq { untracedPeer[seq] = target }
         let from = mermaidID(who), to = mermaidID(target)
         try emit(from, to, "    \(from)\(isReply(r) ? "-->>" : "->>")\(to): \(label(r))\(result(r))")
       case (.normal, .receive), (.taskException, .receive), (.threadException, .receive):
@@ -98,6 +98,8 @@ public enum TraceExport: String, CaseIterable, Sendable {
   }
 
   private static func result(_ r: TraceRecord) -> String {
+    // An rpctrace log's reply: its RetCode as the log wrote it (with strerror's words).
+    if r.origin == .rpctrace && r.retval != 0 { return " = " + RpctraceLog.parts(of: r).result }
     if r.retval != 0 { return " = " + ReturnCodeNames.name(of: r.retval, fromMachMsg: true) }
     if let code = r.code, code != 0 { return " = " + ReturnCodeNames.name(of: code) }
     return ""

@@ -240,6 +240,7 @@ public enum TraceFormat: String, CaseIterable, Sendable {
       ("ool", String(r.ool)),
       ("rights", String(r.rights)),
       ("answers", r.answers.map(String.init) ?? "null"),
+      ("peer", peerName(r, names).map(json) ?? "null"),
     ]
     if r.origin == .rpctrace || r.origin == .raw {
       // A record of a loaded log: where it came from, and the values the log printed.
@@ -285,6 +286,16 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     case .ool(let address, let size): value = "{\"address\": \(address), \"size\": \(size)}"
     }
     return "{\"type\": \(json(item.type)), \"value\": \(value)}"
+  }
+
+  /// Who held the receive right of a send copy's destination when it was made
+  /// (`TraceEntry.peer`): a task's name, "kernel", or nil when not known.
+  static func peerName(_ r: TraceRecord, _ names: TraceNames) -> String? {
+    switch r.peer {
+    case TraceEntry.noPeer: return nil
+    case TraceEntry.kernelPeer: return "kernel"
+    default: return names.task(r.peer)
+    }
   }
 
   /// A value of an rpctrace log as JSON: `{"type": "int", "value": 5}`.

@@ -627,3 +627,110 @@ func definitionFigures(_ wanted: Set<String>) {
 }
 
 definitionFigures(wanted)
+
+/// A log of `lines` lines in rpctrace's current format (late 2013 on), as a multitask trace of
+/// one program writes it: mostly calls answered on their own line, some interrupted (` ...N`,
+/// answered later by `N... =`), some one-way, strings, arrays, rights and errors. Made from a
+/// fixed seed, so every run reads the same text.
+func generatedRpctraceLog(lines: Int) -> [UInt8] {
+  var state: UInt64 = 0x9e37_79b9_7f4a_7c15
+  func next(_ n: UInt64) -> UInt64 {
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    return (state >> 33) % n
+  }
+  let calls = [
+    #"dir_lookup ("etc/passwd" 1 0)"#, #"io_write ("hello, world\n" -1)"#, "io_read (0 -1 8192)",
+    "io_stat ()", "vm_allocate (0 4096 1)", "io_seek (0 0)",
+  ]
+  let replies = [
+    #" = 0 1 ""    9<--41(pid1234)"#, " = 0 13", " = 0x40000002 (No such file or directory) ", " = 0 {1 2 3 4} 4096",
+  ]
+  var text = ""
+  text.reserveCapacity(lines * 64)
+  var written = 0
+  while written < lines {
+    let port = 30 + next(40)
+    let call = calls[Int(next(UInt64(calls.count)))]
+    switch next(10) {
+    case 0..<7:
+      text += "  \(port)<--\(port + 1)(pid1234)->\(call)\(replies[Int(next(UInt64(replies.count)))])\n"
+      written += 1
+    case 7, 8:
+      text += "  \(port)<--\(port + 1)(pid1234)->\(call) ...\(port + 100)\n"
+      text += "\(port + 100)...\(replies[Int(next(UInt64(replies.count)))])\n"
+      written += 2
+    default:
+      text += "task131(pid1234)->mach_port_deallocate (pn{ \(port)});\n"
+      written += 1
+    }
+  }
+  return Array(text.utf8)
+}
+
+/// `trace_load_lines_per_s`: `trace load` of a generated rpctrace log of 1,000,000 lines (read,
+/// parsed, paired, numbered, into the buffer), in lines per second of CPU time, the median of
+/// three loads into fresh sessions; beside it `load_floor_lines_per_s`, what any loader that
+/// keeps each line's text pays (each line found and copied into an array of its own), and
+/// their ratio. `loaded_record_bytes`: the resident memory the loaded records added, per
+/// record (to compare with `record_bytes`).
+func loadFigures(_ wanted: Set<String>) {
+  // glibc's malloc_trim, which the Glibc module does not export.
+  typealias Trim = @convention(c) (Int) -> Int32
+  let trimSymbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim")
+  func malloc_trim(_ pad: Int) { if let f = trimSymbol { _ = unsafeBitCast(f, to: Trim.self)(pad) } }
+  let names: Set<String> = [
+    "trace_load_lines_per_s", "load_floor_lines_per_s", "load_to_floor_ratio", "loaded_record_bytes",
+  ]
+  guard wanted.isEmpty || !wanted.isDisjoint(with: names) else { return }
+  let lines = 1_000_000
+  let log = generatedRpctraceLog(lines: lines)
+  var loadNs = Samples(), floorNs = Samples()
+  var perRecord = Samples()
+  for _ in 0..<3 {
+    // Each measurement starts with the memory freed before it given back (malloc_trim), so
+    // that neither reuses pages the other faulted in, and the resident memory a load adds is
+    // the memory its records hold.
+    var kept: [[UInt8]] = []
+    malloc_trim(0)
+    floorNs.append(
+      nanoseconds(iterations: lines) { _ in
+        kept.reserveCapacity(lines + 1)
+        log.withUnsafeBufferPointer { text in
+          var start = 0
+          while start < text.count {
+            var end = start
+            while end < text.count && text[end] != 0x0a { end += 1 }
+            kept.append(Array(text[start..<end]))
+            start = end + 1
+          }
+        }
+      })
+    precondition(kept.count == lines, "load floor: \(kept.count) lines")
+    kept = []
+    let session = Session(output: Silent())
+    session.readBytes = { _ in .success(log) }
+    guard case .completed = session.run(source: "set trace_limit 5000000\nset trace_bytes 4000000000", file: "<bench>")
+    else { fatalError("bench setup failed") }
+    malloc_trim(0)
+    let before = residentBytes()
+    var summary = ""
+    loadNs.append(
+      nanoseconds(iterations: lines) { _ in
+        guard case .success(let s) = session.loadTrace("generated.log", format: nil) else { fatalError("load failed") }
+        summary = s
+      })
+    let after = residentBytes()
+    precondition(summary.contains("(rpctrace)") && !summary.contains("not understood"), summary)
+    perRecord.append((after - before) / Double(session.records.count))
+  }
+  let linesPerSecond = Samples(values: loadNs.values.map { 1e9 / $0 })
+  let floorPerSecond = Samples(values: floorNs.values.map { 1e9 / $0 })
+  for (name, s, unit, digits) in [
+    ("trace_load_lines_per_s", linesPerSecond, "lines/s", 0), ("load_floor_lines_per_s", floorPerSecond, "lines/s", 0),
+    ("load_to_floor_ratio", loadNs / floorNs, "x", 2), ("loaded_record_bytes", perRecord, "B", 1),
+  ] where wanted.isEmpty || wanted.contains(name) {
+    report(name, s, unit, digits: digits)
+  }
+}
+
+loadFigures(wanted)

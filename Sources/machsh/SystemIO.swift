@@ -41,14 +41,17 @@ enum SystemIO {
     guard kind != S_IFDIR else { return .failure(FileProblem("a folder, not a file")) }
     guard kind == S_IFREG else { return .failure(FileProblem("not a regular file")) }
     let tooLarge = FileProblem("larger than the \(maxTraceFileBytes >> 20) MB limit for a trace")
-    guard info.st_size <= maxTraceFileBytes, let bytes = readAllBytes(fd, limit: maxTraceFileBytes) else {
+    guard info.st_size <= maxTraceFileBytes,
+      let bytes = readAllBytes(fd, limit: maxTraceFileBytes, expected: Int(info.st_size))
+    else {
       return .failure(tooLarge)
     }
     return .success(bytes)
   }
 
-  static func readAllBytes(_ fd: Int32, limit: Int) -> [UInt8]? {
+  static func readAllBytes(_ fd: Int32, limit: Int, expected: Int = 0) -> [UInt8]? {
     var bytes: [UInt8] = []
+    bytes.reserveCapacity(expected + 1)
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
       let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }

@@ -84,7 +84,7 @@ import Testing
     let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
     for key in [
       "schema", "seq", "time", "task", "thread", "type", "dir", "retval", "retval_name", "code", "code_name",
-      "msgid", "routine", "dest", "reply", "size", "complex", "ool", "rights", "answers", "body", "bytes",
+      "msgid", "routine", "dest", "reply", "size", "complex", "ool", "rights", "answers", "peer", "body", "bytes",
     ] {
       #expect(object[key] != nil, "missing \(key)")
     }

@@ -176,6 +176,7 @@ extension Session {
       return .nil
     }
     let stats = TraceStats(selected, replies: intake.buffer) { r in
+      if r.origin == .raw { return "(raw)" }  // a line of a loaded file that is not a record
       if field == "routine" { return r.routine.isEmpty ? String(r.msgid) : r.routine }
       return self.recordFields(r)[field]?.printed ?? "nil"
     }
@@ -190,7 +191,7 @@ extension Session {
     var sent: [Key: Int] = [:]
     var received: [Key: Int] = [:]
     for r in selected where r.kind == .normal && r.retval == 0 {
-      if r.direction == .send, r.peer >= 0 {
+      if r.direction == .send, r.peer != TraceEntry.noPeer && r.peer != TraceEntry.kernelPeer {
         sent[Key(task: r.peer, msgid: r.msgid), default: 0] += 1
       } else if r.direction == .receive {
         received[Key(task: r.task, msgid: r.msgid), default: 0] += 1
@@ -338,6 +339,7 @@ extension Session {
       // A loaded record: the model's ports say nothing of it. In an rpctrace log a task or
       // thread port (`taskP(pidN)`, `threadP(pidN)`, `taskPID`) is the kernel's.
       if r.peer == TraceEntry.kernelPeer { return "kernel" }
+      if let name = intake.loaded.task(r.peer) { return name }
       guard r.origin == .rpctrace, r.direction == .send else { return nil }
       let d = RpctraceLog.parts(of: r).destination.trimmingSpaces
       return d.hasPrefix("task") || d.hasPrefix("thread") ? "kernel" : nil

@@ -11,7 +11,7 @@ public struct Completions: Equatable, Sendable {
 // Tab completion from the registry: what each position of a command takes (task names after
 // `kill`, routine names after `rpc`, a setting's values after `set NAME`), option words,
 // filter fields, a value's fields after `.`, and file names inside the string of `source "`,
-// `msgids load "` and `trace export "`.
+// `msgids load "`, `trace export "` and `trace load "`.
 
 extension Session {
   /// The candidates for the end of `line` (the text before the cursor), sorted.
@@ -135,13 +135,14 @@ extension Session {
     }
   }
 
-  /// Inside a string: file names after `source`, `msgids load`, `defs load` and `trace export`; the
+  /// Inside a string: file names after `source`, `msgids load`, `defs load`, `trace export` and
+  /// `trace load`; the
   /// strings a filter compares `dir` and `type` with.
   private func stringCompletions(statement: String, partial: String) -> Completions {
     let words = statement.split(separator: " ").map(String.init)
     let fileCommand =
       words.first == "source" || words.starts(with: ["msgids", "load"]) || words.starts(with: ["trace", "export"])
-      || words.starts(with: ["defs", "load"])
+      || words.starts(with: ["trace", "load"]) || words.starts(with: ["defs", "load"])
     if fileCommand && words.count <= 3 {
       let slash = partial.lastIndex(of: "/")
       let folder = slash.map { String(partial[...$0]) } ?? ""

@@ -115,7 +115,9 @@ struct RunState {
   mutating func hold(_ records: ArraySlice<TraceRecord>) { held = Array(records) }
 
   /// Records of a loaded file: taken in after any held before them, as the model runs next.
-  mutating func holdMore(_ records: [TraceRecord]) { held += records }
+  mutating func holdMore(_ records: [TraceRecord]) {
+    if held.isEmpty { held = records } else { held += records }
+  }
 
   mutating func takeHeld() -> [TraceRecord] {
     defer { held = [] }

@@ -177,6 +177,12 @@ extension Session {
       }
       blocksRan = []
       let names = traceNames
+      if !intake.examinesRecords && !runState.isStepping && batch.allSatisfy({ $0.origin != .live }) {
+        // A loaded file's records that nothing examines: into the buffer at once.
+        intake.admitAll(batch)
+        if let last = batch.last { interpreter.last = recordValue(last, names: names) }
+        continue
+      }
       for (i, record) in batch.enumerated() {
         blocksRan += admit(record, names: names)
         if runState.isHalted || i == batch.count - 1 { interpreter.last = recordValue(record, names: names) }

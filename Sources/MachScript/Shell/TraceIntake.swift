@@ -109,6 +109,13 @@ struct TraceIntake {
     }
   }
 
+  /// Whether a record taken in could show live or fire a watch: when not, a batch of loaded
+  /// records can go into the buffer at once (`admitAll`).
+  var examinesRecords: Bool { liveFilter != nil || !watches.isEmpty }
+
+  /// Appends records no filter or watch examines.
+  mutating func admitAll(_ records: [TraceRecord]) { buffer.append(contentsOf: records) }
+
   /// `filter F`, or `filter off` with nil.
   mutating func setLiveFilter(_ filter: Filter?) {
     liveFilter = filter

@@ -1,0 +1,182 @@
+import MachModel
+import MachScript
+import MachTrace
+import TestSupport
+import Testing
+
+/// `trace load` in the shell (docs/trace.md, "Loading a trace"): records from files enter the
+/// buffer as live ones do, and the JSON Lines export reads back as it was written.
+@Suite struct TraceLoadTests {
+  /// A shell whose `trace load` reads `files` (by name) from memory.
+  static func shell(_ files: [String: String]) -> ShellUnderTest {
+    let shell = ShellUnderTest()
+    shell.session.readBytes = { path in
+      files[path].map { .success(Array($0.utf8)) } ?? .failure(FileProblem("No such file or directory"))
+    }
+    return shell
+  }
+
+  /// A session with a record of every kind: sends and receives, a task's and a thread's
+  /// kernel-object copies (T12), both exception types (T13), errors, out-of-line data and
+  /// rights.
+  static let everyKind = """
+    spawn server
+    spawn client
+    let p = allocate server
+    let s = insert client make_send p
+    let handler = allocate server
+    serve handler with exc_handler
+    setport client exception handler
+    trace client
+    trace server
+    send s id 100 body int32(7) string("seven") bytes(3)
+    receive p
+    send s id 101 body ool(8192) port(s, copy_send)
+    receive p
+    send client:77 id 102
+    rpc task_get_special_port(client.self, TASK_BOOTSTRAP_PORT)
+    suspend client.1
+    resume client.1
+    raise client.1 EXC_BAD_ACCESS code 1
+    let tp = allocate server
+    setport client.1 exception tp
+    raise client.1 EXC_ARITHMETIC &
+    receive tp
+    """
+
+  /// The round trip (issue 17): export in JSON Lines, load into a fresh session, export
+  /// again: the same bytes, for a trace with every type of record.
+  @Test func jsonLinesReadBackAsWritten() {
+    let first = ShellUnderTest()
+    first.run(Self.everyKind)
+    let exported = first.run(#"trace export "-" format jsonl"#).out
+    for field in [
+      #""type": "normal""#, #""type": "task""#, #""type": "thread""#, #""type": "task_exception""#,
+      #""type": "thread_exception""#, #""dir": "send""#, #""dir": "receive""#, #""retval": 268435459"#,
+      #""type": "ool""#, #""right": "send""#,
+    ] {
+      #expect(exported.contains(field), "the trace should hold a record with \(field)")
+    }
+    let second = Self.shell(["t.jsonl": exported])
+    let load = second.run(#"trace load "t.jsonl""#)
+    #expect(load.err.hasPrefix("loaded \(exported.split(separator: "\n").count) records from t.jsonl (jsonl): "))
+    #expect(second.run(#"trace export "-" format jsonl"#).out == exported)
+    // And every other view agrees: the rpctrace lines and the stats.
+    for command in ["trace show", "trace stats", "trace show format verbose"] {
+      #expect(second.run(command).out == first.run(command).out, "\(command)")
+    }
+  }
+
+  /// Records loaded into a session that already has some follow them, and live ones follow
+  /// the loaded: `seq` never repeats, and `answers` follows its request.
+  @Test func loadedRecordsAreNumberedAfterTheBuffer() {
+    let first = ShellUnderTest()
+    first.run("spawn a\ntrace a\nrpc mach_port_allocate(a.self, MACH_PORT_RIGHT_RECEIVE)")
+    let exported = first.run(#"trace export "-" format jsonl"#).out
+    let shell = Self.shell(["t.jsonl": exported])
+    shell.run("spawn b\ntrace b\nrpc mach_port_allocate(b.self, MACH_PORT_RIGHT_RECEIVE)")
+    let before = shell.run("print count(true)").out
+    shell.run(#"trace load "t.jsonl""#)
+    shell.run("rpc mach_port_allocate(b.self, MACH_PORT_RIGHT_RECEIVE)")
+    let lines = shell.run("trace show").out.split(separator: "\n")
+    let seqs = lines.map { Int($0.split(separator: " ")[0])! }
+    #expect(before == "3\n" && seqs == Array(1...8))
+    guard seqs.count == 8 else { return }
+    // b's three, a's three as they were exported (numbered after b's), then b's next two.
+    #expect(lines[3...5].allSatisfy { $0.contains(" a") } && lines[6...].allSatisfy { $0.contains(" b.1 ") })
+    #expect(lines[5].hasSuffix("(reply to 5)") && lines[7].hasSuffix("(reply to 7)"))
+  }
+
+  static let log = """
+      4<--33(pid12)->dir_lookup ("etc/passwd" 1 0) = 0x40000002 (No such file or directory) 
+      4<--33(pid12)->dir_lookup ("etc/motd" 1 0) = 0 1 ""    7<--37(pid12)
+    hello
+      7<--37(pid12)->io_read (0 -1 100) ...45
+      8<--39(pid13)->io_write ("x" 1) = 0 1
+    45... = 0 "motd\\n"
+    task90(pid12)->vm_deallocate (4096 8192) 
+
+    """
+
+  /// Filters see a loaded log's fields: the task by the name the log gave it, `type ==
+  /// "raw"`, `body`, and a reply's RetCode as `retval` (rpctrace shows no mach_msg codes).
+  @Test func filtersReadALoadedLog() {
+    let shell = Self.shell(["r.log": Self.log])
+    let load = shell.run(#"trace load "r.log""#)
+    #expect(
+      load.err
+        == "loaded 10 records from r.log (rpctrace): 5 requests, 4 replies, 1 unanswered, "
+        + "1 line not understood (first at r.log:3)\n")
+    shell.run(
+      """
+      let failed = count(routine == "dir_lookup" and retval != 0)
+      let pid12 = count(task == "pid12")
+      let raw = count(type == "raw")
+      let first = (records(routine == "dir_lookup"))[0].body
+      let read = (records(routine == "io_read" and dir == "receive"))[0]
+      """)
+    #expect(shell.value("failed") == "1" && shell.value("pid12") == "7" && shell.value("raw") == "1")
+    #expect(shell.value("first") == #"["etc/passwd", 1, 0]"#)
+    #expect(shell.value("read.answers") == nil)
+    #expect(shell.run("print read.answers, read.task, read.body").out == "6 pid12 [\"motd\\n\"]\n")
+    let stats = shell.run("trace stats").out
+    #expect(stats.contains("\nio_read            2       0      0         1           0 "))
+    #expect(stats.contains("\n(raw)              1       0      0         -           - "))
+  }
+
+  /// Watches fire as the records go in; a stop holds the rest, and `step` walks through them
+  /// one by one, as through a live trace.
+  @Test func watchesAndStepWalkALoadedLog() {
+    let shell = Self.shell(["r.log": Self.log])
+    shell.run(#"watch routine == "dir_lookup" and retval != 0 do { print "failed:", msg.body }"#)
+    shell.run(#"watch routine == "io_read""#)
+    let load = shell.run(#"trace load "r.log""#)
+    #expect(load.out == "failed: []\nwatch 2 hit: 6 pid12 -> 7<--37(pid12) io_read (0, -1, 100)\n")
+    #expect(shell.run("print count(true)").out == "6\n")
+    let step = shell.run("step")
+    #expect(step.out == "7 pid13 -> 8<--39(pid13) io_write (\"x\", 1)\n")
+    // The reply is an io_read record too: the watch stops there, then the log ends.
+    #expect(shell.run("continue").out == "watch 2 hit: 9 pid12 <- io_read (\"motd\\n\") = 0 (reply to 6)\n")
+    shell.run("continue")
+    #expect(shell.run("print count(true)").out == "10\n")
+  }
+
+  /// A file that cannot be read, a folder, or a binary file is an error at the file name, and
+  /// loads nothing; so is a format the shell does not read.
+  @Test func badFilesLoadNothing() {
+    let shell = Self.shell(["bin": "ab\u{0}cd", "ok.log": Self.log])
+    shell.run("spawn a\ntrace a\nrpc mach_port_allocate(a.self, MACH_PORT_RIGHT_RECEIVE)")
+    for (source, error) in [
+      (#"trace load "missing.log""#, #"t.msh:1:12: error: cannot load "missing.log": No such file or directory"#),
+      (#"trace load "bin""#, #"t.msh:1:12: error: cannot load "bin": a binary file (it holds NUL bytes), not a trace"#),
+      (#"trace load "ok.log" format pcap"#, "t.msh:1:28: error: format must be one of rpctrace or jsonl, not 'pcap'"),
+      ("trace load 5", "t.msh:1:12: error: trace load needs a file name string"),
+    ] {
+      let r = shell.run(source)
+      #expect(r.err.split(separator: "\n").first.map(String.init) == error, "\(source)")
+    }
+    #expect(shell.run("print count(true)").out == "3\n")
+    shell.run("rpc mach_port_allocate(a.self, MACH_PORT_RIGHT_RECEIVE)")
+    #expect(shell.run("trace show last 1").out.hasPrefix("5 a.1 <- "))
+  }
+
+  /// The buffer's bounds hold for loaded records: the oldest go, with the usual note.
+  @Test func theRingBoundsALoad() {
+    let shell = Self.shell(["r.log": Self.log])
+    shell.run("set trace_limit 4")
+    shell.run(#"trace load "r.log""#)
+    let shown = shell.run("trace show")
+    #expect(shown.out.split(separator: "\n").count == 4)
+    #expect(shown.err.contains("note: 6 older records were dropped"))
+  }
+
+  /// A loaded log exports as a Mermaid diagram: calls from the task that made them, a task's
+  /// own task port served by the kernel.
+  @Test func aLoadedLogDrawsAsMermaid() {
+    let shell = Self.shell(["r.log": Self.log])
+    shell.run(#"trace load "r.log""#)
+    let diagram = shell.run(#"trace export "-" format mermaid"#).out
+    #expect(diagram.contains("pid12->>port_33: dir_lookup"))
+    #expect(diagram.contains("pid12->>kernel: vm_deallocate"))
+  }
+}
