@@ -76,7 +76,15 @@ public enum TraceFormat: String, CaseIterable, Sendable {
     line += " " + colors.who(names.task(r.task)) + " " + colors.arrow(r.direction) + " "
     if r.direction == .send { line += parts.destination.trimmingSpaces + " " }
     line += r.routine.isEmpty ? String(r.msgid) : r.routine
-    line += " (" + parts.values.map(\.text).joined(separator: ", ") + ")"
+    // With a loaded .defs file declaring the routine, the values are named as a live
+    // record's arguments are.
+    var labels: [String] = []
+    if let (routine, isReply) = names.definitions.routine(id: r.msgid) {
+      labels = routine.arguments.filter { isReply ? $0.direction.isInReplyBody : $0.direction.isInRequestBody }
+        .map(\.name)
+    }
+    let shown = parts.values.enumerated().map { i, v in i < labels.count ? labels[i] + "=" + v.text : v.text }
+    line += " (" + shown.joined(separator: ", ") + ")"
     if r.direction == .receive { line += " = " + colors.code(parts.result, success: r.retval == 0) }
     if let answers = r.answers { line += " (reply to \(answers))" }
     return line

@@ -116,6 +116,19 @@ import Testing
     #expect(try Self.run(arguments: ["--defs", x, "-c", "print 1"]).contains("cannot find include file 't.defs'"))
   }
 
+  /// `--load FILE` takes a trace in before the script runs; a file it cannot read is an
+  /// error and exit status 2, before anything runs.
+  @Test func loadFromTheCommandLine() throws {
+    let log = Self.root.appendingPathComponent("Examples/17-reading-a-real-rpctrace-log.log").path
+    let loaded = try Self.run(arguments: ["--load", log, "-c", "print count(retval != 0), count(type == \"raw\")"])
+    #expect(loaded.hasPrefix("1 2\n--- stderr\nloaded 20 records from \(log) (rpctrace): 10 requests, 8 replies, "))
+    #expect(loaded.hasSuffix("--- exit 0\n"))
+    let missing = try Self.run(arguments: ["--load", "/no/such.log", "-c", "print 1"])
+    #expect(missing == "--- stderr\nmachsh: cannot load /no/such.log: No such file or directory\n--- exit 2\n")
+    let folder = try Self.run(arguments: ["--load", Self.root.appendingPathComponent("Examples").path, "-c", "print 1"])
+    #expect(folder.contains("Examples: a folder, not a file\n--- exit 2\n"))
+  }
+
   @Test func commandLineColourAndUsageErrors() throws {
     let bad = try Self.run(arguments: ["--color", "sometimes", "-c", "x = 1"])
     #expect(bad.hasPrefix("--- stderr\nError: --color is auto, always or never\n"))

@@ -1,6 +1,7 @@
 import MachModel
 import MachScript
 import MachTrace
+import MigDefs
 import TestSupport
 import Testing
 
@@ -168,6 +169,45 @@ import Testing
     let shown = shell.run("trace show")
     #expect(shown.out.split(separator: "\n").count == 4)
     #expect(shown.err.contains("note: 6 older records were dropped"))
+  }
+
+  /// A `.defs` file that declares a routine names the values of its calls in a log: the
+  /// request's in-arguments, the reply's out-arguments, in the order of their bodies.
+  @Test func loadedDefinitionsNameALogsValues() {
+    let shell = Self.shell(["kv.log": "  4<--33(pid3)->kv_put (\"colour\" 3) = 0 1\n"])
+    let defs = """
+      subsystem kv 7000;
+      type mach_port_t = MACH_MSG_TYPE_COPY_SEND;
+      type int = MACH_MSG_TYPE_INTEGER_32;
+      type boolean_t = MACH_MSG_TYPE_BOOLEAN;
+      type key_t = c_string[*:32];
+      routine kv_put(server : mach_port_t; key : key_t; value : int; out was_new : boolean_t);
+
+      """
+    shell.session.defsOptions = DefsOptions(systemDirectories: [], fileSystem: InMemoryFileSystem(["kv.defs": defs]))
+    #expect(shell.run(#"defs load "kv.defs""#).err == "")
+    shell.run(#"trace load "kv.log""#)
+    #expect(
+      shell.run("print (records(true))[0].args, (records(true))[1].args").out
+        == "{key: \"colour\", value: 3} {was_new: 1}\n")
+    #expect(shell.run(#"print count(args.key == "colour")"#).out == "1\n")
+    #expect(
+      shell.run("trace show").out
+        == "1 pid3 -> 4<--33(pid3) kv_put (key=\"colour\", value=3)\n2 pid3 <- kv_put (was_new=1) = 0 (reply to 1)\n")
+  }
+
+  /// A loaded rpctrace log exported in JSON Lines reads back as the same records, raw lines
+  /// included.
+  @Test func aLoadedLogRoundTripsThroughJSONLines() {
+    let first = Self.shell(["r.log": Self.log])
+    first.run(#"trace load "r.log""#)
+    let exported = first.run(#"trace export "-" format jsonl"#).out
+    #expect(exported.contains(#""origin": "rpctrace""#) && exported.contains(#""origin": "raw""#))
+    let second = Self.shell(["r.jsonl": exported])
+    second.run(#"trace load "r.jsonl""#)
+    #expect(second.run(#"trace export "-" format jsonl"#).out == exported)
+    #expect(
+      second.run("trace show").out.replacingOccurrences(of: "r.jsonl", with: "r.log") == first.run("trace show").out)
   }
 
   /// A loaded log exports as a Mermaid diagram: calls from the task that made them, a task's
