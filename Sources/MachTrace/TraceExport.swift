@@ -118,7 +118,7 @@ public enum TraceExport: String, CaseIterable, Sendable {
   /// instant event (`i`) for every record. Timestamps are the virtual µs.
   static func chrome(_ records: Records, names: TraceNames, to out: @escaping (String) throws -> Void) throws {
     var seenTasks = Set<TaskIndex>()
-    var seenThreads = Set<Int32>()
+    var seenThreads = Set<Int64>()  // pid << 32 | tid: a task's own track is tid 0 in each
     /// What a reply needs of its request, kept until the reply comes.
     struct Request {
       var label: String
@@ -146,7 +146,7 @@ public enum TraceExport: String, CaseIterable, Sendable {
           #"{"name": "process_name", "ph": "M", "pid": \#(pid), "args": {"name": "#
             + #"\#(TraceFormat.json(names.task(r.task)))}}"#)
       }
-      if seenThreads.insert(tid).inserted {
+      if seenThreads.insert(Int64(pid) << 32 | Int64(UInt32(bitPattern: tid))).inserted {
         let threadName = names.thread(r.thread) ?? names.task(r.task)
         try event(
           #"{"name": "thread_name", "ph": "M", "pid": \#(pid), "tid": \#(tid), "args": {"name": "#
