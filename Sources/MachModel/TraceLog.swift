@@ -97,7 +97,10 @@ public struct TraceLog: Sendable {
   @inline(__always)
   mutating func appendEntry(_ entry: TraceEntry, length: Int) {
     let start = used
-    if store.capacity < start + length || !isKnownUniquelyReferenced(&store) {
+    if store.capacity < start + length {
+      store = store.copy(keeping: start, capacity: Swift.max(start + length, 2 * store.capacity))
+    } else if !isKnownUniquelyReferenced(&store) {
+      // Shared with a copy of the kernel: this log's own bytes, no more room than it uses.
       store = store.copy(keeping: start, capacity: start + length)
     }
     used += length
@@ -157,10 +160,10 @@ final class ByteStore: @unchecked Sendable {
 
   deinit { base.deallocate() }
 
-  /// A store of at least `capacity` bytes (doubling, from 4 KB) holding this one's first
-  /// `keeping` bytes.
+  /// A store of at least `capacity` bytes (4 KB at least) holding this one's first `keeping`
+  /// bytes.
   func copy(keeping: Int, capacity: Int) -> ByteStore {
-    let fresh = ByteStore(capacity: max(capacity, 2 * self.capacity, 4096))
+    let fresh = ByteStore(capacity: max(capacity, 4096))
     fresh.base.update(from: base, count: keeping)
     return fresh
   }

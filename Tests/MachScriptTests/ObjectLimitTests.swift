@@ -11,7 +11,8 @@ import Testing
   static func shell(spare: Int, setup: String = "") -> ShellUnderTest {
     let shell = ShellUnderTest()
     shell.run(setup)
-    shell.session.kernel.objectLimit = shell.session.kernel.objects.count + spare
+    let limit = shell.session.kernel.objects.count + spare
+    shell.session.setObjectLimit(limit)
     return shell
   }
 

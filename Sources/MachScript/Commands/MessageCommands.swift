@@ -82,7 +82,7 @@ extension Session {
             at: args[0].start)
         }
         // ool(SIZE) first vm_allocates SIZE bytes in the sender (docs/shell.md §11).
-        let (kr, address) = kernel.vmAllocate(task, size: size)
+        let (kr, address) = mutate { k in k.vmAllocate(task, size: size) }
         guard kr == KernReturn.success else {
           throw ScriptError("no room for \(size) bytes in \(kernel.tasks[Int(task)].name)", at: at)
         }
@@ -126,7 +126,7 @@ extension Session {
     return perform(
       t, command: c.source, deadline: timeout?.due, background: c.background,
       start: { s in
-        let code = s.kernel.machMsg(t, .send(message, options: options, timeout: timeout?.ms ?? 0))
+        let code = s.mutate { k in k.machMsg(t, .send(message, options: options, timeout: timeout?.ms ?? 0)) }
         s.setRC(code, machMsg: true)
         return code
       },
@@ -156,7 +156,7 @@ extension Session {
       for item in items {
         if !item.descriptor.isInline {
           let size = UInt32(clamping: item.descriptor.inlineDataLength)
-          _ = kernel.vmDeallocate(task, address: item.words.first ?? 0, size: size)
+          _ = mutate { k in k.vmDeallocate(task, address: item.words.first ?? 0, size: size) }
         } else if item.descriptor.isPort {
           for name in item.words where MachPort.isValid(name) { release(name, item.descriptor.name, in: task) }
         }
@@ -167,9 +167,9 @@ extension Session {
 
   private func release(_ name: PortName, _ type: UInt32, in task: TaskIndex) {
     if type == MsgType.portReceive {
-      _ = kernel.portModRefs(task, name, right: PortRight.receive.rawValue, delta: -1)
+      _ = mutate { k in k.portModRefs(task, name, right: PortRight.receive.rawValue, delta: -1) }
     } else {
-      _ = kernel.portDeallocate(task, name)
+      _ = mutate { k in k.portDeallocate(task, name) }
     }
   }
 
@@ -183,7 +183,9 @@ extension Session {
     return perform(
       t, command: c.source, deadline: timeout?.due, background: c.background,
       start: { s in
-        let code = s.kernel.machMsg(t, .receive(p.name, size: max, options: options, timeout: timeout?.ms ?? 0))
+        let code = s.mutate { k in
+          k.machMsg(t, .receive(p.name, size: max, options: options, timeout: timeout?.ms ?? 0))
+        }
         s.setRC(code, machMsg: true)
         return code
       },

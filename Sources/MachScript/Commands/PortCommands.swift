@@ -137,7 +137,7 @@ extension Session {
     return perform(
       t, command: c.source, deadline: nil, background: c.background,
       start: { s in
-        let outcome = s.kernel.call(t, routine, target: me, arguments: args)
+        let outcome = s.mutate { k in k.call(t, routine, target: me, arguments: args) }
         guard case .inProgress = outcome else {
           immediate = outcome
           return MachMsgReturn.success
@@ -146,7 +146,7 @@ extension Session {
         return receiving ? MachMsgReturn.rcvInProgress : MachMsgReturn.sendInProgress
       },
       finish: { s, code in
-        switch immediate ?? s.kernel.finishRPC(t, routine, code) {
+        switch immediate ?? (s.mutate { k in k.finishRPC(t, routine, code) }) {
         case .completed(let reply):
           s.setRC(reply.retCode, machMsg: false)
           return finish(s, reply)
@@ -239,7 +239,7 @@ extension Session {
     return try taskCall(p.task, "mach_port_request_notification", args, c) { s, reply in
       let rc = s.interpreter.rc
       if let reply, case .port(let previous, _)? = reply["previous"], MachPort.isValid(previous) {
-        _ = s.kernel.portDeallocate(p.task, previous)
+        _ = s.mutate { k in k.portDeallocate(p.task, previous) }
         s.pump()
       }
       return rc

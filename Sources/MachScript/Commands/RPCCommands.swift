@@ -79,13 +79,13 @@ extension Session {
     return perform(
       t, command: c.source, deadline: timeout?.due, background: c.background,
       start: { s in
-        let outcome = s.kernel.rpc(t, routine, target: target.name, arguments: values, timeout: timeout?.ms)
+        let outcome = s.mutate { k in k.rpc(t, routine, target: target.name, arguments: values, timeout: timeout?.ms) }
         if case .inProgress = outcome { return MachMsgReturn.rcvInProgress }
         immediate = outcome
         return MachMsgReturn.success
       },
       finish: { s, code in
-        switch immediate ?? s.kernel.finishRPC(t, routine, code) {
+        switch immediate ?? (s.mutate { k in k.finishRPC(t, routine, code) }) {
         case .completed(let reply):
           s.setRC(reply.retCode, machMsg: false)
           var m = s.messageValue(s.kernel.threads[Int(t)].message, in: target.task, retval: reply.retCode)
@@ -140,7 +140,7 @@ extension Session {
   /// MACH_PORT_NULL when the kernel has no ports left; the RPC then goes without a reply port
   /// and its receive fails with MACH_RCV_INVALID_NAME, as in GNU Mach. A note says why.
   private func noteWithoutReplyPort(_ t: ThreadIndex) {
-    guard kernel.migReplyPort(t) == MachPort.null else { return }
+    guard mutate { k in k.migReplyPort(t) } == MachPort.null else { return }
     output.writeError(
       "note: \(label(t)) has no reply port: mach_reply_port gave MACH_PORT_NULL (the kernel has no ports left)\n")
   }
@@ -153,7 +153,7 @@ extension Session {
     let values = try args.dropFirst().map { try int32($0, "an argument of a numbered rpc") }
     let t = try actingThread(target.task, number: c.option("thread")?.values[0], at: c.location)
     noteWithoutReplyPort(t)
-    let reply = kernel.migReplyPort(t)
+    let reply = mutate { k in k.migReplyPort(t) }
     operations.expectReply(task: target.task, port: reply, id: id &+ 100)
     var builder = MessageBuilder(
       remote: target.name, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce,
@@ -166,14 +166,16 @@ extension Session {
     return perform(
       t, command: c.source, deadline: timeout?.due, background: c.background,
       start: { s in
-        s.kernel.machMsg(
-          t,
-          MachMsgCall(options: options, message: m, receiveSize: 8192, receiveName: reply, timeout: timeout?.ms ?? 0))
+        s.mutate { k in
+          k.machMsg(
+            t,
+            MachMsgCall(options: options, message: m, receiveSize: 8192, receiveName: reply, timeout: timeout?.ms ?? 0))
+        }
       },
       finish: { s, code in
         guard code == MachMsgReturn.success else {
           let handedBack = s.kernel.threads[Int(t)].message.count >= MsgHeader.size
-          if Kernel.replacesReplyPort(code, handedBack: handedBack) { s.kernel.discardMigReplyPort(t) }
+          if Kernel.replacesReplyPort(code, handedBack: handedBack) { s.mutate { k in k.discardMigReplyPort(t) } }
           s.destroyHandedBack(t)  // a send that failed after copy-in gave the request back
           s.setRC(code, machMsg: true)
           return .nil
@@ -205,7 +207,7 @@ extension Session {
     var reply = MachPort.null
     if hasReply {
       noteWithoutReplyPort(t)
-      reply = kernel.migReplyPort(t)
+      reply = mutate { k in k.migReplyPort(t) }
     }
     let task = target.task
     let built = MigCodec.request(routine, target: target.name, reply: reply, arguments: inputs) {
@@ -226,15 +228,19 @@ extension Session {
     return perform(
       t, command: c.source, deadline: timeout?.due, background: c.background,
       start: { s in
-        s.kernel.machMsg(
-          t,
-          MachMsgCall(
-            options: options, message: request, receiveSize: 8192, receiveName: reply, timeout: timeout?.ms ?? 0))
+        s.mutate { [options, reply] k in
+          k.machMsg(
+            t,
+            MachMsgCall(
+              options: options, message: request, receiveSize: 8192, receiveName: reply, timeout: timeout?.ms ?? 0))
+        }
       },
       finish: { s, code in
         guard code == MachMsgReturn.success else {
           let handedBack = s.kernel.threads[Int(t)].message.count >= MsgHeader.size
-          if hasReply, Kernel.replacesReplyPort(code, handedBack: handedBack) { s.kernel.discardMigReplyPort(t) }
+          if hasReply, Kernel.replacesReplyPort(code, handedBack: handedBack) {
+            s.mutate { k in k.discardMigReplyPort(t) }
+          }
           s.destroyHandedBack(t)  // a send that failed after copy-in gave the request back
           s.setRC(code, machMsg: true)
           return .nil
@@ -273,7 +279,7 @@ extension Session {
     return perform(
       t, command: c.source, deadline: nil, background: c.background,
       start: { s in
-        let result = s.kernel.raiseException(t, exception: exception, code: code, subcode: subcode)
+        let result = s.mutate { k in k.raiseException(t, exception: exception, code: code, subcode: subcode) }
         s.setRC(result, machMsg: false)
         return result == KernReturn.terminated || result == KernReturn.success ? result : MachMsgReturn.rcvInProgress
       },

@@ -103,14 +103,14 @@ enum SettingsTable {
       current: { $0.kernel.kmsgLimit.map(String.init) ?? "off" },
       apply: { s, e in
         if case .name("off", _) = e {
-          s.kernel.kmsgLimit = nil
+          s.mutate { k in k.kmsgLimit = nil }
           return
         }
         let n = try s.integer(e, "kmsg_limit")
         guard n >= 0, let limit = Int(exactly: n) else {
           throw ScriptError("kmsg_limit must be 0 or more", at: e.location)
         }
-        s.kernel.kmsgLimit = limit
+        s.mutate { k in k.kmsgLimit = limit }
       }),
     Entry(
       name: "max_msg_bytes", values: "N", summary: "the largest message the kernel takes (MACH_SEND_NO_BUFFER past it)",
@@ -120,7 +120,7 @@ enum SettingsTable {
         guard n >= 24, let limit = Int(exactly: n) else {
           throw ScriptError("max_msg_bytes must be 24 (a header) or more", at: e.start)
         }
-        s.kernel.maxMessageBytes = limit
+        s.mutate { k in k.maxMessageBytes = limit }
       }),
     Entry(
       name: "trace_limit", values: "N", summary: "records the trace buffer keeps (the oldest go first)",

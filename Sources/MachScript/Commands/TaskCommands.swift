@@ -57,15 +57,15 @@ extension Session {
       created.retCode == 0, case .port(let childName, _)? = created["child_task"],
       let child = kernel.taskOf(port: kernel.tasks[Int(shell)].space.lookup(childName)?.object ?? -1)
     else { return .nil }
-    kernel.setTaskName(child, name)
+    mutate { k in k.setTaskName(child, name) }
     rights.setTaskPort(child, childName)
     interpreter.setGlobal(name, taskValue(child))
     guard let made = try shellRPC("thread_create", childName, [], at: c.location), made.retCode == 0,
       case .port(let threadName, _)? = made["child_thread"]
     else { return .nil }
     guard try shellRPC("thread_resume", threadName, [], at: c.location)?.retCode == 0 else { return .nil }
-    _ = kernel.portDeallocate(shell, threadName)
-    _ = kernel.giveTaskSelfName(child)  // glibc's start-up: name 1 is the task's own port
+    _ = mutate { [shell] k in k.portDeallocate(shell, threadName) }
+    _ = mutate { k in k.giveTaskSelfName(child) }  // glibc's start-up: name 1 is the task's own port
     setRC(0, machMsg: false)
     return taskValue(child)
   }
@@ -77,7 +77,7 @@ extension Session {
       let thread = kernel.threadOf(port: kernel.tasks[Int(shell)].space.lookup(name)?.object ?? -1)
     else { return nil }
     let resumed = try shellRPC("thread_resume", name, [], at: at)
-    _ = kernel.portDeallocate(shell, name)
+    _ = mutate { [shell] k in k.portDeallocate(shell, name) }
     return resumed == nil ? nil : thread
   }
 

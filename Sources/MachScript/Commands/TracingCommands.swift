@@ -86,16 +86,16 @@ extension Session {
       return try setSpecialPort(target, slot: SpecialPort.taskTrace, from: try port(to.values[0]), c)
     }
     guard case .task(let t, _) = target else { throw ScriptError("trace needs a task", at: c.arguments[0].location) }
-    let (allocated, name) = kernel.portAllocate(shell, right: PortRight.receive.rawValue)
+    let (allocated, name) = mutate { [shell] k in k.portAllocate(shell, right: PortRight.receive.rawValue) }
     guard allocated == KernReturn.success else {  // the kernel is out of ports
       setRC(allocated, machMsg: false)
       return interpreter.rc
     }
-    _ = kernel.setHostDrained(shell, name)
+    _ = mutate { [shell] k in k.setHostDrained(shell, name) }
     let old = rights.setTracePort(of: t, name)
     let right = MigValue.port(name, disposition: MsgType.makeSend)
     _ = try shellRPC("task_set_special_port", taskPort(t), [.int(SpecialPort.taskTrace), right], at: c.location)
-    if let old, !rights.isTracePort(old) { _ = kernel.portDestroy(shell, old) }
+    if let old, !rights.isTracePort(old) { _ = mutate { [shell] k in k.portDestroy(shell, old) } }
     return interpreter.rc
   }
 

@@ -120,7 +120,7 @@ extension Session {
       if let name = kernel.tasks[Int(task)].space.name(of: kernel.threads[Int(th)].kernelPort) {
         return portValue(task, name)
       }
-      return portValue(task, kernel.giveThreadSelfName(th))
+      return portValue(task, mutate { k in k.giveThreadSelfName(th) })
     default:
       throw ScriptError("'self' needs a task or a thread, found \(value.kindWithArticle)", at: at)
     }

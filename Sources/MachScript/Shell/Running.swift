@@ -29,13 +29,13 @@ extension Session {
       defer { operations.endPerforming(t) }
       pump()
       while !runState.isHalted && kernel.threads[Int(t)].state != .idle && kernel.threads[Int(t)].state != .terminated {
-        guard let due = deadline, let next = kernel.nextDeadline(), next <= due else { break }
-        kernel.fireNextTimer()
+        guard let due = deadline, let next = mutate { k in k.nextDeadline() }, next <= due else { break }
+        mutate { k in k.fireNextTimer() }
         pump()
       }
       // A watch may stop the model after the operation completed: it returns its result.
       if kernel.threads[Int(t)].state == .idle {
-        _ = kernel.takeCompletions { $0 == t }  // left there when a watch stopped the model
+        _ = mutate { k in k.takeCompletions { $0 == t } }  // left there when a watch stopped the model
         setRC(kernel.threads[Int(t)].result, machMsg: true)
         return finish(self, kernel.threads[Int(t)].result)
       }
@@ -61,7 +61,7 @@ extension Session {
         runState.interrupt()
         break
       }
-      while kernel.step() {
+      while stepModel() {
         drainTrace()
         if runState.isHalted { break outer }
         if interpreter.interruptRequested() {
@@ -69,7 +69,7 @@ extension Session {
           break outer
         }
       }
-      let completions = kernel.takeCompletions()
+      let completions = mutate { k in k.takeCompletions() }
       if completions.isEmpty { break }
       for c in completions {
         if servers.isServing(c.thread) {
@@ -84,7 +84,7 @@ extension Session {
       // The model stops, but operations that already ended are done: their handles complete
       // (servers handle what they received when the model runs again).
       let waiting = Set(operations.waiting.map(\.thread))
-      for c in kernel.takeCompletions(where: waiting.contains) {
+      for c in (mutate { k in k.takeCompletions(where: waiting.contains) }) {
         if let handle = operations.waiting(on: c.thread) { complete(handle, c.result) }
       }
     }
@@ -113,15 +113,15 @@ extension Session {
   /// A stop leaves the rest for `continue`.
   func advance(to target: UInt64) {
     pump()
-    while !runState.isHalted, let next = kernel.nextDeadline(), next <= target {
-      kernel.fireNextTimer()
+    while !runState.isHalted, let next = mutate { k in k.nextDeadline() }, next <= target {
+      mutate { k in k.fireNextTimer() }
       pump()
     }
     if runState.isHalted {
       runState.keep(.advance(to: target))
       return
     }
-    kernel.advance(by: target - kernel.now)
+    mutate { k in k.advance(by: target - k.now) }
     pump()
     if runState.isHalted { runState.keep(.advance(to: target)) }
   }
@@ -130,8 +130,8 @@ extension Session {
   /// for `continue`.
   func waitUntilQuiet(until done: @escaping () -> Bool = { false }) {
     pump()
-    while !runState.isHalted, !done(), kernel.nextDeadline() != nil {
-      kernel.fireNextTimer()
+    while !runState.isHalted, !done(), mutate { k in k.nextDeadline() } != nil {
+      mutate { k in k.fireNextTimer() }
       pump()
     }
     if runState.isHalted && !done() { runState.keep(.wait(until: done)) }
@@ -164,7 +164,7 @@ extension Session {
       }
       var batch = runState.takeHeld()
       if batch.isEmpty {
-        kernel.drainTraceLog(into: &drainedLog)
+        live.drainTraceLog(into: &drainedLog)  // not an event: a rebuild drains its own
         if drainedLog.isEmpty { return }
         batch = intake.decode(drainedLog)
       }

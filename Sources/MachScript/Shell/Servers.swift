@@ -67,7 +67,7 @@ extension Session {
         servers.pause(t)
         return
       }
-      let code = kernel.machMsg(t, .receive(server.port, size: 1 << 20))
+      let code = mutate { k in k.machMsg(t, .receive(server.port, size: 1 << 20)) }
       if code == MachMsgReturn.rcvInProgress { return }
       handle(t, code)
     }
@@ -104,7 +104,7 @@ extension Session {
       if view.id == 2400, case .success(let items) = view.items() {
         sendReply(t, to: view, code: KernReturn.success, body: [], complex: false)
         for item in items.prefix(2) where item.descriptor.isPort {
-          for name in item.words where MachPort.isValid(name) { _ = kernel.portDeallocate(task, name) }
+          for name in item.words where MachPort.isValid(name) { _ = mutate { k in k.portDeallocate(task, name) } }
         }
       } else {
         sendReply(t, to: view, code: MigReturn.badID, body: [], complex: false)
@@ -143,6 +143,6 @@ extension Session {
     bytes.append(contentsOf: body)
     bytes.setWord(UInt32(bytes.count), at: MsgHeader.sizeOffset)
     if complex { bytes.setWord(bytes.word(at: 0) | MsgHeader.complexBit, at: 0) }
-    return kernel.machMsg(t, .send(bytes))
+    return mutate { k in k.machMsg(t, .send(bytes)) }
   }
 }

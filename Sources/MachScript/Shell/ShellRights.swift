@@ -35,7 +35,9 @@ extension Session {
   /// An RPC from the shell's thread, which always completes: kernel ports answer at once.
   /// Sets `rc` and runs the model on.
   func shellRPC(_ name: String, _ target: PortName, _ args: [MigValue], at: SourceLocation) throws -> MigReply? {
-    let outcome = kernel.rpc(shellThread, RoutineTable.routine(named: name)!, target: target, arguments: args)
+    let outcome = mutate { [shellThread] k in
+      k.rpc(shellThread, RoutineTable.routine(named: name)!, target: target, arguments: args)
+    }
     defer { pump() }
     switch outcome {
     case .completed(let reply):
@@ -62,11 +64,11 @@ extension Session {
     {
       return name
     }
-    let (code, right) = kernel.threadGetSpecialPort(th, slot: SpecialPort.threadKernel)
+    let (code, right) = mutate { k in k.threadGetSpecialPort(th, slot: SpecialPort.threadKernel) }
     let name =
       code == KernReturn.success && right >= 0
-      ? kernel.copyoutKernelRight(shell, right, carriedType: MsgType.portSend)
-      : kernel.portAllocate(shell, right: PortRight.deadName.rawValue).1  // the thread is gone
+      ? mutate { [shell] k in k.copyoutKernelRight(shell, right, carriedType: MsgType.portSend) }
+      : mutate { [shell] k in k.portAllocate(shell, right: PortRight.deadName.rawValue) }.1  // the thread is gone
     rights.setThreadPort(of: th, name)
     return name
   }

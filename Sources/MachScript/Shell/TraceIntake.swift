@@ -24,6 +24,9 @@ struct TraceIntake {
   /// The tasks, threads and files of loaded records.
   private(set) var loaded = LoadedNames()
 
+  /// What live records' `seq` adds to the kernel's count of copies.
+  var seqOffset: UInt64 { decoder.seqOffset }
+
   /// Reads a loaded file's records, numbered after the last record the session has seen
   /// (`kernelSeq`, the kernel's count of copies, less the numbers loads took before), and
   /// numbers the copies the kernel makes next after them. The records are returned to be

@@ -77,8 +77,9 @@ extension Session {
   /// Writes `data` into fresh memory of `task`, where a MIG stub sends out-of-line data from
   /// (the region stays the task's); its address, or nil when the task has no room.
   func placeOutOfLine(_ data: [UInt8], in task: TaskIndex) -> UInt32? {
-    let (code, address) = kernel.vmAllocate(task, size: UInt32(data.count))
-    guard code == KernReturn.success, kernel.writeMemory(task, data, at: address) == KernReturn.success else {
+    let (code, address) = mutate { k in k.vmAllocate(task, size: UInt32(data.count)) }
+    guard code == KernReturn.success, mutate { k in k.writeMemory(task, data, at: address) } == KernReturn.success
+    else {
       return nil
     }
     return address

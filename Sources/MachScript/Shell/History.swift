@@ -1,0 +1,191 @@
+import MachModel
+
+/// What the model went through, so that any moment since history began can be rebuilt
+/// (docs/shell.md, "Going back"). The model is deterministic: from a copy of the kernel, the
+/// same changes and steps in the same order give the same kernel, byte for byte. So the
+/// history keeps
+///
+/// - every event since it began, in order: each change the shell made to the model (a
+///   closure over the values it used, replayed as it ran) and each step the model took;
+/// - a checkpoint, a copy of the kernel, every `spacing` events (a kernel is a value: the copy
+///   shares its storage until the live one changes it);
+/// - marks: after each event that made trace records, the last record's `seq`.
+///
+/// A past kernel is its nearest checkpoint with the events after it replayed. Checkpoints
+/// take at most `byteLimit` bytes: past it, every other one goes and the spacing doubles (a
+/// rebuild replays at most `spacing` events), and past the largest spacing the oldest go, with
+/// the events before the next, and history then begins there.
+struct History {
+  enum Event {
+    case step
+    case change((inout Kernel) -> Void)
+  }
+
+  struct Checkpoint {
+    /// The number of events before it.
+    var event: Int
+    var kernel: Kernel
+    var bytes: Int
+  }
+
+  /// `set history off` stops recording (and forgets what was recorded).
+  private(set) var isOn = true
+  /// `set history_bytes`: what checkpoints and events may take.
+  private(set) var byteLimit = History.defaultByteLimit
+  static let defaultByteLimit = 64 << 20
+  static let firstSpacing = 256
+  static let largestSpacing = 1 << 16
+
+  /// Events from number `firstEvent` on.
+  private var events: [Event] = []
+  private(set) var firstEvent = 0
+  private var checkpoints: [Checkpoint] = []
+  private var checkpointBytes = 0
+  private(set) var spacing = History.firstSpacing
+  /// (number of events so far, last `seq`) after each event that made records, in order.
+  private var marks: [(event: Int, seq: UInt64)] = []
+  private var lastSeq: UInt64 = 0
+
+  /// The number of events so far.
+  var eventCount: Int { firstEvent + events.count }
+
+  /// The first record that can be reached, when history has begun.
+  var firstReachableSeq: UInt64? { marks.first { $0.event >= (checkpoints.first?.event ?? Int.max) }?.seq }
+
+  /// What the history takes, in bytes (checkpoints at their estimate, and the events).
+  var bytes: Int { checkpointBytes + events.count * MemoryLayout<Event>.stride + marks.count * 16 }
+
+  // MARK: - Recording
+
+  /// Begins a history at `kernel` (the first checkpoint), `seq` being the last record's.
+  mutating func begin(_ kernel: Kernel, seq: UInt64) {
+    events = []
+    marks = []
+    checkpoints = []
+    checkpointBytes = 0
+    firstEvent = 0
+    spacing = Self.firstSpacing
+    lastSeq = seq
+    if isOn { addCheckpoint(kernel, event: 0) }
+  }
+
+  mutating func setOn(_ on: Bool, kernel: Kernel, seq: UInt64) {
+    isOn = on
+    begin(kernel, seq: seq)
+  }
+
+  mutating func setByteLimit(_ n: Int) {
+    byteLimit = n
+    enforceBudget()
+  }
+
+  /// The model took a step; `kernel` is the kernel after it and `seq` the last record's.
+  @inline(__always)
+  mutating func recordStep(_ kernel: Kernel, seq: UInt64) {
+    guard isOn else { return }
+    events.append(.step)
+    after(kernel, seq: seq)
+  }
+
+  /// The shell changed the model with `change`; `kernel` is the kernel after it.
+  mutating func recordChange(_ change: @escaping (inout Kernel) -> Void, kernel: Kernel, seq: UInt64) {
+    guard isOn else { return }
+    events.append(.change(change))
+    after(kernel, seq: seq)
+  }
+
+  /// Records made without a kernel event (a loaded file's): they belong to the moment now.
+  mutating func noteRecords(seq: UInt64) {
+    guard isOn, seq > lastSeq else { return }
+    lastSeq = seq
+    marks.append((eventCount, seq))
+  }
+
+  @inline(__always)
+  private mutating func after(_ kernel: Kernel, seq: UInt64) {
+    if seq > lastSeq {
+      lastSeq = seq
+      marks.append((eventCount, seq))
+    }
+    if eventCount - (checkpoints.last?.event ?? 0) >= spacing { addCheckpoint(kernel, event: eventCount) }
+  }
+
+  private mutating func addCheckpoint(_ kernel: Kernel, event: Int) {
+    let bytes = kernel.footprint
+    checkpoints.append(Checkpoint(event: event, kernel: kernel, bytes: bytes))
+    checkpointBytes += bytes
+    enforceBudget()
+  }
+
+  /// Thins the checkpoints, then drops the oldest, until the history fits `byteLimit`.
+  private mutating func enforceBudget() {
+    while bytes > byteLimit && checkpoints.count > 1 {
+      if spacing < Self.largestSpacing {
+        spacing *= 2
+        var kept: [Checkpoint] = []
+        for (i, c) in checkpoints.enumerated() where i % 2 == 0 || i == checkpoints.count - 1 { kept.append(c) }
+        checkpoints = kept
+      } else {
+        checkpoints.removeFirst()
+        let begin = checkpoints[0].event
+        events.removeFirst(begin - firstEvent)
+        firstEvent = begin
+        marks.removeAll { $0.event < begin }
+      }
+      checkpointBytes = checkpoints.reduce(0) { $0 + $1.bytes }
+    }
+  }
+
+  // MARK: - Rebuilding
+
+  /// The number of events after which record `seq` existed (the event that made it), or nil
+  /// when no mark reaches it.
+  func event(madeRecord seq: UInt64) -> Int? {
+    var low = 0, high = marks.count
+    while low < high {
+      let mid = (low + high) / 2
+      if marks[mid].seq < seq { low = mid + 1 } else { high = mid }
+    }
+    return low < marks.count ? marks[low].event : nil
+  }
+
+  /// The last record `seq` that existed after `event` events.
+  func seq(afterEvent event: Int) -> UInt64 {
+    var low = 0, high = marks.count
+    while low < high {
+      let mid = (low + high) / 2
+      if marks[mid].event <= event { low = mid + 1 } else { high = mid }
+    }
+    return low == 0 ? 0 : marks[low - 1].seq
+  }
+
+  /// The kernel after `event` events: its nearest checkpoint, replayed. Nil before history
+  /// begins. `interrupted` is asked between events: a true answer stops the rebuild (nil).
+  func kernel(afterEvent event: Int, interrupted: () -> Bool = { false }) -> Kernel? {
+    guard event <= eventCount, let c = checkpoints.last(where: { $0.event <= event }) else { return nil }
+    var k = c.kernel
+    var scratch = TraceLog()
+    var n = 0
+    for i in c.event..<event {
+      switch events[i - firstEvent] {
+      case .step: _ = k.step()
+      case .change(let change): change(&k)
+      }
+      k.drainTraceLog(into: &scratch)  // the records exist already
+      n += 1
+      if n & 1023 == 0 && interrupted() { return nil }
+    }
+    return k
+  }
+
+  /// Forgets the events after `event` (a change made in the past starts a new history from
+  /// there).
+  mutating func truncate(after event: Int) {
+    guard event < eventCount else { return }
+    events.removeLast(eventCount - event)
+    checkpoints.removeAll { $0.event > event }
+    checkpointBytes = checkpoints.reduce(0) { $0 + $1.bytes }
+    marks.removeAll { $0.event > event }
+    lastSeq = marks.last?.seq ?? 0
+  }
+}
