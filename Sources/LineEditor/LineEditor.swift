@@ -118,6 +118,16 @@ public final class LineEditor {
     return UInt8(CC_REDISPLAY)
   }
 
+  /// Asks a yes-or-no question as a prompt of its own and reads the answer line: yes when it
+  /// starts with 'y' or 'Y' (the line is not kept in the history).
+  public func ask(_ question: String) -> Bool {
+    let saved = prompt
+    prompt = question
+    defer { prompt = saved }
+    guard case .line(let answer) = read() else { return false }
+    return answer.first == "y" || answer.first == "Y"
+  }
+
   /// Asks a yes-or-no question on the terminal and reads one key ('y', 'Y' or space is yes).
   private func confirm(_ question: String) -> Bool {
     print("\n" + question, terminator: "")

@@ -167,6 +167,17 @@ public struct TraceBuffer: RandomAccessCollection, Sendable {
     }
   }
 
+  /// Removes the records whose `seq` is above `seq`, newest first.
+  public mutating func removeRecords(after seq: UInt64) {
+    while count > 0 {
+      let i = slot(count - 1)
+      guard let s = storage[i].seq, s > seq else { break }
+      bytes -= Self.cost(of: storage[i])
+      storage[i] = TraceRecord.released
+      count -= 1
+    }
+  }
+
   /// Empties the buffer (`trace clear`); `dropped` keeps its count.
   public mutating func removeAll() {
     storage.removeAll()

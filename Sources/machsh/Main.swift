@@ -207,6 +207,7 @@ struct Prompt {
     let terminal = isatty(0) != 0 && isatty(1) != 0
     let home = SystemIO.environment("HOME")
     let editor = terminal ? LineEditor(program: "machsh", historyPath: home.map { $0 + "/.machsh_history" }) : nil
+    if let editor { session.confirm = { editor.ask($0) } }
     editor?.complete = { [session] line in
       let found = session.complete(line: line)
       return (found.word, found.candidates)
@@ -260,6 +261,7 @@ struct Prompt {
   /// still pending when there are some.
   private func promptText() -> String {
     var state: [String] = []
+    if let at = session.timeTravelPrompt { state.append(at) }
     if session.isStopped { state.append("stopped") }
     let pending = session.pendingLines.count
     if pending > 0 { state.append("\(pending) pending") }

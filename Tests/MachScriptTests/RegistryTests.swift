@@ -94,7 +94,8 @@ import Testing
     (
       "set colour on",
       "t.msh:1:5: error: unknown setting 'colour' "
-        + "(output, color, echo, timestamps, pagination, kmsg_limit, max_msg_bytes, trace_limit or trace_bytes)"
+        + "(output, color, echo, timestamps, pagination, kmsg_limit, max_msg_bytes, trace_limit, trace_bytes, "
+        + "history or history_bytes)"
     ),
     ("spawn a\nthread a.1", "t.msh:2:8: error: expected a task, found a thread"),
     ("repeat \"x\" { }", "t.msh:1:8: error: repeat count must be an int, not a string"),

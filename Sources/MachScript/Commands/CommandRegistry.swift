@@ -4,7 +4,8 @@
 public enum CommandRegistry {
   /// The entries, grouped as `help` lists them; each group's list is in its own file.
   public static let entries: [CommandEntry] =
-    tasks + ports + messages + rpcCommands + serverCommands + tracing + definitions + watchCommands + inspection
+    tasks + ports + messages + rpcCommands + serverCommands + tracing + definitions + watchCommands + timeCommands
+    + inspection
     + settings + statements
 
   static let indexByName: [String: Int] = Dictionary(entries.indices.map { (entries[$0].name, $0) }) { a, _ in a }

@@ -4,28 +4,33 @@ import MachModel
 
 extension CommandRegistry {
   static let inspection: [CommandEntry] = [
-    CommandEntry("info tasks", .inspection, usage: ["info tasks"], summary: "every task: state, threads, names") {
-      s, _ in s.infoTasks()
+    CommandEntry(
+      "info tasks", .inspection, usage: ["info tasks [at N|at time T]"], summary: "every task: state, threads, names",
+      options: ["at": .atoms(.anything)]
+    ) { s, c in try s.atMoment(c) { s.infoTasks() } },
+    CommandEntry(
+      "info task", .inspection, usage: ["info task TASK [at N|at time T]"],
+      summary: "a task's special and registered ports, threads", required: [.task], options: ["at": .atoms(.anything)]
+    ) { s, c in try s.atMoment(c) { try s.infoTask(c) } },
+    CommandEntry(
+      "info threads", .inspection, usage: ["info threads TASK [at N|at time T]"],
+      summary: "a task's threads and what they wait in", required: [.task], options: ["at": .atoms(.anything)]
+    ) { s, c in try s.atMoment(c) { try s.infoThreads(c) } },
+    CommandEntry(
+      "info ports", .inspection, usage: ["info ports TASK [at N|at time T]"],
+      summary: "a task's names: rights, urefs, port, queue",
+      required: [.task], options: ["at": .atoms(.anything)]
+    ) { s, c in try s.atMoment(c) { try s.infoPorts(c) } },
+    CommandEntry(
+      "info port", .inspection, usage: ["info port PORTREF [at N|at time T]"], summary: "one name", required: [.port],
+      options: ["at": .atoms(.anything)]
+    ) {
+      s, c in try s.atMoment(c) { try s.infoPort(c) }
     },
     CommandEntry(
-      "info task", .inspection, usage: ["info task TASK"],
-      summary: "a task's special and registered ports, threads", required: [.task]
-    ) { s, c in try s.infoTask(c) },
-    CommandEntry(
-      "info threads", .inspection, usage: ["info threads TASK"],
-      summary: "a task's threads and what they wait in", required: [.task]
-    ) { s, c in try s.infoThreads(c) },
-    CommandEntry(
-      "info ports", .inspection, usage: ["info ports TASK"], summary: "a task's names: rights, urefs, port, queue",
-      required: [.task]
-    ) { s, c in try s.infoPorts(c) },
-    CommandEntry("info port", .inspection, usage: ["info port PORTREF"], summary: "one name", required: [.port]) {
-      s, c in try s.infoPort(c)
-    },
-    CommandEntry(
-      "info queue", .inspection, usage: ["info queue PORTREF"],
-      summary: "a receive right's queue and counts", required: [.port]
-    ) { s, c in try s.infoQueue(c) },
+      "info queue", .inspection, usage: ["info queue PORTREF [at N|at time T]"],
+      summary: "a receive right's queue and counts", required: [.port], options: ["at": .atoms(.anything)]
+    ) { s, c in try s.atMoment(c) { try s.infoQueue(c) } },
     CommandEntry(
       "console", .inspection, usage: ["console"], summary: "the kernel's console lines", returns: "their list"
     ) { s, _ in s.console() },
@@ -33,6 +38,28 @@ extension CommandRegistry {
 }
 
 extension Session {
+  /// Runs an `info` command as it is, or with `at N` / `at time T` on the model as it was
+  /// just after record N was made (or the last record at or before time T), staying in the
+  /// present (docs/shell.md, "Going back").
+  func atMoment(_ c: Command, _ body: () throws -> Value) throws -> Value {
+    guard let at = c.option("at") else { return try body() }
+    let values = at.values
+    let seq: UInt64
+    if values.count == 2, case .name("time", _) = values[0] {
+      let t = try integer(values[1], "a virtual time")
+      guard t >= 0, let found = record(atTime: UInt64(t)) else {
+        throw ScriptError("no record was made at or before time \(t)", at: values[1].start)
+      }
+      seq = found
+    } else {
+      guard values.count == 1 else { throw ScriptError("at takes a record number or `time T`", at: values[0].start) }
+      let n = try integer(values[0], "a record number")
+      guard n >= 1 else { throw ScriptError("record numbers start at 1, not \(n)", at: values[0].start) }
+      seq = UInt64(n)
+    }
+    return try lookingAt(record: seq, at: values[0].start, body)
+  }
+
   func infoTasks() -> Value {
     let width = max(10, (kernel.tasks.map(\.name.count).max() ?? 0) + 2)
     func row(_ columns: [String]) -> String {

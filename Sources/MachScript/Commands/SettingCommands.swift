@@ -142,6 +142,25 @@ enum SettingsTable {
         }
         s.intake.setByteLimit(limit)
       }),
+    Entry(
+      name: "history", values: "on|off", summary: "record the model's history, for goto and reverse-step",
+      current: { $0.history.isOn ? "on" : "off" },
+      apply: { s, e in
+        let on = try s.choice(e, onOff, "history")
+        guard on != s.history.isOn else { return }
+        s.returnToPresent()
+        s.history.setOn(on, kernel: s.kernel, seq: s.recordSeq)
+      }),
+    Entry(
+      name: "history_bytes", values: "N", summary: "bytes the history keeps (the oldest goes first)",
+      current: { String($0.history.byteLimit) },
+      apply: { s, e in
+        let n = try s.integer(e, "history_bytes")
+        guard n >= 1, let limit = Int(exactly: n) else {
+          throw ScriptError("history_bytes must be 1 or more", at: e.start)
+        }
+        s.history.setByteLimit(limit)
+      }),
   ]
 
   static let onOff = [("on", true), ("off", false)]

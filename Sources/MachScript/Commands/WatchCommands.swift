@@ -120,6 +120,10 @@ extension Session {
       }
       steps = Int(n)
     }
+    if past != nil {
+      try resumeInPast(steps: steps, at: c.location)
+      return .nil
+    }
     guard runState.canResume else {
       output.writeError("note: the model is not stopped; '\(c.name)' has nothing to resume\n")
       return .nil

@@ -69,6 +69,17 @@ public struct Lexer {
           word.append(chars[i])
           advance()
         }
+        // gdb's `reverse-step` and `reverse-continue` are one word each.
+        if word == "reverse", i < chars.count, chars[i] == "-" {
+          for rest in ["step", "continue"] where chars[(i + 1)...].starts(with: rest) {
+            let after = i + 1 + rest.count
+            if after == chars.count || !(chars[after].isLetter || chars[after].isNumber || chars[after] == "_") {
+              for _ in 0...rest.count { advance() }
+              word += "-" + rest
+              break
+            }
+          }
+        }
         tokens.append(Token(kind: .identifier(word), location: start, spaceBefore: space))
         space = false
       } else if c.isASCII && c.isNumber {

@@ -165,17 +165,26 @@ struct History {
     guard event <= eventCount, let c = checkpoints.last(where: { $0.event <= event }) else { return nil }
     var k = c.kernel
     var scratch = TraceLog()
+    return replay(&k, from: c.event, to: event, scratch: &scratch, interrupted: interrupted) ? k : nil
+  }
+
+  /// Replays events `from..<to` on `kernel`, which stands after `from` events; false when
+  /// `interrupted` says so (between events, every 1,024).
+  func replay(
+    _ kernel: inout Kernel, from: Int, to: Int, scratch: inout TraceLog, interrupted: () -> Bool = { false }
+  ) -> Bool {
+    guard from >= firstEvent, from <= to, to <= eventCount else { return false }
     var n = 0
-    for i in c.event..<event {
+    for i in from..<to {
       switch events[i - firstEvent] {
-      case .step: _ = k.step()
-      case .change(let change): change(&k)
+      case .step: _ = kernel.step()
+      case .change(let change): change(&kernel)
       }
-      k.drainTraceLog(into: &scratch)  // the records exist already
+      kernel.drainTraceLog(into: &scratch)  // the records exist already
       n += 1
-      if n & 1023 == 0 && interrupted() { return nil }
+      if n & 1023 == 0 && interrupted() { return false }
     }
-    return k
+    return true
   }
 
   /// Forgets the events after `event` (a change made in the past starts a new history from

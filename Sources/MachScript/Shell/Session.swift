@@ -39,6 +39,11 @@ public final class Session: ScriptHost {
   @exclusivity(unchecked) var live: Kernel
   /// What has happened to the model, to go back in time.
   @exclusivity(unchecked) var history = History()
+  /// Where the session is while it looks at the past (`goto`); nil in the present.
+  var past: PastMoment? = nil
+  /// Asks the user a yes-or-no question at the prompt (the executable gives the real one);
+  /// nil in a script, where the answer is yes.
+  public var confirm: ((String) -> Bool)? = nil
   /// The kernel's trace log as last drained: its storage is handed back at each drain
   /// (`Kernel.drainTraceLog`), so draining allocates nothing once it has grown.
   var drainedLog = TraceLog()
@@ -107,6 +112,7 @@ public final class Session: ScriptHost {
   /// can replay it. `change` must read only the kernel it is given and the values it captured.
   @discardableResult
   func mutate<R>(_ change: @escaping (inout Kernel) -> R) -> R {
+    if past != nil { discardFuture() }
     let result = change(&live)
     if history.isOn { history.recordChange({ k in _ = change(&k) }, kernel: live, seq: recordSeq) }
     return result
@@ -118,6 +124,7 @@ public final class Session: ScriptHost {
   /// One step of the model (`Kernel.step`), recorded.
   @inline(__always)
   func stepModel() -> Bool {
+    if past != nil { discardFuture() }
     let moved = live.step()
     history.recordStep(live, seq: recordSeq)
     return moved
@@ -162,6 +169,7 @@ public final class Session: ScriptHost {
     else {
       throw unknownCommand(c.name, at: c.location)
     }
+    if past != nil { try checkChange(c) }
     let value = try handler(self, c)
     if runState.takeInterruptReport() {
       throw ScriptError("interrupted (the model is stopped; 'continue' resumes it)", at: c.location)

@@ -127,6 +127,10 @@ struct TraceIntake {
 
   mutating func clear() { buffer.removeAll() }
 
+  /// Forgets the records after `seq` (a change made in the past discards them), and numbers
+  /// the next ones after it.
+  mutating func dropRecords(after seq: UInt64) { buffer.removeRecords(after: seq) }
+
   mutating func setLimit(_ n: Int) { buffer.setLimit(n) }
 
   mutating func setByteLimit(_ n: Int) { buffer.setByteLimit(n) }

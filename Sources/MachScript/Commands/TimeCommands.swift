@@ -1,0 +1,170 @@
+import MachModel
+import MachTrace
+
+// Going back in time (docs/shell.md, "Going back"): moving the session to the moment a record
+// was made, and looking at the model as it was there.
+
+extension CommandRegistry {
+  static let timeCommands: [CommandEntry] = [
+    CommandEntry(
+      "goto", .watches, usage: ["goto N", "goto time T", "goto end"],
+      summary: "go to the moment record N was made (or virtual time T), or back to the present",
+      help:
+        "The model is rebuilt as it was just after the step that made record N, as a watch stop would leave it; "
+        + "`step` and `continue` then go forward through the recorded history. Variables, settings and watches "
+        + "stay as they are.",
+      required: [.anything], optional: [.anything]
+    ) { s, c in try s.gotoCommand(c) },
+    CommandEntry(
+      "reverse-step", .watches, usage: ["reverse-step [N]"], summary: "go back N records (1 by default)",
+      optional: [.anything]
+    ) { s, c in try s.reverseStep(c) },
+    CommandEntry(
+      "reverse-continue", .watches, usage: ["reverse-continue"],
+      summary: "go back to the last record an enabled watch matches"
+    ) { s, c in try s.reverseContinue(c) },
+  ]
+
+  /// Commands that never change the model: run in the past, they keep the recorded history.
+  static let keepHistory: Set<String> = [
+    "goto", "reverse-step", "reverse-continue", "step", "continue", "info tasks", "info task", "info threads",
+    "info ports", "info port", "info queue", "info settings", "info watches", "info defs", "info routine", "console",
+    "trace show", "trace stats", "trace export", "trace clear", "filter", "watch", "unwatch", "enable", "disable",
+    "help", "show", "msgids load", "defs load", "explain",
+  ]
+}
+
+extension Session {
+  func gotoCommand(_ c: Command) throws -> Value {
+    try notInBlock(c)
+    if case .name("end", _) = c.arguments[0], c.arguments.count == 1 {
+      returnToPresent()
+      return .nil
+    }
+    if case .name("time", _) = c.arguments[0], c.arguments.count == 2 {
+      let t = try integer(c.arguments[1], "a virtual time")
+      guard t >= 0, let seq = record(atTime: UInt64(t)) else {
+        let range = reachableRecords().map { " (history holds records \($0.lowerBound) to \($0.upperBound))" } ?? ""
+        throw ScriptError("no record was made at or before time \(t)\(range)", at: c.arguments[1].start)
+      }
+      try travel(to: seq, at: c.arguments[1].start)
+      showPosition()
+      return .nil
+    }
+    guard c.arguments.count == 1 else {
+      throw ScriptError("goto takes a record number, `time T` or `end`", at: c.arguments[1].start)
+    }
+    let n = try integer(c.arguments[0], "a record number")
+    guard n >= 1 else { throw ScriptError("record numbers start at 1, not \(n)", at: c.arguments[0].start) }
+    try travel(to: UInt64(n), at: c.arguments[0].start)
+    showPosition()
+    return .nil
+  }
+
+  /// The record the session is at, as `step` prints one.
+  func showPosition() {
+    guard let seq = past?.seq ?? intake.buffer.last?.seq, let r = buffered(seq) else { return }
+    output.write(settings.format.render(r, names: traceNames, colors: settings.colors) + "\n")
+  }
+
+  /// The record `seq` of the buffer.
+  func buffered(_ seq: UInt64) -> TraceRecord? {
+    let buffer = intake.buffer
+    guard let first = buffer.first?.seq, seq >= first else { return nil }
+    // Seqs grow along the buffer; a load may leave gaps, so search.
+    var low = 0, high = buffer.count
+    while low < high {
+      let mid = (low + high) / 2
+      if (buffer[mid].seq ?? 0) < seq { low = mid + 1 } else { high = mid }
+    }
+    return low < buffer.count && buffer[low].seq == seq ? buffer[low] : nil
+  }
+
+  /// The buffer's records after `seq` (oldest first) or before it (newest first) that the
+  /// model made.
+  func records(after seq: UInt64) -> [TraceRecord] {
+    intake.buffer.filter { ($0.seq ?? 0) > seq && $0.origin == .live }
+  }
+
+  func reverseStep(_ c: Command) throws -> Value {
+    try notInBlock(c)
+    let n = try c.arguments.first.map { try integer($0, "a number of records") } ?? 1
+    guard n >= 1 else {
+      throw ScriptError("reverse-step needs a count of 1 or more, not \(n)", at: c.arguments.first?.start ?? c.location)
+    }
+    let here = past?.seq ?? (intake.buffer.last?.seq ?? 0) + 1
+    let earlier = intake.buffer.filter { ($0.seq ?? 0) < here && $0.origin == .live }
+    guard let range = reachableRecords(), !earlier.isEmpty else {
+      throw ScriptError("no earlier record to go back to", at: c.location)
+    }
+    let index = earlier.count - Int(min(n, Int64(earlier.count)))
+    guard let target = earlier[index].seq, target >= range.lowerBound else {
+      throw ScriptError(
+        "cannot go back \(n) record\(n == 1 ? "" : "s"): history holds records \(range.lowerBound) to "
+          + "\(range.upperBound)", at: c.location)
+    }
+    try travel(to: target, at: c.location)
+    showPosition()
+    return .nil
+  }
+
+  func reverseContinue(_ c: Command) throws -> Value {
+    try notInBlock(c)
+    let here = past?.seq ?? (intake.buffer.last?.seq ?? 0) + 1
+    let watches = intake.activeWatches
+    guard let range = reachableRecords() else { throw ScriptError("no record to go back to", at: c.location) }
+    for r in intake.buffer.filter({ ($0.seq ?? 0) < here && ($0.seq ?? 0) >= range.lowerBound }).reversed()
+    where r.origin == .live {
+      for w in watches where (try? w.filter.test(r)) == true {
+        try travel(to: r.seq!, at: c.location)
+        output.write(
+          "watch \(w.id) hit: \(TraceFormat.rpctrace.render(r, names: traceNames, colors: settings.colors))\n")
+        return .nil
+      }
+    }
+    throw ScriptError(
+      "no earlier record matches an enabled watch (history holds records \(range.lowerBound) to \(range.upperBound))",
+      at: c.location)
+  }
+
+  /// `step` and `continue` in the past: forward through the recorded history, showing the
+  /// records again; at its end, the present.
+  func resumeInPast(steps: Int?, at location: SourceLocation) throws {
+    guard let p = past else { return }
+    let later = records(after: p.seq)
+    if let n = steps {
+      for r in later.prefix(n) {
+        try travel(to: r.seq!, at: location)
+        output.write(settings.format.render(r, names: traceNames, colors: settings.colors) + "\n")
+        if past == nil { break }
+      }
+      if later.count <= n && past != nil { returnToPresent() }
+      if past == nil { output.writeError("note: at the end of the recorded history: the present\n") }
+      return
+    }
+    let watches = intake.activeWatches
+    for r in later {
+      for w in watches where (try? w.filter.test(r)) == true {
+        try travel(to: r.seq!, at: location)
+        output.write(
+          "watch \(w.id) hit: \(TraceFormat.rpctrace.render(r, names: traceNames, colors: settings.colors))\n")
+        return
+      }
+    }
+    returnToPresent()
+    output.writeError("note: at the end of the recorded history: the present\n")
+  }
+
+  /// Before a command that may change the model runs in the past: at the prompt, the user
+  /// says whether to discard the history after this moment; in a script it is discarded.
+  func checkChange(_ c: Command) throws {
+    guard let p = past, !CommandRegistry.keepHistory.contains(c.name), !c.name.hasPrefix("info ") else { return }
+    let later = records(after: p.seq).count
+    if let confirm, isInteractive,
+      !confirm("this discards \(later) recorded record\(later == 1 ? "" : "s") after \(p.seq); go on? (y or n) ")
+    {
+      throw ScriptError(
+        "not done: the session stays at record \(p.seq) ('goto end' returns to the present)", at: c.location)
+    }
+  }
+}
