@@ -243,7 +243,6 @@ extension Session {
     }
     runState.holdMore(load.records)
     pump()
-    history.noteRecords(seq: recordSeq)
     let r = load.report
     func count(_ n: Int, _ what: String) -> String { "\(Self.grouped(n)) \(what)" }
     var summary =

@@ -9,7 +9,7 @@ import MachModel
 ///   closure over the values it used, replayed as it ran) and each step the model took;
 /// - a checkpoint, a copy of the kernel, every `spacing` events (a kernel is a value: the copy
 ///   shares its storage until the live one changes it);
-/// - marks: after each event that made trace records, the last record's `seq`.
+/// - marks: the number of events when each record was taken in (where a watch on it stops).
 ///
 /// A past kernel is its nearest checkpoint with the events after it replayed. Checkpoints
 /// take at most `byteLimit` bytes: past it, every other one goes and the spacing doubles (a
@@ -43,7 +43,15 @@ struct History {
   private var checkpointBytes = 0
   private(set) var spacing = History.firstSpacing
   /// (number of events so far, last `seq`) after each event that made records, in order.
-  private var marks: [(event: Int, seq: UInt64)] = []
+  private var marks: [Mark] = []
+
+  /// A record taken in: the number of events then, and the shell's serving threads then (the
+  /// shell's servers are not the model's, but `info threads` shows them).
+  struct Mark {
+    var event: Int
+    var seq: UInt64
+    var serving: [ThreadIndex]
+  }
   private var lastSeq: UInt64 = 0
 
   /// The number of events so far.
@@ -53,7 +61,9 @@ struct History {
   var firstReachableSeq: UInt64? { marks.first { $0.event >= (checkpoints.first?.event ?? Int.max) }?.seq }
 
   /// What the history takes, in bytes (checkpoints at their estimate, and the events).
-  var bytes: Int { checkpointBytes + events.count * MemoryLayout<Event>.stride + marks.count * 16 }
+  var bytes: Int {
+    checkpointBytes + events.count * MemoryLayout<Event>.stride + marks.count * MemoryLayout<Mark>.stride
+  }
 
   // MARK: - Recording
 
@@ -94,19 +104,27 @@ struct History {
     after(kernel, seq: seq)
   }
 
-  /// Records made without a kernel event (a loaded file's): they belong to the moment now.
-  mutating func noteRecords(seq: UInt64) {
+  /// Record `seq` was taken in now: a watch stopping at it would leave the model as the events
+  /// so far made it (the step that made it, and what the shell did before taking it in).
+  @inline(__always)
+  mutating func noteRecord(seq: UInt64, serving: [ThreadIndex]) {
     guard isOn, seq > lastSeq else { return }
     lastSeq = seq
-    marks.append((eventCount, seq))
+    marks.append(Mark(event: eventCount, seq: seq, serving: serving))
+  }
+
+  /// The shell's serving threads when record `seq` was taken in.
+  func serving(atRecord seq: UInt64) -> [ThreadIndex] {
+    var low = 0, high = marks.count
+    while low < high {
+      let mid = (low + high) / 2
+      if marks[mid].seq < seq { low = mid + 1 } else { high = mid }
+    }
+    return low < marks.count ? marks[low].serving : []
   }
 
   @inline(__always)
   private mutating func after(_ kernel: Kernel, seq: UInt64) {
-    if seq > lastSeq {
-      lastSeq = seq
-      marks.append((eventCount, seq))
-    }
     if eventCount - (checkpoints.last?.event ?? 0) >= spacing { addCheckpoint(kernel, event: eventCount) }
   }
 

@@ -65,14 +65,14 @@ extension Session {
     let th = kernel.threads[Int(t)]
     if th.state == .terminated { return "terminated" }
     if th.suspendCount > 0 || kernel.tasks[Int(th.task)].suspendCount > 0 { return "suspended" }
-    return th.state == .idle && !servers.isServing(t) ? "idle" : "blocked"
+    return th.state == .idle && !serves(t) ? "idle" : "blocked"
   }
 
   /// `threadState` with, for `info threads`, what a blocked thread waits in.
   func threadStateDetail(_ t: ThreadIndex) -> String {
     let state = threadState(t)
     guard state == "blocked" else { return state }
-    if servers.isServing(t) { return "blocked (serving)" }
+    if serves(t) { return "blocked (serving)" }
     switch kernel.threads[Int(t)].state {
     case .blockedInSend: return "blocked (in send)"
     case .blockedInReceive: return "blocked (in receive)"

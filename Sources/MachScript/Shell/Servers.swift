@@ -34,9 +34,18 @@ struct ServerTable {
 
   func isServing(_ t: ThreadIndex) -> Bool { byThread[t] != nil }
 
-  mutating func start(_ t: ThreadIndex, _ server: Server) { byThread[t] = server }
+  /// The serving threads, in order (one array, shared by the history's marks until it changes).
+  private(set) var serving: [ThreadIndex] = []
 
-  mutating func end(_ t: ThreadIndex) { byThread[t] = nil }
+  mutating func start(_ t: ThreadIndex, _ server: Server) {
+    byThread[t] = server
+    serving = byThread.keys.sorted()
+  }
+
+  mutating func end(_ t: ThreadIndex) {
+    byThread[t] = nil
+    serving = byThread.keys.sorted()
+  }
 
   mutating func pause(_ t: ThreadIndex) { paused.append(t) }
 

@@ -41,6 +41,8 @@ public final class Session: ScriptHost {
   @exclusivity(unchecked) var history = History()
   /// Where the session is while it looks at the past (`goto`); nil in the present.
   var past: PastMoment? = nil
+  /// The serving threads of the moment `info … at N` shows.
+  var viewedServing: [ThreadIndex]? = nil
   /// Asks the user a yes-or-no question at the prompt (the executable gives the real one);
   /// nil in a script, where the answer is yes.
   public var confirm: ((String) -> Bool)? = nil

@@ -8,6 +8,8 @@ struct PastMoment {
   /// The record the session is at, and the number of events after which it was made.
   var seq: UInt64
   var event: Int
+  /// The shell's serving threads then.
+  var serving: [ThreadIndex]
 }
 
 extension Session {
@@ -75,7 +77,7 @@ extension Session {
     }
     let present = past?.present ?? live
     live = k
-    past = PastMoment(present: present, seq: seq, event: event)
+    past = PastMoment(present: present, seq: seq, event: event, serving: history.serving(atRecord: seq))
   }
 
   /// Back to the present (`goto end`).
@@ -105,10 +107,17 @@ extension Session {
     guard let k = kernel(atRecord: seq) else {
       throw ScriptError("interrupted (the session stays where it was)", at: location)
     }
-    let saved = live
+    let saved = (live, viewedServing)
     live = k
-    defer { live = saved }
+    viewedServing = history.serving(atRecord: seq)
+    defer { (live, viewedServing) = saved }
     return try body()
+  }
+
+  /// Whether thread `t` is one of the shell's servers at the moment the session shows.
+  func serves(_ t: ThreadIndex) -> Bool {
+    if let serving = viewedServing ?? past?.serving { return serving.contains(t) }
+    return servers.isServing(t)
   }
 
   /// The last record made at or before virtual time `time`, among those `goto` can reach.
