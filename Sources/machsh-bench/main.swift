@@ -734,3 +734,87 @@ func loadFigures(_ wanted: Set<String>) {
 }
 
 loadFigures(wanted)
+
+/// Going back (docs/shell.md, "Going back"), in one session of 100,000 records (50,000 traced
+/// sends, each received by a traced server):
+///
+/// - `history_overhead_ratio`: the shell's send-and-receive round trip with the history on,
+///   against the same with it off, slices interleaved;
+/// - `goto_ms`: the worst `goto N` of 100 random records (a rebuild: a checkpoint, the events
+///   after it replayed), with `goto_median_ms` beside it;
+/// - `history_to_live_ratio`: what the history holds against the live session (the model and
+///   its trace buffer).
+func historyFigures(_ wanted: Set<String>) {
+  let names: Set<String> = ["history_overhead_ratio", "goto_ms", "goto_median_ms", "history_to_live_ratio"]
+  guard wanted.isEmpty || !wanted.isDisjoint(with: names) else { return }
+  func session(history: Bool) -> Session {
+    let s = Session(output: Silent())
+    let setup = """
+      set history \(history ? "on" : "off")
+      set trace_bytes 2000000000
+      spawn server
+      spawn client
+      let p = allocate server
+      let s = insert client make_send p
+      trace client
+      trace server
+      def traffic(n) {
+        repeat n {
+          send s id 2400 body bytes(36)
+          receive p
+        }
+      }
+      """
+    guard case .completed = s.run(source: setup, file: "<bench>") else { fatalError("bench setup failed") }
+    return s
+  }
+  func run(_ s: Session, _ source: String) {
+    guard case .completed = s.run(source: source, file: "<bench>") else { fatalError("bench: \(source) failed") }
+  }
+  if wanted.isEmpty || wanted.contains("history_overhead_ratio") {
+    let on = session(history: true), off = session(history: false)
+    run(on, "traffic(2000)")
+    run(off, "traffic(2000)")
+    var onNs = Samples(), offNs = Samples()
+    for _ in 0..<repetitions {
+      var slices = (Samples(), Samples())
+      for _ in 0..<5 {
+        slices.0.append(nanoseconds(iterations: 4000) { _ in run(on, "traffic(4000)") })
+        slices.1.append(nanoseconds(iterations: 4000) { _ in run(off, "traffic(4000)") })
+      }
+      onNs.append(slices.0.median)
+      offNs.append(slices.1.median)
+    }
+    report("history_overhead_ratio", onNs / offNs, "x", digits: 2)
+  }
+  guard wanted.isEmpty || !wanted.isDisjoint(with: ["goto_ms", "goto_median_ms", "history_to_live_ratio"]) else {
+    return
+  }
+  let s = session(history: true)
+  run(s, "traffic(50000)")
+  let last = s.records.last?.seq ?? 0
+  precondition(s.records.count >= 100_000, "history figures: \(s.records.count) records")
+  var state: UInt64 = 0x5eed
+  var times: [Double] = []
+  for _ in 0..<100 {
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    let n = 3 + (state >> 33) % (last - 3)
+    let start = ContinuousClock.now
+    run(s, "goto \(n)")
+    let d = ContinuousClock.now - start
+    precondition(s.pastPosition == n, "goto \(n) went to \(String(describing: s.pastPosition))")
+    times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15)
+  }
+  run(s, "goto end")
+  times.sort()
+  if wanted.isEmpty || wanted.contains("goto_ms") { print("goto_ms \(String(format: "%.1f", times.last!)) ms") }
+  if wanted.isEmpty || wanted.contains("goto_median_ms") {
+    print("goto_median_ms \(String(format: "%.2f", times[times.count / 2])) ms")
+  }
+  if wanted.isEmpty || wanted.contains("history_to_live_ratio") {
+    let liveBytes = Double(s.kernel.footprint + s.records.bytes)
+    print("history_to_live_ratio \(String(format: "%.2f", Double(s.historyBytes) / liveBytes)) x")
+  }
+}
+
+historyFigures(wanted)

@@ -243,6 +243,7 @@ extension Session {
     }
     runState.holdMore(load.records)
     pump()
+    history.noteRecord(seq: recordSeq, serving: servers.serving)
     let r = load.report
     func count(_ n: Int, _ what: String) -> String { "\(Self.grouped(n)) \(what)" }
     var summary =

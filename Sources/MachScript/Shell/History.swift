@@ -9,7 +9,8 @@ import MachModel
 ///   closure over the values it used, replayed as it ran) and each step the model took;
 /// - a checkpoint, a copy of the kernel, every `spacing` events (a kernel is a value: the copy
 ///   shares its storage until the live one changes it);
-/// - marks: the number of events when each record was taken in (where a watch on it stops).
+/// - marks: after each event that made trace records, the last record's `seq` (the moment a
+///   record was made is just after the step or change that made it).
 ///
 /// A past kernel is its nearest checkpoint with the events after it replayed. Checkpoints
 /// take at most `byteLimit` bytes: past it, every other one goes and the spacing doubles (a
@@ -33,7 +34,7 @@ struct History {
   /// `set history_bytes`: what checkpoints and events may take.
   private(set) var byteLimit = History.defaultByteLimit
   static let defaultByteLimit = 64 << 20
-  static let firstSpacing = 256
+  static let firstSpacing = 1024
   static let largestSpacing = 1 << 16
 
   /// Events from number `firstEvent` on.
@@ -45,8 +46,9 @@ struct History {
   /// (number of events so far, last `seq`) after each event that made records, in order.
   private var marks: [Mark] = []
 
-  /// A record taken in: the number of events then, and the shell's serving threads then (the
-  /// shell's servers are not the model's, but `info threads` shows them).
+  /// An event that made records: the number of events then, the last record's `seq`, and the
+  /// shell's serving threads (the shell's servers are not the model's, but `info threads`
+  /// shows them).
   struct Mark {
     var event: Int
     var seq: UInt64
@@ -89,24 +91,25 @@ struct History {
     enforceBudget()
   }
 
-  /// The model took a step; `kernel` is the kernel after it and `seq` the last record's.
+  /// The model took a step; `kernel` is the kernel after it, `seq` the last record's, and
+  /// `serving` the shell's serving threads.
   @inline(__always)
-  mutating func recordStep(_ kernel: Kernel, seq: UInt64) {
+  mutating func recordStep(_ kernel: Kernel, seq: UInt64, serving: @autoclosure () -> [ThreadIndex]) {
     guard isOn else { return }
     events.append(.step)
-    after(kernel, seq: seq)
+    after(kernel, seq: seq, serving: serving)
   }
 
   /// The shell changed the model with `change`; `kernel` is the kernel after it.
-  mutating func recordChange(_ change: @escaping (inout Kernel) -> Void, kernel: Kernel, seq: UInt64) {
+  mutating func recordChange(
+    _ change: @escaping (inout Kernel) -> Void, kernel: Kernel, seq: UInt64, serving: @autoclosure () -> [ThreadIndex]
+  ) {
     guard isOn else { return }
     events.append(.change(change))
-    after(kernel, seq: seq)
+    after(kernel, seq: seq, serving: serving)
   }
 
-  /// Record `seq` was taken in now: a watch stopping at it would leave the model as the events
-  /// so far made it (the step that made it, and what the shell did before taking it in).
-  @inline(__always)
+  /// Records up to `seq` came from a loaded file: their moment is now.
   mutating func noteRecord(seq: UInt64, serving: [ThreadIndex]) {
     guard isOn, seq > lastSeq else { return }
     lastSeq = seq
@@ -124,7 +127,11 @@ struct History {
   }
 
   @inline(__always)
-  private mutating func after(_ kernel: Kernel, seq: UInt64) {
+  private mutating func after(_ kernel: Kernel, seq: UInt64, serving: () -> [ThreadIndex]) {
+    if seq > lastSeq {
+      lastSeq = seq
+      marks.append(Mark(event: eventCount, seq: seq, serving: serving()))
+    }
     if eventCount - (checkpoints.last?.event ?? 0) >= spacing { addCheckpoint(kernel, event: eventCount) }
   }
 

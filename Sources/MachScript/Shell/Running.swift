@@ -180,7 +180,6 @@ extension Session {
       if !intake.examinesRecords && !runState.isStepping && batch.allSatisfy({ $0.origin != .live }) {
         // A loaded file's records that nothing examines: into the buffer at once.
         intake.admitAll(batch)
-        if let seq = batch.last?.seq { history.noteRecord(seq: seq, serving: servers.serving) }
         if let last = batch.last { interpreter.last = recordValue(last, names: names) }
         continue
       }
@@ -216,7 +215,6 @@ extension Session {
     // At the prompt every live record shows as it comes; a loaded file's only through a live
     // filter or a step (a log of a million lines would otherwise scroll past).
     let (live, error) = intake.admit(record, showAll: isInteractive && record.origin == .live)
-    if let seq = record.seq { history.noteRecord(seq: seq, serving: servers.serving) }
     if let error { runState.report(error) }
     if live || runState.isStepping {
       var stamp = ""

@@ -43,6 +43,9 @@ public final class Session: ScriptHost {
   var past: PastMoment? = nil
   /// The serving threads of the moment `info … at N` shows.
   var viewedServing: [ThreadIndex]? = nil
+  /// Called with the records each change or step made, the kernel just after, and the
+  /// shell's serving threads (for tests: the moment `goto` must rebuild).
+  public var recordsMade: ((ClosedRange<UInt64>, Kernel, [ThreadIndex]) -> Void)? = nil
   /// Asks the user a yes-or-no question at the prompt (the executable gives the real one);
   /// nil in a script, where the answer is yes.
   public var confirm: ((String) -> Bool)? = nil
@@ -115,8 +118,12 @@ public final class Session: ScriptHost {
   @discardableResult
   func mutate<R>(_ change: @escaping (inout Kernel) -> R) -> R {
     if past != nil { discardFuture() }
+    let seqBefore = recordSeq
     let result = change(&live)
-    if history.isOn { history.recordChange({ k in _ = change(&k) }, kernel: live, seq: recordSeq) }
+    if history.isOn {
+      history.recordChange({ k in _ = change(&k) }, kernel: live, seq: recordSeq, serving: servers.serving)
+    }
+    if let made = recordsMade, recordSeq > seqBefore { made(seqBefore + 1...recordSeq, live, servers.serving) }
     return result
   }
 
@@ -127,8 +134,10 @@ public final class Session: ScriptHost {
   @inline(__always)
   func stepModel() -> Bool {
     if past != nil { discardFuture() }
+    let seqBefore = recordSeq
     let moved = live.step()
-    history.recordStep(live, seq: recordSeq)
+    history.recordStep(live, seq: recordSeq, serving: servers.serving)
+    if let made = recordsMade, recordSeq > seqBefore { made(seqBefore + 1...recordSeq, live, servers.serving) }
     return moved
   }
 

@@ -16,6 +16,9 @@ extension Session {
   /// The record the session is at when in the past; nil in the present.
   public var pastPosition: UInt64? { past?.seq }
 
+  /// What the history holds, in bytes (`scripts/bench history_to_live_ratio`).
+  public var historyBytes: Int { history.bytes }
+
   /// The last record's `seq` in the present.
   var presentSeq: UInt64 { intake.buffer.last?.seq ?? 0 }
 
@@ -110,6 +113,16 @@ extension Session {
     let saved = (live, viewedServing)
     live = k
     viewedServing = history.serving(atRecord: seq)
+    defer { (live, viewedServing) = saved }
+    return try body()
+  }
+
+  /// Runs `body` with the session showing `kernel` and `serving` (for tests: the state a
+  /// snapshot kept, through the same `info` code).
+  public func showing<T>(_ kernel: Kernel, serving: [ThreadIndex], _ body: () throws -> T) rethrows -> T {
+    let saved = (live, viewedServing)
+    live = kernel
+    viewedServing = serving
     defer { (live, viewedServing) = saved }
     return try body()
   }
