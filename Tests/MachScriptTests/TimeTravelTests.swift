@@ -123,6 +123,40 @@ import Testing
     #expect(shell.run("info queue server:2").out.hasPrefix("server:2 queue 2/5"))
   }
 
+  /// At the prompt a change in the past is asked about first; declined, nothing changes.
+  @Test func thePromptAsksBeforeDiscardingTheFuture() {
+    let shell = ShellUnderTest(interactive: true)
+    shell.run(Self.scenario)
+    var asked: [String] = []
+    var answer = false
+    shell.session.confirm = { question in
+      asked.append(question)
+      return answer
+    }
+    shell.run("goto 5")
+    let refused = shell.run("send s id 200")
+    #expect(asked == ["this discards 3 recorded records after 5; go on? (y or n) "])
+    #expect(refused.err.contains("not done: the session stays at record 5"))
+    #expect(shell.session.pastPosition == 5 && shell.session.records.count == 8)
+    shell.run("info ports server")  // looking asks nothing
+    #expect(asked.count == 1)
+    answer = true
+    shell.run("send s id 200")
+    #expect(shell.session.pastPosition == nil && shell.session.records.count == 6)
+  }
+
+  /// Past `history_bytes` the oldest history goes; `goto` before it names where it begins.
+  @Test func aSmallBudgetKeepsTheNewestHistory() {
+    let shell = ShellUnderTest()
+    shell.run("set history_bytes 200000\n" + Self.scenario + "\nrepeat 3000 {\n  send s id 1\n  receive p\n}")
+    let last = shell.session.records.last!.seq!
+    let r = shell.run("goto 3")
+    #expect(r.err.hasPrefix("t.msh:1:6: error: record 3 cannot be reached: history holds records "))
+    #expect(shell.session.historyBytes <= 200_000)
+    shell.run("goto \(last - 1)")
+    #expect(shell.session.pastPosition == last - 1)
+  }
+
   /// Variables, settings and watches are not rewound.
   @Test func whatIsNotRewound() {
     let shell = ShellUnderTest()

@@ -132,7 +132,10 @@ struct History {
       lastSeq = seq
       marks.append(Mark(event: eventCount, seq: seq, serving: serving()))
     }
-    if eventCount - (checkpoints.last?.event ?? 0) >= spacing { addCheckpoint(kernel, event: eventCount) }
+    let since = eventCount - (checkpoints.last?.event ?? 0)
+    // A checkpoint every `spacing` events; and one now when the events since the last one
+    // put the history over its budget, so that the older ones can go.
+    if since >= spacing || (since >= 64 && bytes > byteLimit) { addCheckpoint(kernel, event: eventCount) }
   }
 
   private mutating func addCheckpoint(_ kernel: Kernel, event: Int) {
