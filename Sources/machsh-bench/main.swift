@@ -346,7 +346,10 @@ func bufferFigures(_ wanted: Set<String>) {
   let names: Set<String> = ["record_bytes", "filter_ns_per_record", "native_filter_ns", "filter_to_native_ratio"]
   guard wanted.isEmpty || !wanted.isDisjoint(with: names) else { return }
   let session = Session(output: Silent())
+  // The history is off: this is what a record of the buffer costs (history_to_live_ratio is
+  // what the history adds).
   let setup = """
+    set history off
     spawn server
     spawn client
     let p = allocate server

@@ -141,11 +141,14 @@ extension Session {
     return .list(kernel.console.map(Value.string))
   }
 
-  private func portLine(_ t: TaskIndex, _ n: PortName) -> String {
-    guard let e = kernel.tasks[Int(t)].space.lookup(n) else { return pad([String(n), "", "0", "null", "-"]) }
+  private func portLine(_ t: TaskIndex, _ n: PortName) -> String { pad(portColumns(t, n)) }
+
+  /// A name's row of `info ports`: name, rights, urefs, port, queue.
+  func portColumns(_ t: TaskIndex, _ n: PortName) -> [String] {
+    guard let e = kernel.tasks[Int(t)].space.lookup(n) else { return [String(n), "", "0", "null", "-"] }
     var queue = "-"
     if let s = kernel.portGetReceiveStatus(t, n).1 { queue = "\(s.messageCount)/\(s.qlimit)" }
-    return pad([String(n), rightWords(e.type).joined(separator: "+"), String(e.urefs), address(e.object), queue])
+    return [String(n), rightWords(e.type).joined(separator: "+"), String(e.urefs), address(e.object), queue]
   }
 
   private func pad(_ columns: [String]) -> String {

@@ -126,7 +126,9 @@ extension Session {
     return perform(
       t, command: c.source, deadline: timeout?.due, background: c.background,
       start: { s in
-        let code = s.mutate { k in k.machMsg(t, .send(message, options: options, timeout: timeout?.ms ?? 0)) }
+        let code = s.mutate(carrying: message.count) { k in
+          k.machMsg(t, .send(message, options: options, timeout: timeout?.ms ?? 0))
+        }
         s.setRC(code, machMsg: true)
         return code
       },

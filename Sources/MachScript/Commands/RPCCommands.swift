@@ -166,7 +166,7 @@ extension Session {
     return perform(
       t, command: c.source, deadline: timeout?.due, background: c.background,
       start: { s in
-        s.mutate { k in
+        s.mutate(carrying: m.count) { k in
           k.machMsg(
             t,
             MachMsgCall(options: options, message: m, receiveSize: 8192, receiveName: reply, timeout: timeout?.ms ?? 0))
@@ -228,7 +228,7 @@ extension Session {
     return perform(
       t, command: c.source, deadline: timeout?.due, background: c.background,
       start: { s in
-        s.mutate { [options, reply] k in
+        s.mutate(carrying: request.count) { [options, reply] k in
           k.machMsg(
             t,
             MachMsgCall(

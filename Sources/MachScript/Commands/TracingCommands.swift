@@ -39,11 +39,14 @@ extension CommandRegistry {
       options: ["where": .filter, "by": .word { FilterCompiler.fields.sorted().filter { $0 != "body" } }]
     ) { s, c in try s.traceStats(c) },
     CommandEntry(
-      "trace export", .tracing, usage: ["trace export \"FILE\" [where FILTER] [format jsonl|rpctrace|mermaid|chrome]"],
+      "trace export", .tracing,
+      usage: ["trace export \"FILE\" [where FILTER] [format jsonl|rpctrace|mermaid|chrome|html]"],
       summary: "write the records to a file",
-      help: "\"-\" is standard output. Without `format`, the file's extension chooses (.jsonl, .txt, .mmd, .json).",
+      help:
+        "\"-\" is standard output. Without `format`, the file's extension chooses (.jsonl, .txt, .mmd, .json, .html). "
+        + "html is a page to look at: the sequence diagram, each record decoded, and the port spaces at it.",
       required: [.file],
-      options: ["where": .filter, "format": .word { TraceExport.allCases.map(\.rawValue) }]
+      options: ["where": .filter, "format": .word { TraceExport.allCases.map(\.rawValue) + ["html"] }]
     ) { s, c in try s.traceExport(c) },
     CommandEntry(
       "trace load", .tracing, usage: ["trace load \"FILE\" [format rpctrace|jsonl]"],
@@ -281,16 +284,23 @@ extension Session {
       throw ScriptError("a file name cannot hold a NUL byte", at: c.arguments[0].start)
     }
     var format = TraceExport.jsonl
+    var html = false
     if let f = c.option("format") {
-      format = try choice(f.values[0], TraceExport.allCases.map { ($0.rawValue, $0) }, "format")
+      if case .name("html", _) = f.values[0] {
+        html = true
+      } else {
+        format = try choice(f.values[0], TraceExport.allCases.map { ($0.rawValue, $0) } + [("html", .jsonl)], "format")
+      }
     } else if let dot = path.lastIndex(of: ".") {
       switch path[path.index(after: dot)...] {
       case "txt", "log": format = .rpctrace
       case "mmd", "mermaid": format = .mermaid
       case "json": format = .chrome
+      case "html", "htm": html = true
       default: format = .jsonl
       }
     }
+    if html { return try exportPage(path, c) }
     let records = try selection(c)
     let names = traceNames
     if path == "-" {
@@ -317,6 +327,44 @@ extension Session {
       throw error
     }
     output.writeError("wrote \(written) record\(written == 1 ? "" : "s") to \(path)\n")
+    return .nil
+  }
+
+  /// `trace export` as a page (`PageExport.swift`); says the file's size.
+  private func exportPage(_ path: String, _ c: Command) throws -> Value {
+    let records = try selectedRecords(c)
+    var filter: String? = nil
+    if c.option("where") != nil, let at = c.source.range(of: "where ") {
+      var text = String(c.source[at.upperBound...])
+      if let f = text.range(of: " format ") { text = String(text[..<f.lowerBound]) }
+      filter = text.trimmingCharacters(in: .whitespaces)
+    }
+    let text: String
+    switch page(records, filter: filter) {
+    case .success(let t): text = t
+    case .failure(let problem):
+      throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].start)
+    }
+    if path == "-" {
+      output.write(text)
+      return .nil
+    }
+    let file: any ExportFile
+    switch createFile(path) {
+    case .success(let f): file = f
+    case .failure(let problem):
+      throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].start)
+    }
+    do {
+      try file.write(text)
+      try file.commit()
+    } catch let problem as FileProblem {
+      file.abandon()
+      throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].start)
+    }
+    let size = text.utf8.count
+    let shown = size >= 1 << 20 ? "\(size >> 20) MB" : size >= 1024 ? "\(size >> 10) KB" : "\(size) bytes"
+    output.writeError("wrote a page of \(records.count) record\(records.count == 1 ? "" : "s") to \(path) (\(shown))\n")
     return .nil
   }
 

@@ -19,8 +19,12 @@ import MachModel
 struct History {
   enum Event {
     case step
-    case change((inout Kernel) -> Void)
+    /// A change, and about how many bytes it keeps alive (its closure and what it captured).
+    case change((inout Kernel) -> Void, bytes: Int32)
   }
+
+  /// About what a change's closure takes beyond what it says it carries.
+  static let changeOverhead = 64
 
   struct Checkpoint {
     /// The number of events before it.
@@ -64,7 +68,13 @@ struct History {
 
   /// What the history takes, in bytes (checkpoints at their estimate, and the events).
   var bytes: Int {
-    checkpointBytes + events.count * MemoryLayout<Event>.stride + marks.count * MemoryLayout<Mark>.stride
+    checkpointBytes + changeBytes + events.count * MemoryLayout<Event>.stride + marks.count * MemoryLayout<Mark>.stride
+  }
+  /// What the changes kept alive take (`Event.change`'s bytes).
+  private var changeBytes = 0
+
+  private static func bytes(of events: some Sequence<Event>) -> Int {
+    events.reduce(0) { total, e in if case .change(_, let b) = e { total + Int(b) } else { total } }
   }
 
   // MARK: - Recording
@@ -72,6 +82,7 @@ struct History {
   /// Begins a history at `kernel` (the first checkpoint), `seq` being the last record's.
   mutating func begin(_ kernel: Kernel, seq: UInt64) {
     events = []
+    changeBytes = 0
     marks = []
     checkpoints = []
     checkpointBytes = 0
@@ -102,10 +113,13 @@ struct History {
 
   /// The shell changed the model with `change`; `kernel` is the kernel after it.
   mutating func recordChange(
-    _ change: @escaping (inout Kernel) -> Void, kernel: Kernel, seq: UInt64, serving: @autoclosure () -> [ThreadIndex]
+    _ change: @escaping (inout Kernel) -> Void, carrying: Int, kernel: Kernel, seq: UInt64,
+    serving: @autoclosure () -> [ThreadIndex]
   ) {
     guard isOn else { return }
-    events.append(.change(change))
+    let bytes = Int32(clamping: carrying + Self.changeOverhead)
+    events.append(.change(change, bytes: bytes))
+    changeBytes += Int(bytes)
     after(kernel, seq: seq, serving: serving)
   }
 
@@ -156,6 +170,7 @@ struct History {
       } else {
         checkpoints.removeFirst()
         let begin = checkpoints[0].event
+        changeBytes -= Self.bytes(of: events.prefix(begin - firstEvent))
         events.removeFirst(begin - firstEvent)
         firstEvent = begin
         marks.removeAll { $0.event < begin }
@@ -206,7 +221,7 @@ struct History {
     for i in from..<to {
       switch events[i - firstEvent] {
       case .step: _ = kernel.step()
-      case .change(let change): change(&kernel)
+      case .change(let change, _): change(&kernel)
       }
       kernel.drainTraceLog(into: &scratch)  // the records exist already
       n += 1
@@ -219,6 +234,7 @@ struct History {
   /// there).
   mutating func truncate(after event: Int) {
     guard event < eventCount else { return }
+    changeBytes -= Self.bytes(of: events.suffix(eventCount - event))
     events.removeLast(eventCount - event)
     checkpoints.removeAll { $0.event > event }
     checkpointBytes = checkpoints.reduce(0) { $0 + $1.bytes }

@@ -152,6 +152,6 @@ extension Session {
     bytes.append(contentsOf: body)
     bytes.setWord(UInt32(bytes.count), at: MsgHeader.sizeOffset)
     if complex { bytes.setWord(bytes.word(at: 0) | MsgHeader.complexBit, at: 0) }
-    return mutate { k in k.machMsg(t, .send(bytes)) }
+    return mutate(carrying: bytes.count) { k in k.machMsg(t, .send(bytes)) }
   }
 }

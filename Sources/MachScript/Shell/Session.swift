@@ -114,14 +114,17 @@ public final class Session: ScriptHost {
   var recordSeq: UInt64 { live.traceSeq + intake.seqOffset }
 
   /// Changes the model: every change the shell makes goes through here, so that the history
-  /// can replay it. `change` must read only the kernel it is given and the values it captured.
+  /// can replay it. `change` must read only the kernel it is given and the values it captured;
+  /// `bytes` says how large those are when they are large (a message), for the history's
+  /// budget.
   @discardableResult
-  func mutate<R>(_ change: @escaping (inout Kernel) -> R) -> R {
+  func mutate<R>(carrying bytes: Int = 0, _ change: @escaping (inout Kernel) -> R) -> R {
     if past != nil { discardFuture() }
     let seqBefore = recordSeq
     let result = change(&live)
     if history.isOn {
-      history.recordChange({ k in _ = change(&k) }, kernel: live, seq: recordSeq, serving: servers.serving)
+      history.recordChange(
+        { k in _ = change(&k) }, carrying: bytes, kernel: live, seq: recordSeq, serving: servers.serving)
     }
     if let made = recordsMade, recordSeq > seqBefore { made(seqBefore + 1...recordSeq, live, servers.serving) }
     return result

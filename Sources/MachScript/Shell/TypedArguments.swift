@@ -78,7 +78,8 @@ extension Session {
   /// (the region stays the task's); its address, or nil when the task has no room.
   func placeOutOfLine(_ data: [UInt8], in task: TaskIndex) -> UInt32? {
     let (code, address) = mutate { k in k.vmAllocate(task, size: UInt32(data.count)) }
-    guard code == KernReturn.success, mutate { k in k.writeMemory(task, data, at: address) } == KernReturn.success
+    guard code == KernReturn.success,
+      mutate(carrying: data.count) { k in k.writeMemory(task, data, at: address) } == KernReturn.success
     else {
       return nil
     }
