@@ -106,6 +106,10 @@ import Testing
     #expect(
       shell.run("reverse-step 2").out == "2 server [task] -> 0xc0000040 task_set_special_port-reply () = KERN_SUCCESS\n"
     )
+    // `ignore` counts as it would have: a watch that skips its first match stops at the second.
+    shell.run("unwatch all\nwatch msgid == 100 and dir == \"receive\" ignore 1")
+    #expect(shell.run("goto 1\ncontinue").out.hasSuffix("watch 2 hit: 6 server.1 <- 2 100 (1)\n"))
+    #expect(shell.run("reverse-continue").err.contains("no earlier record matches an enabled watch"))
     let end = shell.run("continue\ncontinue\ncontinue\ncontinue")
     #expect(end.err.contains("note: at the end of the recorded history: the present"))
     #expect(shell.session.pastPosition == nil)

@@ -108,19 +108,33 @@ extension Session {
     return .nil
   }
 
+  /// Where the enabled watches stop in the recorded history, as in gdb whenever they were set:
+  /// each at the records its filter matches, less the first `ignore` of them, and only the
+  /// first of the rest for a `once` watch. By `seq`, with the first watch that stops there.
+  func watchStops() -> [(seq: UInt64, watch: Watch, record: TraceRecord)] {
+    var stops: [UInt64: (Watch, TraceRecord)] = [:]
+    for w in intake.activeWatches {
+      var matched = 0
+      for r in intake.buffer where r.origin == .live {
+        guard let seq = r.seq, (try? w.filter.test(r)) == true else { continue }
+        matched += 1
+        guard matched > w.ignore else { continue }
+        if stops[seq] == nil || stops[seq]!.0.id > w.id { stops[seq] = (w, r) }
+        if w.once { break }
+      }
+    }
+    return stops.keys.sorted().map { ($0, stops[$0]!.0, stops[$0]!.1) }
+  }
+
   func reverseContinue(_ c: Command) throws -> Value {
     try notInBlock(c)
     let here = past?.seq ?? (intake.buffer.last?.seq ?? 0) + 1
-    let watches = intake.activeWatches
     guard let range = reachableRecords() else { throw ScriptError("no record to go back to", at: c.location) }
-    for r in intake.buffer.filter({ ($0.seq ?? 0) < here && ($0.seq ?? 0) >= range.lowerBound }).reversed()
-    where r.origin == .live {
-      for w in watches where (try? w.filter.test(r)) == true {
-        try travel(to: r.seq!, at: c.location)
-        output.write(
-          "watch \(w.id) hit: \(TraceFormat.rpctrace.render(r, names: traceNames, colors: settings.colors))\n")
-        return .nil
-      }
+    if let stop = watchStops().last(where: { $0.seq < here && $0.seq >= range.lowerBound }) {
+      try travel(to: stop.seq, at: c.location)
+      let line = TraceFormat.rpctrace.render(stop.record, names: traceNames, colors: settings.colors)
+      output.write("watch \(stop.watch.id) hit: \(line)\n")
+      return .nil
     }
     throw ScriptError(
       "no earlier record matches an enabled watch (history holds records \(range.lowerBound) to \(range.upperBound))",
@@ -142,14 +156,11 @@ extension Session {
       if past == nil { output.writeError("note: at the end of the recorded history: the present\n") }
       return
     }
-    let watches = intake.activeWatches
-    for r in later {
-      for w in watches where (try? w.filter.test(r)) == true {
-        try travel(to: r.seq!, at: location)
-        output.write(
-          "watch \(w.id) hit: \(TraceFormat.rpctrace.render(r, names: traceNames, colors: settings.colors))\n")
-        return
-      }
+    if let stop = watchStops().first(where: { $0.seq > p.seq }) {
+      try travel(to: stop.seq, at: location)
+      let line = TraceFormat.rpctrace.render(stop.record, names: traceNames, colors: settings.colors)
+      output.write("watch \(stop.watch.id) hit: \(line)\n")
+      return
     }
     returnToPresent()
     output.writeError("note: at the end of the recorded history: the present\n")

@@ -362,8 +362,7 @@ extension Session {
       file.abandon()
       throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].start)
     }
-    let size = text.utf8.count
-    let shown = size >= 1 << 20 ? "\(size >> 20) MB" : size >= 1024 ? "\(size >> 10) KB" : "\(size) bytes"
+    let shown = Self.size(text.utf8.count)
     output.writeError("wrote a page of \(records.count) record\(records.count == 1 ? "" : "s") to \(path) (\(shown))\n")
     return .nil
   }

@@ -14,9 +14,6 @@ import MachTrace
 ///   (the page says when that moment cannot be rebuilt);
 /// - the filter the export used, and `trace stats` as a table.
 extension Session {
-  /// The largest page written: a browser still opens it.
-  static let pageByteLimit = 64 << 20
-
   /// The page of `records` (in order), or why it is not written.
   func page(_ records: [TraceRecord], filter: String?) -> Result<String, FileProblem> {
     let names = traceNames
@@ -86,13 +83,18 @@ extension Session {
     // `</` cannot appear inside a script element.
     let safe = data.replacingOccurrences(of: "</", with: "<\\/")
     let text = Self.pageTemplate.replacingOccurrences(of: "@DATA@", with: safe)
-    guard text.utf8.count <= Self.pageByteLimit else {
+    guard text.utf8.count <= pageByteLimit else {
       return .failure(
         FileProblem(
-          "the page would take \(text.utf8.count >> 20) MB, past the \(Self.pageByteLimit >> 20) MB a browser opens "
+          "the page would take \(Self.size(text.utf8.count)), past the \(Self.size(pageByteLimit)) a browser opens "
             + "comfortably: select fewer records with `where`"))
     }
     return .success(text)
+  }
+
+  /// `399 KB`, `12 MB`, `800 bytes`.
+  static func size(_ n: Int) -> String {
+    n >= 1 << 20 ? "\(n >> 20) MB" : n >= 1024 ? "\(n >> 10) KB" : "\(n) bytes"
   }
 
   /// The port spaces of the tasks each record involves, as they were just after it was made:

@@ -43,6 +43,8 @@ public final class Session: ScriptHost {
   var past: PastMoment? = nil
   /// The serving threads of the moment `info … at N` shows.
   var viewedServing: [ThreadIndex]? = nil
+  /// The largest page `trace export … html` writes (64 MB: a browser still opens it).
+  public var pageByteLimit = 64 << 20
   /// Called with the records each change or step made, the kernel just after, and the
   /// shell's serving threads (for tests: the moment `goto` must rebuild).
   public var recordsMade: ((ClosedRange<UInt64>, Kernel, [ThreadIndex]) -> Void)? = nil
