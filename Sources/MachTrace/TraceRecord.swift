@@ -71,10 +71,14 @@ public struct TraceRecord: Equatable, Sendable {
 
   /// The `type` field: the copy's type, or "raw" for a line of a loaded file that is not a
   /// record (as an index into `TraceRecord.typeNames`).
-  public var typeIndex: Int { origin == .raw ? TraceRecord.typeNames.count - 1 : Int(kind.rawValue) }
+  @inline(__always)
+  public var typeIndex: Int { origin == .raw ? TraceRecord.rawTypeIndex : Int(kind.rawValue) }
+  /// "raw"'s place in `typeNames`: a literal, so that reading `type` in a filter's loop touches
+  /// no lazily made global.
+  public static let rawTypeIndex = 5
   public var typeName: String { TraceRecord.typeNames[typeIndex] }
   /// The values of the `type` field: the copy types of the trace facility (T5), then "raw".
-  public static let typeNames = TraceMessage.Kind.allCases.map(\.name) + ["raw"]
+  public static let typeNames = TraceMessage.Kind.allCases.map(\.name) + ["raw"]  // raw at rawTypeIndex
 
   /// Whether the record is a request waiting for a reply: it names a reply port and is not a
   /// reply itself. A call in an rpctrace log names none that machsh can read, but its line
