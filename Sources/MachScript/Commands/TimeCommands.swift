@@ -167,11 +167,12 @@ extension Session {
   }
 
   /// Before a command that may change the model runs in the past: at the prompt, the user
-  /// says whether to discard the history after this moment; in a script it is discarded.
+  /// says whether to discard the history after this moment (unless it holds no record to
+  /// lose); in a script it is discarded.
   func checkChange(_ c: Command) throws {
     guard let p = past, !CommandRegistry.keepHistory.contains(c.name), !c.name.hasPrefix("info ") else { return }
     let later = records(after: p.seq).count
-    if let confirm, isInteractive,
+    if later > 0, let confirm, isInteractive,
       !confirm("this discards \(later) recorded record\(later == 1 ? "" : "s") after \(p.seq); go on? (y or n) ")
     {
       throw ScriptError(
