@@ -210,6 +210,27 @@ import Testing
       second.run("trace show").out.replacingOccurrences(of: "r.jsonl", with: "r.log") == first.run("trace show").out)
   }
 
+  /// A JSON Lines export with bytes flipped or cut loads without a crash: every line that is
+  /// not a record is a raw one, and the rest read back.
+  @Test func damagedJSONLinesLoadWhatTheyCan() {
+    let first = ShellUnderTest()
+    first.run(Self.everyKind)
+    let exported = Array(first.run(#"trace export "-" format jsonl"#).out.utf8)
+    var rng = SplitMix64(state: 1717)
+    for round in 0..<60 {
+      var damaged = Array(exported.prefix(Int(rng.next() % UInt64(exported.count + 1))))
+      for _ in 0..<(round % 5) where !damaged.isEmpty {
+        damaged[Int(rng.next() % UInt64(damaged.count))] = UInt8(truncatingIfNeeded: rng.next() % 128)
+      }
+      let text = String(decoding: damaged, as: UTF8.self).replacingOccurrences(of: "\u{0}", with: " ")
+      let shell = Self.shell(["d.jsonl": text])
+      let r = shell.run(#"trace load "d.jsonl" format jsonl"#)
+      let lines = text.split(separator: "\n").filter { !$0.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }.count
+      #expect(r.err.hasPrefix("loaded \(lines) record"), "round \(round): \(r.err)")
+      #expect(shell.session.records.count == lines)
+    }
+  }
+
   /// A loaded log exports as a Mermaid diagram: calls from the task that made them, a task's
   /// own task port served by the kernel.
   @Test func aLoadedLogDrawsAsMermaid() {
