@@ -85,7 +85,7 @@ public enum JSONLRecord {
     bytes.reserveCapacity(hex.count / 2)
     var i = 0
     while i < hex.count {
-      guard let high = hexDigit(hex[i]), let low = hexDigit(hex[i + 1]) else {
+      guard let high = hexDigitValue(hex[i]), let low = hexDigitValue(hex[i + 1]) else {
         throw Problem(description: "\"bytes\" should be pairs of hex digits")
       }
       bytes.append(high << 4 | low)
@@ -108,14 +108,5 @@ public enum JSONLRecord {
     r.origin = origin
     if origin != .jsonl { r.line = try int("line", UInt32.self) }
     return r
-  }
-
-  static func hexDigit(_ c: UInt8) -> UInt8? {
-    switch c {
-    case 0x30...0x39: return c - 0x30
-    case 0x61...0x66: return c - 0x61 + 10
-    case 0x41...0x46: return c - 0x41 + 10
-    default: return nil
-    }
   }
 }

@@ -202,20 +202,22 @@ public enum JSONValue: Equatable, Sendable {
     mutating func hex4() throws -> UInt32 {
       var v: UInt32 = 0
       for _ in 0..<4 {
-        guard let c = peek, let d = Self.hexDigit(c) else { throw error("expected four hex digits") }
+        guard let c = peek, let d = hexDigitValue(c) else { throw error("expected four hex digits") }
         v = v << 4 | UInt32(d)
         at += 1
       }
       return v
     }
 
-    static func hexDigit(_ c: UInt8) -> UInt8? {
-      switch c {
-      case 0x30...0x39: return c - 0x30
-      case 0x61...0x66: return c - 0x61 + 10
-      case 0x41...0x46: return c - 0x41 + 10
-      default: return nil
-      }
-    }
+  }
+}
+
+/// The value of an ASCII hex digit, either case.
+func hexDigitValue(_ c: UInt8) -> UInt8? {
+  switch c {
+  case 0x30...0x39: return c - 0x30
+  case 0x61...0x66: return c - 0x61 + 10
+  case 0x41...0x46: return c - 0x41 + 10
+  default: return nil
   }
 }

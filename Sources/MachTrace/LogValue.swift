@@ -128,8 +128,8 @@ public enum LogValue: Equatable, Sendable {
           i += 2
           continue
         }
-        if e == UInt8(ascii: "x"), i + 3 < end, let h = JSONLRecord.hexDigit(text[i + 2]),
-          let l = JSONLRecord.hexDigit(text[i + 3])
+        if e == UInt8(ascii: "x"), i + 3 < end, let h = hexDigitValue(text[i + 2]),
+          let l = hexDigitValue(text[i + 3])
         {
           bytes.append(h << 4 | l)
           i += 4

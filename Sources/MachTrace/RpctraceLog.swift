@@ -65,16 +65,8 @@ public struct RpctraceLog {
     }
     // Room for two records a line without growing (pages not written cost nothing).
     records.reserveCapacity(2 * (text.count { $0 == 0x0a } + 1))
-    var lineStart = 0
-    var number: UInt32 = 0
-    while lineStart < text.count {
-      var lineEnd = lineStart
-      while lineEnd < text.count && text[lineEnd] != 0x0a { lineEnd += 1 }
-      number &+= 1
-      var contentEnd = lineEnd
-      if contentEnd > lineStart && text[contentEnd - 1] == 0x0d { contentEnd -= 1 }
-      if contentEnd > lineStart { read(text, from: lineStart, to: contentEnd, line: number, names: &names) }
-      lineStart = lineEnd + 1
+    forEachLine(text) { line, number in
+      if !line.isEmpty { read(text, from: line.lowerBound, to: line.upperBound, line: number, names: &names) }
     }
     report.records = records.count
     // Every reply answers one request (a reply with none is a raw record).

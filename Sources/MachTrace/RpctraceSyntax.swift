@@ -74,12 +74,12 @@ struct RpctraceSyntax {
     guard take("0x") else { return nil }
     var v: UInt64 = 0
     var digits = 0
-    while let c = peek, let d = JSONLRecord.hexDigit(c), digits < 16 {
+    while let c = peek, let d = hexDigitValue(c), digits < 16 {
       v = v << 4 | UInt64(d)
       at += 1
       digits += 1
     }
-    if digits == 0 || (peek.map { JSONLRecord.hexDigit($0) != nil } ?? false) {
+    if digits == 0 || (peek.map { hexDigitValue($0) != nil } ?? false) {
       at = start
       return nil
     }

@@ -60,15 +60,9 @@ public struct TraceLoad: Sendable {
     var last = after
     var offset = after
     var renumbered: [UInt64: UInt64] = [:]
-    var lineStart = 0
-    var number: UInt32 = 0
-    while lineStart < text.count {
-      var lineEnd = lineStart
-      while lineEnd < text.count && text[lineEnd] != 0x0a { lineEnd += 1 }
-      number &+= 1
-      let line = text[lineStart..<lineEnd]
-      lineStart = lineEnd + 1
-      guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0d }) else { continue }
+    forEachLine(text) { range, number in
+      let line = text[range]
+      guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
       switch JSONLRecord.record(line, names: &names) {
       case .success(var r):
         let own = r.seq
@@ -99,5 +93,20 @@ public struct TraceLoad: Sendable {
     report.unanswered = records.count { $0.expectsReply && !answered.contains($0.seq ?? 0) }
     report.records = records.count
     return (records, report, last)
+  }
+}
+
+/// Calls `body` with each line of `text`: its range without the `\n` (and a `\r` before it),
+/// and its number from 1.
+func forEachLine(_ text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>, UInt32) -> Void) {
+  var start = 0
+  var number: UInt32 = 0
+  while start < text.count {
+    var end = start
+    while end < text.count && text[end] != 0x0a { end += 1 }
+    number &+= 1
+    let content = end > start && text[end - 1] == 0x0d ? end - 1 : end
+    body(start..<content, number)
+    start = end + 1
   }
 }

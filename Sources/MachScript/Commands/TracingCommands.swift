@@ -308,16 +308,26 @@ extension Session {
       try format.write(records, names: names, peer: { [unowned self] in peerName($0) }) { output.write($0) }
       return .nil
     }
+    var written = 0
+    try writeExport(path, c) { file in
+      try format.write(records, names: names, peer: { [unowned self] in peerName($0) }) { try file.write($0) }
+      try records { _ in written += 1 }
+    }
+    output.writeError("wrote \(written) record\(written == 1 ? "" : "s") to \(path)\n")
+    return .nil
+  }
+
+  /// Writes an export to `path` through `body`: the file appears, whole, only when every write
+  /// succeeded; a failure is an error at the command's file name.
+  private func writeExport(_ path: String, _ c: Command, _ body: (any ExportFile) throws -> Void) throws {
     let file: any ExportFile
     switch createFile(path) {
     case .success(let f): file = f
     case .failure(let problem):
       throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].start)
     }
-    var written = 0
     do {
-      try format.write(records, names: names, peer: { [unowned self] in peerName($0) }) { try file.write($0) }
-      try records { _ in written += 1 }
+      try body(file)
       try file.commit()
     } catch let problem as FileProblem {
       file.abandon()
@@ -326,8 +336,6 @@ extension Session {
       file.abandon()
       throw error
     }
-    output.writeError("wrote \(written) record\(written == 1 ? "" : "s") to \(path)\n")
-    return .nil
   }
 
   /// `trace export` as a page (`PageExport.swift`); says the file's size.
@@ -349,19 +357,7 @@ extension Session {
       output.write(text)
       return .nil
     }
-    let file: any ExportFile
-    switch createFile(path) {
-    case .success(let f): file = f
-    case .failure(let problem):
-      throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].start)
-    }
-    do {
-      try file.write(text)
-      try file.commit()
-    } catch let problem as FileProblem {
-      file.abandon()
-      throw ScriptError("cannot write \(Value.quoted(path)): \(problem)", at: c.arguments[0].start)
-    }
+    try writeExport(path, c) { try $0.write(text) }
     let shown = Self.size(text.utf8.count)
     output.writeError("wrote a page of \(records.count) record\(records.count == 1 ? "" : "s") to \(path) (\(shown))\n")
     return .nil
