@@ -31,19 +31,29 @@ enum SystemIO {
 
   /// The bytes of a regular file for `trace load`, at most `maxTraceFileBytes`; or why not.
   static func readBytes(_ path: String) -> Result<[UInt8], FileProblem> {
+    readFileBytes(path, regularOnly: true, limit: maxTraceFileBytes, what: "a trace")
+  }
+
+  /// The bytes of the file at `path`, at most `limit`; or why not. With `regularOnly`
+  /// anything but a regular file is refused; otherwise a pipe or a device is read too, up to
+  /// the limit, but never a folder. `what` names what the limit is for.
+  static func readFileBytes(
+    _ path: String, regularOnly: Bool, limit: Int, what: String
+  ) -> Result<
+    [UInt8], FileProblem
+  > {
     guard !path.utf8.contains(0) else { return .failure(FileProblem("the name holds a NUL byte")) }
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    // Opening a FIFO without O_NONBLOCK waits for a writer; a refused one must not.
+    let fd = open(path, O_RDONLY | O_CLOEXEC | (regularOnly ? O_NONBLOCK : 0))
     guard fd >= 0 else { return .failure(FileProblem(String(cString: strerror(errno)))) }
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { return .failure(FileProblem(String(cString: strerror(errno)))) }
     let kind = info.st_mode & S_IFMT
     guard kind != S_IFDIR else { return .failure(FileProblem("a folder, not a file")) }
-    guard kind == S_IFREG else { return .failure(FileProblem("not a regular file")) }
-    let tooLarge = FileProblem("larger than the \(maxTraceFileBytes >> 20) MB limit for a trace")
-    guard info.st_size <= maxTraceFileBytes,
-      let bytes = readAllBytes(fd, limit: maxTraceFileBytes, expected: Int(info.st_size))
-    else {
+    guard kind == S_IFREG || !regularOnly else { return .failure(FileProblem("not a regular file")) }
+    let tooLarge = FileProblem("larger than the \(limit >> 20) MB limit for \(what)")
+    guard info.st_size <= limit, let bytes = readAllBytes(fd, limit: limit, expected: Int(info.st_size)) else {
       return .failure(tooLarge)
     }
     return .success(bytes)
@@ -72,20 +82,9 @@ enum SystemIO {
   /// refused; otherwise (the script named on the command line) a pipe or a device is read too,
   /// up to the same limit, but never a folder.
   static func readFile(_ path: String, regularOnly: Bool) -> Result<String, FileProblem> {
-    guard !path.utf8.contains(0) else { return .failure(FileProblem("the name holds a NUL byte")) }
-    // Opening a FIFO without O_NONBLOCK waits for a writer; a refused one must not.
-    let fd = open(path, O_RDONLY | O_CLOEXEC | (regularOnly ? O_NONBLOCK : 0))
-    guard fd >= 0 else { return .failure(FileProblem(String(cString: strerror(errno)))) }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { return .failure(FileProblem(String(cString: strerror(errno)))) }
-    let kind = info.st_mode & S_IFMT
-    guard kind != S_IFDIR else { return .failure(FileProblem("a folder, not a file")) }
-    guard kind == S_IFREG || !regularOnly else { return .failure(FileProblem("not a regular file")) }
-    let tooLarge = FileProblem("larger than the \(maxScriptBytes >> 20) MB limit for a script")
-    guard info.st_size <= maxScriptBytes else { return .failure(tooLarge) }
-    guard let text = readAll(fd, limit: maxScriptBytes) else { return .failure(tooLarge) }
-    return .success(text)
+    readFileBytes(path, regularOnly: regularOnly, limit: maxScriptBytes, what: "a script").map {
+      String(decoding: $0, as: UTF8.self)
+    }
   }
 
   /// A file for `trace export`: written under a temporary name beside `path`, renamed into
