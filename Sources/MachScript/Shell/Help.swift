@@ -30,6 +30,9 @@ enum Help {
     `trace TASK` gives the task a trace port (special port 5) whose copies enter the trace
     buffer: every message it sends (before copy-in) and receives (after copy-out), requests to
     its task and thread ports from other tasks, and its exceptions. `trace show` prints them.
+    `trace load "FILE"` reads an rpctrace log from a Hurd system, or a JSON Lines export, into
+    the same buffer (Examples/17-reading-a-real-rpctrace-log.msh); `trace export "F.html"`
+    writes a page to look at.
     """,
     "filters": """
     A filter is an expression over a record's fields, which shadow variables of the same name:
@@ -38,8 +41,9 @@ enum Help {
     with == != < <= > >=, in [..], contains, matches (a regular expression, unanchored),
     and, or, not, and + - * / %. Constants stand for their numbers (MACH_SEND_TIMED_OUT).
     dir is "send" or "receive"; type is "normal", "task", "thread", "task_exception" or
-    "thread_exception". code is a MIG reply's RetCode and nil otherwise: comparing nil with a
-    number is false, so `code != 0` finds failing replies. Other variables are read once, when
+    "thread_exception" ("raw" for a loaded line that is not a record). code is a MIG reply's
+    RetCode and nil otherwise: comparing nil with a number is false, so `code != 0` finds
+    failing replies. Other variables are read once, when
     the filter's command runs. Filters serve trace show/stats/export, filter, watch, and the
     functions count(F), first(F) and records(F).
       trace show where retval != 0 and task == client
@@ -57,6 +61,9 @@ enum Help {
     In a do block, `msg` is the record and `stop` stops the model. A watch value has id, hits
     (every match, ignored or not) and enabled. `watches` lists them; `unwatch N|all`,
     `enable N`, `disable N` change them. See Examples/12-debugging-with-watches.msh.
+    Going back: `goto N` (the moment record N was made), `reverse-step [N]`, `reverse-continue`,
+    `goto end`; `info ports TASK at N` shows the past without moving
+    (Examples/18-going-back.msh).
     """,
   ]
 
