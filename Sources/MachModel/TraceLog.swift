@@ -82,13 +82,6 @@ public struct TraceLog: Sendable {
     Array(UnsafeBufferPointer(start: store.base + entry.offset, count: entry.length))
   }
 
-  /// Appends an entry with `source[0..<length]` as its message.
-  @inline(__always)
-  mutating func append(_ entry: TraceEntry, bytes source: [UInt8], length: Int) {
-    appendEntry(entry, length: length)
-    fillLast(from: source)
-  }
-
   /// Appends `entry` with room for a `length`-byte message, written by `fillLast`. Whatever may
   /// allocate or copy the store happens here, so that a caller can then hand `fillLast` an
   /// array read in place: were there a call between the read and the copy that might free

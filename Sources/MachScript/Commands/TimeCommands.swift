@@ -67,23 +67,27 @@ extension Session {
     output.write(settings.format.render(r, names: traceNames, colors: settings.colors) + "\n")
   }
 
-  /// The record `seq` of the buffer.
-  func buffered(_ seq: UInt64) -> TraceRecord? {
+  /// The position in the buffer of the first record whose `seq` is `seq` or more (seqs grow
+  /// along the buffer; a load may leave gaps).
+  func bufferPosition(_ seq: UInt64) -> Int {
     let buffer = intake.buffer
-    guard let first = buffer.first?.seq, seq >= first else { return nil }
-    // Seqs grow along the buffer; a load may leave gaps, so search.
     var low = 0, high = buffer.count
     while low < high {
       let mid = (low + high) / 2
       if (buffer[mid].seq ?? 0) < seq { low = mid + 1 } else { high = mid }
     }
-    return low < buffer.count && buffer[low].seq == seq ? buffer[low] : nil
+    return low
   }
 
-  /// The buffer's records after `seq` (oldest first) or before it (newest first) that the
-  /// model made.
+  /// The record `seq` of the buffer.
+  func buffered(_ seq: UInt64) -> TraceRecord? {
+    let i = bufferPosition(seq)
+    return i < intake.buffer.count && intake.buffer[i].seq == seq ? intake.buffer[i] : nil
+  }
+
+  /// The records the model made after `seq`, oldest first.
   func records(after seq: UInt64) -> [TraceRecord] {
-    intake.buffer.filter { ($0.seq ?? 0) > seq && $0.origin == .live }
+    intake.buffer[bufferPosition(seq + 1)...].filter { $0.origin == .live }
   }
 
   func reverseStep(_ c: Command) throws -> Value {
@@ -93,12 +97,20 @@ extension Session {
       throw ScriptError("reverse-step needs a count of 1 or more, not \(n)", at: c.arguments.first?.start ?? c.location)
     }
     let here = past?.seq ?? (intake.buffer.last?.seq ?? 0) + 1
-    let earlier = intake.buffer.filter { ($0.seq ?? 0) < here && $0.origin == .live }
-    guard let range = reachableRecords(), !earlier.isEmpty else {
+    // Back from here, N records the model made (or as many as there are).
+    var target: UInt64? = nil
+    var left = n
+    var i = bufferPosition(here)
+    while i > 0 && left > 0 {
+      i -= 1
+      guard intake.buffer[i].origin == .live else { continue }
+      target = intake.buffer[i].seq
+      left -= 1
+    }
+    guard let range = reachableRecords(), let target else {
       throw ScriptError("no earlier record to go back to", at: c.location)
     }
-    let index = earlier.count - Int(min(n, Int64(earlier.count)))
-    guard let target = earlier[index].seq, target >= range.lowerBound else {
+    guard target >= range.lowerBound else {
       throw ScriptError(
         "cannot go back \(n) record\(n == 1 ? "" : "s"): history holds records \(range.lowerBound) to "
           + "\(range.upperBound)", at: c.location)

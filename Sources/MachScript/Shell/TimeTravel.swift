@@ -71,7 +71,7 @@ extension Session {
     guard let event = history.event(madeRecord: seq) else {
       throw ScriptError("record \(seq) was not made by the model (it came from a loaded file)", at: location)
     }
-    if seq == range.upperBound && event == (past.map { _ in history.eventCount } ?? history.eventCount) {
+    if event == history.eventCount {  // nothing happened since: that moment is the present
       returnToPresent()
       return
     }
@@ -92,7 +92,7 @@ extension Session {
 
   /// A change to the model while in the past: the history after this moment goes (as in
   /// gdb), with the records made after it, and a new one begins here. At the prompt the
-  /// user is asked first (`confirmDiscard`).
+  /// user is asked first (`checkChange`).
   func discardFuture() {
     guard let p = past else { return }
     past = nil
@@ -110,11 +110,7 @@ extension Session {
     guard let k = kernel(atRecord: seq) else {
       throw ScriptError("interrupted (the session stays where it was)", at: location)
     }
-    let saved = (live, viewedServing)
-    live = k
-    viewedServing = history.serving(atRecord: seq)
-    defer { (live, viewedServing) = saved }
-    return try body()
+    return try showing(k, serving: history.serving(atRecord: seq), body)
   }
 
   /// Runs `body` with the session showing `kernel` and `serving` (for tests: the state a
