@@ -10,7 +10,7 @@ extension CommandRegistry {
       "goto", .watches, usage: ["goto N", "goto time T", "goto end"],
       summary: "go to the moment record N was made (or virtual time T), or back to the present",
       help:
-        "The model is rebuilt as it was just after the step that made record N, as a watch stop would leave it; "
+        "The model is rebuilt as it was just after the step or change that made record N; "
         + "`step` and `continue` then go forward through the recorded history. Variables, settings and watches "
         + "stay as they are.",
       required: [.anything], optional: [.anything]
