@@ -43,7 +43,7 @@ public struct IPCSpace: Sendable {
   private var lowestUnusedHint: PortName = 1
   /// Reverse map for the entries that hold send or receive rights: the `ipc_hash` that lets
   /// copy-out reuse a name for a port the space already knows.
-  private var nameOfPort: [ObjectIndex: PortName] = [:]
+  private var nameOfPort = PortNameMap()
   public private(set) var count = 0
   public var isActive = true
 

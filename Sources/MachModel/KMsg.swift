@@ -18,6 +18,18 @@ struct KMsg: Sendable {
   /// The task that sent it (for notifications, the kernel: -1).
   var sender: TaskIndex = -1
 
+  /// Taken from the pool: in use, on no queue, from no task, with no out-of-line regions
+  /// (whose storage is kept) and no msg-accepted request. The bytes are left as they are.
+  mutating func reset(budgeted: Bool) {
+    isInUse = true
+    isBudgeted = budgeted
+    next = -1
+    acceptedNotify = -1
+    sender = -1
+    isExceptionHandOff = false
+    if !outOfLine.isEmpty { outOfLine.removeAll(keepingCapacity: true) }
+  }
+
   var size: Int { Int(bytes.word(at: MsgHeader.sizeOffset)) }
   var bits: UInt32 { bytes.word(at: MsgHeader.bitsOffset) }
 }

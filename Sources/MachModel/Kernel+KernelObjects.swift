@@ -17,6 +17,39 @@ enum KernelArg {
   var uint: UInt32 { UInt32(bitPattern: int) }
 }
 
+/// A request's in-arguments, in order, held inline: no served routine takes more than
+/// `capacity` (a test holds the routine table to it), so serving a request allocates nothing
+/// for its arguments.
+struct KernelArgs: RandomAccessCollection {
+  static let capacity = 4
+  private var a0 = KernelArg.int(0), a1 = KernelArg.int(0), a2 = KernelArg.int(0), a3 = KernelArg.int(0)
+  private(set) var endIndex = 0
+
+  var startIndex: Int { 0 }
+
+  subscript(i: Int) -> KernelArg {
+    precondition(i >= 0 && i < endIndex, "argument index out of range")
+    switch i {
+    case 0: return a0
+    case 1: return a1
+    case 2: return a2
+    default: return a3
+    }
+  }
+
+  /// Appends `arg`; there must be room (callers check `capacity` first).
+  mutating func append(_ arg: KernelArg) {
+    switch endIndex {
+    case 0: a0 = arg
+    case 1: a1 = arg
+    case 2: a2 = arg
+    case 3: a3 = arg
+    default: preconditionFailure("more than \(Self.capacity) kernel arguments")
+    }
+    endIndex += 1
+  }
+}
+
 /// An out-argument of a reply, in kernel form.
 enum ReplyValue {
   case int(Int32)
@@ -27,6 +60,71 @@ enum ReplyValue {
   case outOfLineNames([PortName])
   case outOfLineInts([Int32])
   case outOfLineRights([ObjectIndex])
+}
+
+extension ReplyValue {
+  /// The bytes its item takes in the reply body: a descriptor and its data, or a long-form
+  /// descriptor and the address of the out-of-line copy.
+  var bodyLength: Int {
+    switch self {
+    case .int, .name, .right: return 8
+    case .ints(let v): return 4 + 4 * v.count
+    case .outOfLineNames, .outOfLineInts, .outOfLineRights: return 16
+    }
+  }
+
+  /// Whether it makes the reply complex (a right, or out-of-line memory).
+  var isComplex: Bool {
+    switch self {
+    case .int, .name, .ints: return false
+    case .right, .outOfLineNames, .outOfLineInts, .outOfLineRights: return true
+    }
+  }
+
+  /// The copy object an out-of-line array travels in (rights as kernel addresses).
+  var outOfLineCopy: OutOfLineCopy? {
+    var words: [UInt32]
+    switch self {
+    case .outOfLineNames(let names): words = names
+    case .outOfLineInts(let ints): words = ints.map { UInt32(bitPattern: $0) }
+    case .outOfLineRights(let rights): words = rights.map { $0 >= 0 ? Kernel.address(of: $0) : 0 }
+    default: return nil
+    }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(4 * words.count)
+    for w in words { bytes.appendWord(w) }
+    return OutOfLineCopy(size: UInt32(4 * words.count), bytes: bytes)
+  }
+
+  /// Writes its item: the descriptor, then the data (an out-of-line array's address is filled
+  /// in at copy-out).
+  func write(to w: inout WordWriter) {
+    switch self {
+    case .int(let v):
+      w.put(0x1001_2002)
+      w.put(UInt32(bitPattern: v))
+    case .name(let n):
+      w.put(0x1001_200f)
+      w.put(n)
+    case .right(let o, let carried):
+      w.put(0x1001_2000 | carried)
+      w.put(o >= 0 ? Kernel.address(of: o) : MachPort.null)
+    case .ints(let v):
+      w.put(0x1000_2002 | UInt32(v.count) << 16)
+      for x in v { w.put(UInt32(bitPattern: x)) }
+    case .outOfLineNames(let v): Self.writeOutOfLine(&w, name: MsgType.portName, count: v.count)
+    case .outOfLineInts(let v): Self.writeOutOfLine(&w, name: MsgType.integer32, count: v.count)
+    case .outOfLineRights(let v): Self.writeOutOfLine(&w, name: MsgType.portSend, count: v.count)
+    }
+  }
+
+  /// A long-form descriptor, not inline, of `count` 32-bit `name` elements, then the address.
+  private static func writeOutOfLine(_ w: inout WordWriter, name: UInt32, count: Int) {
+    w.put(0x2000_0000)
+    w.put(name | 32 << 16)
+    w.put(UInt32(count))
+    w.put(0)
+  }
 }
 
 /// A reply's out-arguments, in order. Nearly every routine has at most one, which is held
@@ -93,15 +191,12 @@ extension Kernel {
     var code: ReturnCode
     var outputs = ReplyValues.none
     if let routine = RoutineTable.routine(id: id) {
-      var args = kernelArgs  // the kernel's scratch list, reused from request to request
-      kernelArgs = []
-      args.removeAll(keepingCapacity: true)
+      var args = KernelArgs()
       if kernelArguments(k, routine, into: &args) {
         (code, outputs) = perform(routine, on: dest, args)
       } else {
         code = MigReturn.badArguments
       }
-      kernelArgs = args
     } else {
       code = MigReturn.badID
     }
@@ -130,14 +225,27 @@ extension Kernel {
   }
 
   /// The request's in-arguments, checked as MIG's server stubs check them: each item's type,
-  /// size and count, and the message's total size, appended to `args`. false for
-  /// MIG_BAD_ARGUMENTS.
-  func kernelArguments(_ k: Int32, _ routine: Routine, into args: inout [KernelArg]) -> Bool {
+  /// size and count, and the message's total size, appended to `args` (empty at the call);
+  /// false for MIG_BAD_ARGUMENTS.
+  func kernelArguments(_ k: Int32, _ routine: Routine, into args: inout KernelArgs) -> Bool {
+    guard routine.inputs.count <= KernelArgs.capacity else { return false }
     let bytes = kmsgs[Int(k)].bytes
     let end = kmsgs[Int(k)].size
     var offset = MsgHeader.size
     var outOfLineIndex = 0
     for arg in routine.inputs {
+      // Nearly every item is one inline 32-bit word whose descriptor is exactly the one its
+      // type calls for (as MIG's server stubs compare it); such an item needs no general parse.
+      if let expected = arg.type.singleWordDescriptor, offset + 8 <= end, bytes.word(at: offset) == expected {
+        let value = bytes.word(at: offset + 4)
+        switch arg.type {
+        case .portName: args.append(.name(value))
+        case .port: args.append(.right(Self.object(at: value) ?? -1, carriedType: expected & 0xff))
+        default: args.append(.int(Int32(bitPattern: value)))
+        }
+        offset += 8
+        continue
+      }
       var outOfLine = false
       if case .outOfLinePorts = arg.type { outOfLine = true }
       guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end), d.size == 32,
@@ -180,7 +288,7 @@ extension Kernel {
 
   /// Runs `routine` on the object behind `port`. A port of the wrong kind reaches the routine
   /// as null, as MIG's conversion functions make it.
-  mutating func perform(_ routine: Routine, on port: ObjectIndex, _ a: [KernelArg]) -> (ReturnCode, ReplyValues) {
+  mutating func perform(_ routine: Routine, on port: ObjectIndex, _ a: KernelArgs) -> (ReturnCode, ReplyValues) {
     // A port stands for at most one object: read which once (`taskOf`, `threadOf`).
     var task: TaskIndex? = nil
     var thread: ThreadIndex? = nil
@@ -273,7 +381,7 @@ extension Kernel {
   }
 
   /// The mach_port routines, on the task's space.
-  mutating func performPortCall(_ routine: Routine, _ task: TaskIndex, _ a: [KernelArg]) -> (ReturnCode, ReplyValues) {
+  mutating func performPortCall(_ routine: Routine, _ task: TaskIndex, _ a: KernelArgs) -> (ReturnCode, ReplyValues) {
     switch routine.id {
     case 3200:
       let (code, list) = portNames(task)
@@ -331,54 +439,31 @@ extension Kernel {
     traced: (task: TaskIndex, thread: ThreadIndex, kind: TraceMessage.Kind)? = nil
   ) {
     guard let k = allocKMsg(budgeted: false) else { return }
-    // The body as words: the RetCode, then (on success) each out-argument. The word buffer is
-    // the kernel's own scratch space, reused from reply to reply.
-    var words = replyWords
-    replyWords = []
-    words.removeAll(keepingCapacity: true)
-    words.append(0x1001_2002)
-    words.append(UInt32(bitPattern: code))
-    var copies: [OutOfLineCopy] = []
+    let success = code == KernReturn.success
+    if !success { releaseReplyValues(outputs) }
+    var size = MsgHeader.size + 8
     var complex = false
-    if code == KernReturn.success {
+    var copies: [OutOfLineCopy] = []
+    if success {
       for value in outputs {
-        switch value {
-        case .int(let v):
-          words.append(0x1001_2002)
-          words.append(UInt32(bitPattern: v))
-        case .name(let n):
-          words.append(0x1001_200f)
-          words.append(n)
-        case .right(let o, let carried):
-          words.append(0x1001_2000 | carried)
-          words.append(o >= 0 ? Self.address(of: o) : MachPort.null)
-          complex = true
-        case .ints(let v):
-          words.append(0x1000_2002 | UInt32(v.count) << 16)
-          for x in v { words.append(UInt32(bitPattern: x)) }
-        case .outOfLineNames(let names):
-          appendOutOfLine(&words, &copies, name: MsgType.portName, words: names)
-          complex = true
-        case .outOfLineInts(let ints):
-          appendOutOfLine(&words, &copies, name: MsgType.integer32, words: ints.map { UInt32(bitPattern: $0) })
-          complex = true
-        case .outOfLineRights(let rights):
-          appendOutOfLine(
-            &words, &copies, name: MsgType.portSend, words: rights.map { $0 >= 0 ? Self.address(of: $0) : 0 })
-          complex = true
-        }
+        size += value.bodyLength
+        if value.isComplex { complex = true }
+        if let copy = value.outOfLineCopy { copies.append(copy) }
       }
-    } else {
-      releaseReplyValues(outputs)
     }
-    let size = MsgHeader.size + 4 * words.count
+    // The buffer is written in place, in one access; a reused one keeps any longer storage
+    // (readers go by msgh_size).
     if kmsgs[Int(k)].bytes.count < size {
       kmsgs[Int(k)].bytes.append(contentsOf: repeatElement(0, count: size - kmsgs[Int(k)].bytes.count))
     }
-    kmsgs[Int(k)].bytes.setMessage(
-      bits: MsgHeader.bits(remote: type, local: 0, complex: complex), size: UInt32(size),
-      remote: Self.address(of: reply), local: MachPort.null, seqno: 0, id: id, body: words)
-    replyWords = words
+    let bits = MsgHeader.bits(remote: type, local: 0, complex: complex)
+    kmsgs[Int(k)].bytes.withUnsafeMutableBytes { raw in
+      var w = WordWriter(raw)
+      w.header(bits: bits, size: UInt32(size), remote: Self.address(of: reply), local: MachPort.null, id: id)
+      w.put(0x1001_2002)
+      w.put(UInt32(bitPattern: code))
+      if success { for value in outputs { value.write(to: &w) } }
+    }
     if !copies.isEmpty { kmsgs[Int(k)].outOfLine = copies }
     if let tr = traced {  // the trace port is read now: after task_terminate it is gone (D5)
       _ = kernelCopy(
@@ -387,13 +472,6 @@ extension Kernel {
     deliverFromKernel(k)
   }
 
-  private func appendOutOfLine(_ body: inout [UInt32], _ copies: inout [OutOfLineCopy], name: UInt32, words: [UInt32]) {
-    // A long-form descriptor, not inline, then the address (filled in at copy-out).
-    body += [0x2000_0000, name | 32 << 16, UInt32(words.count), 0]
-    var bytes: [UInt8] = []
-    for w in words { bytes.appendWord(w) }
-    copies.append(OutOfLineCopy(size: UInt32(4 * words.count), bytes: bytes))
-  }
   /// Releases the rights in out-arguments that will not be sent.
   mutating func releaseReplyValues(_ outputs: ReplyValues) {
     for value in outputs {

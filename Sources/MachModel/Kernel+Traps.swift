@@ -69,8 +69,10 @@ extension Kernel {
     }
     let routine = trap.routine
     let inputs = routine.inputs
-    guard inputs.count == arguments.count else { return (MigReturn.badArguments, []) }
-    var args: [KernelArg] = []
+    guard inputs.count == arguments.count, inputs.count <= KernelArgs.capacity else {
+      return (MigReturn.badArguments, [])
+    }
+    var args = KernelArgs()
     for (arg, value) in zip(inputs, arguments) {
       switch (arg.type, value) {
       case (.int32, .int(let v)), (.boolean, .int(let v)): args.append(.int(v))
@@ -115,7 +117,7 @@ extension Kernel {
     return (code, results)
   }
 
-  private mutating func releaseKernelArgs(_ args: [KernelArg]) {
+  private mutating func releaseKernelArgs(_ args: KernelArgs) {
     for case .right(let o, let type) in args { releaseRight(o, type) }
   }
 
@@ -142,8 +144,9 @@ extension Kernel {
     if let shortcut = ShortcutTrap(routine: routine), !isSuspended(t) {
       let (code, results) = trap(t, shortcut, target: target, arguments: arguments)
       if code != MachMsgReturn.sendInterrupted {
-        let names = routine.outputs.map(\.name)
-        return .completed(MigReply(retCode: code, outputs: Array(zip(names, results)).map { ($0.0, $0.1) }))
+        var reply = MigReply(retCode: code, names: routine.outputNames)
+        for (_, value) in zip(routine.outputNames, results) { reply.append(value) }
+        return .completed(reply)
       }
     }
     return rpc(t, routine, target: target, arguments: arguments)
@@ -177,6 +180,10 @@ extension Kernel {
   private mutating func placeOutOfLineArguments(
     _ t: ThreadIndex, _ routine: Routine, _ arguments: [MigValue]
   ) -> [MigValue]? {
+    func isNames(_ value: MigValue) -> Bool {
+      if case .ports = value { return true } else { return false }
+    }
+    guard arguments.contains(where: isNames) else { return arguments }  // the common case
     var placed = arguments
     let task = threads[Int(t)].task
     for (i, value) in arguments.enumerated() {
@@ -211,6 +218,17 @@ extension Kernel {
     threads[Int(t)].migReplyName = MachPort.null
   }
 
+  /// The message in `t`'s hands (its first messageLength bytes; msgh_size says so too) read as
+  /// `routine`'s reply, out-of-line arrays from the thread's task's memory.
+  private func decodeReceivedReply(_ t: ThreadIndex, _ routine: Routine) -> Result<MigReply, MigError> {
+    guard routine.hasOutOfLineOutputs else { return Mig.decodeReply(routine, threads[Int(t)].messageBuffer) }
+    let task = threads[Int(t)].task
+    // The closure holds the task table alone: capturing `self` would copy the whole kernel.
+    return Mig.decodeReply(routine, threads[Int(t)].messageBuffer) { [tasks] in
+      tasks[Int(task)].map.read(address: $0, size: $1)
+    }
+  }
+
   /// Reads the reply of an RPC whose mach_msg ended with `code` (docs/shell.md §5): the decoded
   /// reply, MIG_SERVER_DIED for a send-once notification, MIG_REPLY_MISMATCH for another id,
   /// or mach_msg's error (after a receive error the thread's reply port is replaced).
@@ -223,13 +241,10 @@ extension Kernel {
     }
     // A success with no message in the thread's hands is a caller's mistake, not a reply.
     guard threads[Int(t)].messageLength >= MsgHeader.size else { return .failed(MigReturn.replyMismatch) }
-    let message = threads[Int(t)].messageBuffer  // the first messageLength bytes; msgh_size says so too
-    if Int32(bitPattern: message.word(at: MsgHeader.idOffset)) == NotifyID.sendOnce {
+    if Int32(bitPattern: threads[Int(t)].messageBuffer.word(at: MsgHeader.idOffset)) == NotifyID.sendOnce {
       return .failed(MigReturn.serverDied)
     }
-    let task = threads[Int(t)].task
-    let decoded = Mig.decodeReply(routine, message) { [tasks] in tasks[Int(task)].map.read(address: $0, size: $1) }
-    switch decoded {
+    switch decodeReceivedReply(t, routine) {
     case .success(let reply): return .completed(reply)
     case .failure(.replyMismatch): return .failed(MigReturn.replyMismatch)
     case .failure: return .failed(MigReturn.typeError)

@@ -48,10 +48,7 @@ public struct Kernel: Sendable {
   /// The thread whose request the kernel-object server is running (`current_thread()`),
   /// or -1.
   var kernelCaller: ThreadIndex = -1
-  /// Scratch space for building kernel replies, kept so that a reply allocates nothing.
-  var replyWords: [UInt32] = []
-  /// Scratch space for a served request's arguments, and for an RPC's request message.
-  var kernelArgs: [KernelArg] = []
+  /// Scratch space for an RPC's request message.
   var requestBytes: [UInt8] = []
 
   /// Calls that finished after blocking, in the order they finished; drained by the caller.
@@ -224,13 +221,7 @@ public struct Kernel: Sendable {
       kmsgs.append(KMsg())
       k = Int32(kmsgs.count - 1)
     }
-    kmsgs[Int(k)].isInUse = true
-    kmsgs[Int(k)].isBudgeted = budgeted
-    kmsgs[Int(k)].next = -1
-    kmsgs[Int(k)].acceptedNotify = -1
-    kmsgs[Int(k)].sender = -1
-    kmsgs[Int(k)].isExceptionHandOff = false
-    kmsgs[Int(k)].outOfLine.removeAll(keepingCapacity: true)
+    kmsgs[Int(k)].reset(budgeted: budgeted)  // one access to the table, not one per field
     if budgeted { budgetedMessages += 1 }
     return k
   }

@@ -73,25 +73,6 @@ extension Array where Element == UInt8 {
     }
   }
 
-  /// Writes a whole header and the body words after it in one access (a kernel reply).
-  @inlinable
-  public mutating func setMessage(
-    bits: UInt32, size: UInt32, remote: UInt32, local: UInt32, seqno: UInt32, id: Int32, body: [UInt32]
-  ) {
-    precondition(count >= MsgHeader.size + 4 * body.count, "words outside the message")
-    withUnsafeMutableBytes { raw in
-      raw.storeBytes(of: bits.littleEndian, toByteOffset: MsgHeader.bitsOffset, as: UInt32.self)
-      raw.storeBytes(of: size.littleEndian, toByteOffset: MsgHeader.sizeOffset, as: UInt32.self)
-      raw.storeBytes(of: remote.littleEndian, toByteOffset: MsgHeader.remoteOffset, as: UInt32.self)
-      raw.storeBytes(of: local.littleEndian, toByteOffset: MsgHeader.localOffset, as: UInt32.self)
-      raw.storeBytes(of: seqno.littleEndian, toByteOffset: MsgHeader.seqnoOffset, as: UInt32.self)
-      raw.storeBytes(of: UInt32(bitPattern: id).littleEndian, toByteOffset: MsgHeader.idOffset, as: UInt32.self)
-      for (i, w) in body.enumerated() {
-        raw.storeBytes(of: w.littleEndian, toByteOffset: MsgHeader.size + 4 * i, as: UInt32.self)
-      }
-    }
-  }
-
   /// Writes a header's bits, remote and local words in one access.
   @inlinable @inline(__always)
   public mutating func setHeaderPorts(bits: UInt32, remote: UInt32, local: UInt32) {
@@ -101,6 +82,33 @@ extension Array where Element == UInt8 {
       $0.storeBytes(of: remote.littleEndian, toByteOffset: MsgHeader.remoteOffset, as: UInt32.self)
       $0.storeBytes(of: local.littleEndian, toByteOffset: MsgHeader.localOffset, as: UInt32.self)
     }
+  }
+}
+
+/// Writes little-endian words one after another into a buffer that has room for them (a
+/// message being built in place, in one access to its storage).
+public struct WordWriter {
+  private let raw: UnsafeMutableRawBufferPointer
+  public private(set) var offset = 0
+
+  public init(_ raw: UnsafeMutableRawBufferPointer) { self.raw = raw }
+
+  @inline(__always)
+  public mutating func put(_ word: UInt32) {
+    precondition(offset >= 0 && offset <= raw.count &- 4, "word outside the message")
+    raw.storeBytes(of: word.littleEndian, toByteOffset: offset, as: UInt32.self)
+    offset += 4
+  }
+
+  /// A whole header, with msgh_seqno 0.
+  @inline(__always)
+  public mutating func header(bits: UInt32, size: UInt32, remote: UInt32, local: UInt32, id: Int32) {
+    put(bits)
+    put(size)
+    put(remote)
+    put(local)
+    put(0)
+    put(UInt32(bitPattern: id))
   }
 }
 

@@ -21,20 +21,78 @@ public enum MigValue: Equatable, Sendable {
 }
 
 /// A decoded MIG reply: the routine's return code and its out-arguments, by name.
+///
+/// The names are the routine's own (`Routine.outputNames`, shared, never copied), and a reply
+/// with one out-argument (nearly every kernel routine) holds its value inline: decoding a
+/// reply allocates nothing unless a value is an array.
 public struct MigReply: Equatable, Sendable {
   public var retCode: ReturnCode
-  public var outputs: [(name: String, value: MigValue)]
+  private var names: [String]
+  private var values: Values
+
+  /// The out-argument values, in order; `.one` keeps the common case out of the heap.
+  private enum Values: Equatable, Sendable {
+    case none
+    case one(MigValue)
+    case many([MigValue])
+  }
 
   public init(retCode: ReturnCode, outputs: [(name: String, value: MigValue)]) {
     self.retCode = retCode
-    self.outputs = outputs
+    names = outputs.map(\.name)
+    values = outputs.count == 1 ? .one(outputs[0].value) : outputs.isEmpty ? .none : .many(outputs.map(\.value))
   }
+
+  /// A reply of `retCode` whose out-arguments are named `names` in order, none decoded yet.
+  init(retCode: ReturnCode, names: [String]) {
+    self.retCode = retCode
+    self.names = names
+    values = .none
+  }
+
+  /// Appends the next out-argument's value (its name is the next of `names`).
+  mutating func append(_ value: MigValue) {
+    switch values {
+    case .none: values = .one(value)
+    case .one(let first): values = .many([first, value])
+    case .many(var all):
+      values = .none
+      all.append(value)
+      values = .many(all)
+    }
+  }
+
+  public var count: Int {
+    switch values {
+    case .none: return 0
+    case .one: return 1
+    case .many(let all): return all.count
+    }
+  }
+
+  /// The `i`th out-argument's value.
+  public func value(at i: Int) -> MigValue {
+    switch values {
+    case .none: preconditionFailure("a reply with no out-arguments")
+    case .one(let v):
+      precondition(i == 0, "index out of range")
+      return v
+    case .many(let all): return all[i]
+    }
+  }
+
+  /// The out-arguments as (name, value) pairs, in order.
+  public var outputs: [(name: String, value: MigValue)] { (0..<count).map { (names[$0], value(at: $0)) } }
 
   public static func == (a: MigReply, b: MigReply) -> Bool {
-    a.retCode == b.retCode && a.outputs.elementsEqual(b.outputs) { $0.name == $1.name && $0.value == $1.value }
+    a.retCode == b.retCode && a.count == b.count && a.values == b.values
+      && a.names.prefix(a.count) == b.names.prefix(b.count)
   }
 
-  public subscript(_ name: String) -> MigValue? { outputs.first { $0.name == name }?.value }
+  public subscript(_ name: String) -> MigValue? {
+    for i in 0..<count where names[i] == name { return value(at: i) }
+    return nil
+  }
 }
 
 /// Why a request could not be built or a reply could not be read.
@@ -78,6 +136,12 @@ public enum Mig {
     guard inputs.count == arguments.count else {
       return .wrongArgumentCount(expected: inputs.count, got: arguments.count)
     }
+    let bits = MsgHeader.bits(remote: targetDisposition, local: reply == MachPort.null ? 0 : replyDisposition)
+    if writeOneWordRequest(
+      inputs, arguments, bits: bits, target: target, reply: reply, id: routine.id, into: &bytes)
+    {
+      return nil
+    }
     var m = MessageBuilder(
       remote: target, remoteDisposition: targetDisposition, local: reply,
       localDisposition: reply == MachPort.null ? 0 : replyDisposition, id: routine.id, reusing: consume bytes)
@@ -104,6 +168,51 @@ public enum Mig {
     return failure
   }
 
+  /// The descriptor name and the word of an argument that travels as one inline 32-bit word;
+  /// nil for any other (a structure, an out-of-line array, or a value of the wrong kind).
+  @inline(__always)
+  static func oneWordItem(_ type: MigType, _ value: MigValue) -> (name: UInt32, word: UInt32)? {
+    switch (type, value) {
+    case (.int32, .int(let v)): return (MsgType.integer32, UInt32(bitPattern: v))
+    case (.boolean, .int(let v)): return (MsgType.unstructured, UInt32(bitPattern: v))
+    case (.portName, .name(let n)), (.portName, .port(let n, _)): return (MsgType.portName, n)
+    case (.port(let d), .name(let n)): return (d, n)
+    case (.port, .port(let n, let d)), (.polyPort, .port(let n, let d)): return MsgType.isPort(d) ? (d, n) : nil
+    default: return nil
+    }
+  }
+
+  /// The common request, every argument one inline word, written into `bytes` in place (its
+  /// storage reused, its count made the message's size); false, with `bytes` untouched, when
+  /// some argument is not such a word.
+  private static func writeOneWordRequest(
+    _ inputs: [MigArgument], _ arguments: [MigValue], bits: UInt32, target: PortName, reply: PortName, id: Int32,
+    into bytes: inout [UInt8]
+  ) -> Bool {
+    var complex = false
+    for i in inputs.indices {
+      guard let item = oneWordItem(inputs[i].type, arguments[i]) else { return false }
+      if MsgType.isPort(item.name) { complex = true }
+    }
+    let size = MsgHeader.size + 8 * inputs.count
+    if bytes.count > size {
+      bytes.removeLast(bytes.count - size)
+    } else if bytes.count < size {
+      bytes.append(contentsOf: repeatElement(0, count: size - bytes.count))
+    }
+    bytes.withUnsafeMutableBytes { raw in
+      var w = WordWriter(raw)
+      w.header(
+        bits: bits | (complex ? MsgHeader.complexBit : 0), size: UInt32(size), remote: target, local: reply, id: id)
+      for i in inputs.indices {
+        let item = oneWordItem(inputs[i].type, arguments[i])!
+        w.put((item.name & 0xff) | 32 << 8 | 1 << 16 | 1 << 28)
+        w.put(item.word)
+      }
+    }
+    return true
+  }
+
   /// Reads `bytes` as `routine`'s reply: id + 100, a RetCode, then (on success) the
   /// out-arguments. Out-of-line arrays are read from the receiver's memory by `readMemory`.
   public static func decodeReply(
@@ -115,10 +224,16 @@ public enum Mig {
     let end = min(Int(bytes.word(at: MsgHeader.sizeOffset)), bytes.count)
     guard end >= MsgHeader.size + 8, bytes.word(at: MsgHeader.size) == 0x1001_2002 else { return .failure(.typeError) }
     let code = ReturnCode(bitPattern: bytes.word(at: MsgHeader.size + 4))
-    var reply = MigReply(retCode: code, outputs: [])
+    var reply = MigReply(retCode: code, names: routine.outputNames)
     guard code == KernReturn.success else { return .success(reply) }
     var offset = MsgHeader.size + 8
     for arg in routine.outputs {
+      // The common item, one inline 32-bit word under a short descriptor, is read directly.
+      if offset + 8 <= end, let value = oneWordValue(bytes.word(at: offset), bytes.word(at: offset + 4), as: arg.type) {
+        reply.append(value)
+        offset += 8
+        continue
+      }
       guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end) else {
         return .failure(.typeError)
       }
@@ -126,11 +241,27 @@ public enum Mig {
       guard let value = value(in: bytes, d, at: data, as: arg.type, readMemory: readMemory) else {
         return .failure(.typeError)
       }
-      reply.outputs.append((arg.name, value))
+      reply.append(value)
       offset = data + d.bodyDataLength
     }
     guard offset == end else { return .failure(.typeError) }
     return .success(reply)
+  }
+
+  /// The value of an item whose short descriptor word is `descriptor` and whose one data
+  /// word is `word`, read as `type`, when the descriptor is that of one inline 32-bit element
+  /// (as `value(in:…)` would read it); nil otherwise, for the general reading.
+  @inline(__always)
+  static func oneWordValue(_ descriptor: UInt32, _ word: UInt32, as type: MigType) -> MigValue? {
+    guard descriptor & 0xffff_ff00 == 32 << 8 | 1 << 16 | 1 << 28 else { return nil }
+    let name = descriptor & 0xff
+    switch type {
+    case .int32, .boolean: return .int(Int32(bitPattern: word))
+    case .portName: return name == MsgType.portName ? .name(word) : nil
+    case .port, .polyPort:
+      return MsgType.isPort(name) || name == MsgType.portName ? .port(word, disposition: name) : nil
+    default: return nil
+    }
   }
 
   /// The value of the item described by `d` whose data starts at `data` in `bytes` (its

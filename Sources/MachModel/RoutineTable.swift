@@ -38,6 +38,20 @@ public enum MigType: Equatable, Sendable {
   }
 }
 
+extension MigType {
+  /// The short-form descriptor word of a well-formed one-word inline item of this type, once
+  /// in kernel form (name, size 32, number 1, inline); nil for types that are not one word or
+  /// whose name is the sender's choice.
+  var singleWordDescriptor: UInt32? {
+    switch self {
+    case .int32, .boolean, .portName, .port:
+      return carriedName | 32 << 8 | 1 << 16 | 1 << 28
+    case .polyPort, .structure, .outOfLineNames, .outOfLineInts, .outOfLinePorts:
+      return nil
+    }
+  }
+}
+
 /// One argument of a routine.
 public struct MigArgument: Equatable, Sendable {
   public enum Direction: Sendable { case input, output, inout_ }
@@ -73,6 +87,10 @@ public final class Routine: Equatable, Sendable {
   /// The arguments a request carries, and those a reply carries, in order.
   public let inputs: [MigArgument]
   public let outputs: [MigArgument]
+  /// The out-arguments' names, in order (what a decoded reply names its values by).
+  public let outputNames: [String]
+  /// Whether a reply carries an out-of-line array (which its reader finds in memory).
+  public let hasOutOfLineOutputs: Bool
 
   public init(
     id: Int32, name: String, subsystem: String, target: MigTarget, targetName: String,
@@ -87,6 +105,13 @@ public final class Routine: Equatable, Sendable {
     self.isSimple = isSimple
     inputs = arguments.filter(\.isInput)
     outputs = arguments.filter(\.isOutput)
+    outputNames = outputs.map(\.name)
+    hasOutOfLineOutputs = outputs.contains {
+      switch $0.type {
+      case .outOfLineNames, .outOfLineInts, .outOfLinePorts: return true
+      default: return false
+      }
+    }
   }
 
   /// id + 100 for a routine; nil for a simpleroutine (no reply).
@@ -205,17 +230,20 @@ public enum RoutineTable {
     routine(3222, "mach_port_clear_protected_payload", "mach_port", .task, "task", [arg("name", .portName)]),
   ]
 
-  private static let ids: [Int32] = served.map(\.id)  // ascending
+  /// The served routines by msgid, less `firstID`: kernel msgids are small and dense enough
+  /// (mach 2000-2099, mach_port 3200-3299) that a direct index beats a search.
+  private static let firstID: Int32 = served.map(\.id).min()!
+  private static let byID: [Routine?] = {
+    var table = [Routine?](repeating: nil, count: Int(served.map(\.id).max()! - firstID) + 1)
+    for r in served { table[Int(r.id - firstID)] = r }
+    return table
+  }()
   private static let byName: [String: Routine] = Dictionary(uniqueKeysWithValues: served.map { ($0.name, $0) })
 
   /// The served routine with this msgid.
   public static func routine(id: Int32) -> Routine? {
-    var low = 0, high = ids.count
-    while low < high {
-      let mid = (low + high) / 2
-      if ids[mid] < id { low = mid + 1 } else { high = mid }
-    }
-    return low < ids.count && ids[low] == id ? served[low] : nil
+    let i = Int(id) - Int(firstID)
+    return i >= 0 && i < byID.count ? byID[i] : nil
   }
   /// The served routine with this name.
   public static func routine(named name: String) -> Routine? { byName[name] }

@@ -1,6 +1,7 @@
-import MachModel
 import TestSupport
 import Testing
+
+@testable import MachModel
 
 /// The shell task, a spawned child, and RPC helpers: what the shell does, through the model.
 struct System {
@@ -200,6 +201,68 @@ struct System {
       try! MessageView(s.k.thread(s.st).message)!.items().get()[0].words == [UInt32(bitPattern: MigReturn.badArguments)]
     )
     s.invariantsHold()
+  }
+
+  /// MIG's server stubs check each item's type, size and count, not its layout: an argument
+  /// under a long-form descriptor is as good as the short one (the server reads such items
+  /// by the general path, the short ones directly), and a word after the last argument is not.
+  @Test func section6_argumentsAreCheckedByTypeNotLayout() {
+    var s = System()
+    let reply = s.k.migReplyPort(s.st)
+    func allocate(_ build: (inout MessageBuilder) -> Void) -> (ReturnCode, [UInt32]) {
+      var m = MessageBuilder(
+        remote: 1, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce,
+        id: 3204)
+      build(&m)
+      _ = s.k.machMsg(
+        s.st, MachMsgCall(options: [.send, .receive], message: m.finish(), receiveSize: 100, receiveName: reply))
+      let items = try! MessageView(s.k.thread(s.st).message)!.items().get()
+      return (ReturnCode(bitPattern: items[0].words[0]), items.dropFirst().flatMap(\.words))
+    }
+    let longForm = TypeDescriptor(name: MsgType.integer32, size: 32, number: 1, isInline: true, longForm: true)
+    let (code, name) = allocate { $0.append(longForm, data: [1, 0, 0, 0]) }
+    #expect(code == KernReturn.success && name.count == 1)
+    #expect(s.k.task(s.shell).space.lookup(name[0])?.type == PortType.receive)
+    let (extra, _) = allocate {
+      $0.word(MsgType.integer32, PortRight.receive.rawValue)
+      $0.word(MsgType.integer32, 0)
+    }
+    #expect(extra == MigReturn.badArguments)
+    s.invariantsHold()
+  }
+
+  /// The server holds a request's arguments inline, in `KernelArgs`: every routine it serves
+  /// must fit.
+  @Test func section6_everyServedRoutineFitsTheInlineArgumentList() {
+    for routine in RoutineTable.served {
+      #expect(routine.inputs.count <= KernelArgs.capacity, "\(routine.name)")
+    }
+  }
+
+  /// A request whose arguments are all one inline word is written in place; it must be the
+  /// message MessageBuilder writes, whatever buffer it reuses.
+  @Test func mig_aOneWordRequestIsTheMessageTheBuilderWrites() {
+    var buffer = [UInt8](repeating: 0xee, count: 100)
+    for routine in RoutineTable.served {
+      var viaBuilder = MessageBuilder(
+        remote: 7, remoteDisposition: MsgType.copySend, local: 9, localDisposition: MsgType.makeSendOnce, id: routine.id
+      )
+      var arguments: [MigValue] = []
+      for (i, arg) in routine.inputs.enumerated() {
+        let v = UInt32(40 + i)
+        switch arg.type {
+        case .int32: arguments.append(.int(Int32(v))); viaBuilder.word(MsgType.integer32, v)
+        case .boolean: arguments.append(.int(1)); viaBuilder.word(MsgType.unstructured, 1)
+        case .portName: arguments.append(.name(v)); viaBuilder.word(MsgType.portName, v)
+        case .port(let d): arguments.append(.name(v)); viaBuilder.word(d, v)
+        case .polyPort: arguments.append(.port(v, disposition: MsgType.makeSend)); viaBuilder.word(MsgType.makeSend, v)
+        default: break
+        }
+      }
+      guard arguments.count == routine.inputs.count else { continue }  // not all one word
+      #expect(Mig.request(routine, target: 7, reply: 9, arguments: arguments, into: &buffer) == nil)
+      #expect(buffer == viaBuilder.finish(), "\(routine.name)")
+    }
   }
 
   @Test func section6_aPortOfTheWrongKindReachesTheRoutineAsNull() {
