@@ -50,10 +50,15 @@ extension Kernel {
       return block(t, .blockedInSend)
     }
     if code == Self.toKernel { return sendCopyThen(t, retval: MachMsgReturn.success, .serveHeld) }
-    if threads[Int(t)].sendCopy == .none {  // the untraced common case
+    switch threads[Int(t)].sendCopy {
+    case .none:  // the untraced common case
       return code == MachMsgReturn.success ? continueAfterSend(t) : finish(t, code)
+    case .inLog:  // the traced common case: the copy is completed where it lies
+      completeSendCopyInLog(t, retval: code)
+      return code == MachMsgReturn.success ? continueAfterSend(t) : finish(t, code)
+    case .inSnapshot:
+      return sendCopyThen(t, retval: code, .sendDone(code))
     }
-    return sendCopyThen(t, retval: code, .sendDone(code))
   }
 
   /// Internal: the message in the thread's hands goes to a kernel port.
@@ -102,8 +107,9 @@ extension Kernel {
     kmsgs[Int(k)].bytes.setWord(UInt32(size), at: MsgHeader.sizeOffset)
     kmsgs[Int(k)].sender = task
     // T3/T8: the copy is of the kernel's message, whose msgh_size `ipc_kmsg_get` has just set.
-    if tasks[Int(task)].specialPorts[Int(SpecialPort.taskTrace)] >= 0 {
-      takeSendCopy(t, kmsg: k, length: size)
+    let tracePort = tasks[Int(task)].specialPorts[Int(SpecialPort.taskTrace)]
+    if tracePort >= 0 {
+      takeSendCopy(t, task: task, port: tracePort, kmsg: k, length: size)
     }
 
     // Only MACH_SEND_CANCEL hands `notify` to copy-in (`mach_msg_send`); MACH_SEND_NOTIFY
@@ -137,7 +143,7 @@ extension Kernel {
   mutating func deliverHeldMessage(_ t: ThreadIndex) -> ReturnCode {
     let k = threads[Int(t)].kmsg
     let o = destination(of: k)
-    if threads[Int(t)].sendCopy == .inLog { traceLog.setLastPeer(receiverPeer(o)) }
+    if threads[Int(t)].sendCopy == .inLog { traceLog.setPendingPeer(receiverPeer(o)) }
     let options = threads[Int(t)].call.options
     if !objects[Int(o)].isActive {
       threads[Int(t)].kmsg = -1

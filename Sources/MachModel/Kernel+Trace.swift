@@ -108,24 +108,22 @@ extension Kernel {
     }
   }
 
-  /// The send hook (right after `ipc_kmsg_get`): when the sender is traced, keeps the message
-  /// as the task sent it (kernel message `k`'s first `length` bytes, before copy-in), with a
-  /// buffer reserved for the copy.
+  /// The send hook (right after `ipc_kmsg_get`): thread `t` of `task`, whose trace port is
+  /// `port`, keeps the message as the task sent it (kernel message `k`'s first `length` bytes,
+  /// before copy-in), with a buffer reserved for the copy.
   ///
-  /// When the trace port is drained by the host, the copy goes straight into the log as its
-  /// last entry, completed once the send's code is known (nothing else can be copied within
-  /// the call, unless it blocks: then `parkSendCopy` takes it back out).
-  mutating func takeSendCopy(_ t: ThreadIndex, kmsg k: Int32, length: Int) {
-    let task = threads[Int(t)].task
-    guard let port = tracePort(of: task) else { return }
+  /// When the trace port is drained by the host, the copy goes straight into the log, pending,
+  /// and becomes its last entry once the send's code is known (nothing else can be copied
+  /// within the call, unless it blocks: then `parkSendCopy` takes it back out).
+  mutating func takeSendCopy(_ t: ThreadIndex, task: TaskIndex, port: ObjectIndex, kmsg k: Int32, length: Int) {
     let id = Int32(bitPattern: kmsgs[Int(k)].bytes.word(at: MsgHeader.idOffset))
     guard id != TraceMessage.id, reserveTraceBuffer(task: task, thread: t, msgid: id) else { return }
     if objects[Int(port)].isActive && objects[Int(port)].isHostDrained {
       // The bytes are read in place (an argument of a mutating Kernel method would be retained).
-      traceLog.appendEntry(
+      traceLog.appendPending(
         TraceEntry(
           seq: 0, time: 0, task: task, thread: t, direction: .send, kind: .normal, retval: 0,
-          port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),  // set at delivery
+          port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),  // completed at the send's end
         length: length)
       traceLog.fillLast(from: kmsgs[Int(k)].bytes)
       threads[Int(t)].sendCopy = .inLog
@@ -141,7 +139,7 @@ extension Kernel {
   mutating func parkSendCopy(_ t: ThreadIndex) {
     guard threads[Int(t)].sendCopy == .inLog else { return }
     threads[Int(t)].sendCopy = .inSnapshot
-    let bytes = traceLog.removeLast()
+    let bytes = traceLog.removePending()
     threads[Int(t)].traceSnapshot.overwritePrefix(with: bytes, length: bytes.count)
     threads[Int(t)].traceSnapshotLength = bytes.count
   }
@@ -149,7 +147,7 @@ extension Kernel {
   /// Drops a send copy that will not be emitted (MACH_SEND_MSG_TOO_SMALL found in the body).
   mutating func dropSendCopy(_ t: ThreadIndex) {
     guard threads[Int(t)].sendCopy != .none else { return }
-    if threads[Int(t)].sendCopy == .inLog { _ = traceLog.removeLast() }
+    if threads[Int(t)].sendCopy == .inLog { _ = traceLog.removePending() }
     threads[Int(t)].sendCopy = .none
     budgetedMessages -= 1
   }
@@ -256,11 +254,7 @@ extension Kernel {
   mutating func sendCopyThen(_ t: ThreadIndex, retval: ReturnCode, _ then: TraceContinuation) -> ReturnCode {
     switch threads[Int(t)].sendCopy {
     case .inLog:
-      // Still the log's last entry, and the trace port has not changed within the call.
-      threads[Int(t)].sendCopy = .none
-      budgetedMessages -= 1
-      traceSeq += 1
-      traceLog.completeLast(seq: traceSeq, time: now, retval: retval)
+      completeSendCopyInLog(t, retval: retval)
     case .inSnapshot:
       threads[Int(t)].sendCopy = .none
       let waits = emitCopy(
@@ -273,15 +267,40 @@ extension Kernel {
     return runContinuation(t, then)
   }
 
+  /// Emits `t`'s send copy that waits in the log (`PendingSendCopy.inLog`) with the send's
+  /// code: it is still pending there, and the trace port has not changed within the call.
+  @inline(__always)
+  mutating func completeSendCopyInLog(_ t: ThreadIndex, retval: ReturnCode) {
+    threads[Int(t)].sendCopy = .none
+    budgetedMessages -= 1
+    traceSeq += 1
+    traceLog.completePending(seq: traceSeq, time: now, retval: retval)
+  }
+
   /// The receive hook (just before mach_msg returns): when a message was handed back (success,
   /// MACH_RCV_TOO_LARGE), the receiver's view of it is copied, then the call ends.
   mutating func receiveCopyThen(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
     let task = threads[Int(t)].task
     if code == MachMsgReturn.success || code == MachMsgReturn.rcvTooLarge || code == MachMsgReturn.rcvInvalidNotify,
-      tracePort(of: task) != nil,
+      let port = tracePort(of: task),
       threads[Int(t)].messageLength >= MsgHeader.size
     {
       let id = Int32(bitPattern: threads[Int(t)].messageBuffer.word(at: MsgHeader.idOffset))
+      // The common case, a live port the host drains with a buffer to spare, straight into the
+      // log: what `reserveTraceBuffer` and `emitCopy` would do, without the general path.
+      if id != TraceMessage.id, objects[Int(port)].isActive, objects[Int(port)].isHostDrained,
+        kmsgLimit.map({ budgetedMessages < $0 }) ?? true
+      {
+        traceSeq += 1
+        let length = threads[Int(t)].messageLength
+        traceLog.appendEntry(
+          TraceEntry(
+            seq: traceSeq, time: now, task: task, thread: t, direction: .receive, kind: .normal, retval: code,
+            port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),
+          length: length)
+        traceLog.fillLast(from: threads[Int(t)].messageBuffer)
+        return finish(t, code)
+      }
       if id != TraceMessage.id || code != MachMsgReturn.success, reserveTraceBuffer(task: task, thread: t, msgid: id) {
         let waits = emitCopy(
           task: task, thread: t, direction: .receive, kind: .normal, retval: code,

@@ -66,6 +66,14 @@ public struct TraceLog: Sendable {
   /// the copies that follow (a drained log keeps its bytes as scratch).
   private var store = ByteStore(capacity: 0)
   private var used = 0
+  /// A send copy taken at the hook whose header waits for the send's end (D3): its bytes are
+  /// the store's last `pending.length` bytes, and it becomes an entry at `completePending`.
+  /// Kept out of `entries` until then, so that noting its peer and completing it write plain
+  /// fields rather than the array (whose every write checks that it is not shared).
+  private var pending = TraceEntry(
+    seq: 0, time: 0, task: -1, thread: -1, direction: .send, kind: .normal, retval: 0, port: -1,
+    peer: TraceEntry.noPeer, offset: 0, length: 0)
+  private var hasPending = false
 
   public init() {}
 
@@ -73,6 +81,7 @@ public struct TraceLog: Sendable {
   mutating func removeAll() {
     entries.removeAll(keepingCapacity: true)
     used = 0
+    hasPending = false
   }
 
   public var isEmpty: Bool { entries.isEmpty }
@@ -89,6 +98,14 @@ public struct TraceLog: Sendable {
   /// array around it, two atomic operations per traced message.
   @inline(__always)
   mutating func appendEntry(_ entry: TraceEntry, length: Int) {
+    precondition(!hasPending, "a copy made while a send copy is pending")
+    entries.append(reserve(entry, length: length))
+  }
+
+  /// Makes room at the end of the store for a `length`-byte message, and returns `entry` placed
+  /// there.
+  @inline(__always)
+  private mutating func reserve(_ entry: TraceEntry, length: Int) -> TraceEntry {
     let start = used
     if store.capacity < start + length {
       store = store.copy(keeping: start, capacity: Swift.max(start + length, 2 * store.capacity))
@@ -100,41 +117,51 @@ public struct TraceLog: Sendable {
     var e = entry
     e.offset = start
     e.length = length
-    entries.append(e)
+    return e
   }
 
-  /// Writes the last entry's message from `source`, which holds at least its length. The store
-  /// is this log's own and large enough (`appendEntry`).
+  /// Writes the message of the last entry (or of the pending send copy) from `source`, which
+  /// holds at least its length. The store is this log's own and large enough (`appendEntry`,
+  /// `appendPending`).
   @inline(__always)
   func fillLast(from source: [UInt8]) {
-    let e = entries[entries.count - 1]
+    let e = hasPending ? pending : entries[entries.count - 1]
     source.withUnsafeBytes { src in
       UnsafeMutableRawPointer(store.base + e.offset).copyMemory(from: src.baseAddress!, byteCount: e.length)
     }
   }
 
-  /// Notes who receives the message of the last entry (a send copy, once its destination is
-  /// copied in).
+  /// Takes a send copy at the hook, before its header is known (D3): `entry`'s seq, time,
+  /// retval and peer are filled in later. Its message is written by `fillLast`.
   @inline(__always)
-  mutating func setLastPeer(_ peer: TaskIndex) {
-    entries[entries.count - 1].peer = peer
+  mutating func appendPending(_ entry: TraceEntry, length: Int) {
+    precondition(!hasPending, "two send copies pending")
+    pending = reserve(entry, length: length)
+    hasPending = true
   }
 
-  /// Completes the last entry, appended before its header was known (a send's copy at the
-  /// hook, D3).
+  /// Notes who receives the pending send copy's message, once its destination is copied in.
   @inline(__always)
-  mutating func completeLast(seq: UInt64, time: UInt64, retval: ReturnCode) {
-    let i = entries.count - 1
-    entries[i].seq = seq
-    entries[i].time = time
-    entries[i].retval = retval
+  mutating func setPendingPeer(_ peer: TaskIndex) {
+    pending.peer = peer
   }
 
-  /// Takes the last entry back out, returning its bytes.
-  mutating func removeLast() -> [UInt8] {
-    let e = entries.removeLast()
-    used = e.offset
-    return bytes(of: e)
+  /// Completes the pending send copy and appends it as the last entry.
+  @inline(__always)
+  mutating func completePending(seq: UInt64, time: UInt64, retval: ReturnCode) {
+    pending.seq = seq
+    pending.time = time
+    pending.retval = retval
+    hasPending = false
+    entries.append(pending)
+  }
+
+  /// Takes the pending send copy back out, returning its bytes.
+  mutating func removePending() -> [UInt8] {
+    precondition(hasPending, "no send copy pending")
+    hasPending = false
+    used = pending.offset
+    return bytes(of: pending)
   }
 }
 

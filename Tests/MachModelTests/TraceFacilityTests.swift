@@ -444,6 +444,29 @@ extension System {
     s.invariantsHold()
   }
 
+  /// The receive side of T10 for a port the host drains: the message has left its buffer, but
+  /// another queued message holds the last one, so the receive's copy finds none.
+  @Test func T10_D4_aReceiveCopyWithNoBufferIsDroppedAndTheReceiveSucceeds() {
+    var s = System()
+    let (a, aName, at) = s.spawn("a")
+    _ = s.traceToLog(aName)
+    let (r, send) = s.channel(from: a, to: a)
+    for id in [21, 22] as [Int32] {
+      let m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: id).finish()
+      #expect(s.k.machMsg(at, .send(m)) == MachMsgReturn.success)
+    }
+    _ = s.logged()
+    s.k.kmsgLimit = s.k.budgetedMessages - 1  // the two messages, less the one received
+    #expect(s.k.machMsg(at, .receive(r)) == MachMsgReturn.success)
+    #expect(s.k.thread(at).message.word(at: MsgHeader.idOffset) == 21)
+    #expect(s.logged().isEmpty)
+    #expect(s.k.console == ["trace: dropped copy of msgid 21 from a.1 (no buffer)"])
+    s.k.kmsgLimit = nil
+    #expect(s.k.machMsg(at, .receive(r)) == MachMsgReturn.success)
+    #expect(s.logged().count == 1)  // with a buffer again, the copy is made
+    s.invariantsHold()
+  }
+
   /// T10's console lines cannot pile up without bound: the console keeps the latest
   /// `Kernel.consoleLimit` lines and counts the ones it let go.
   @Test func T10_theConsoleKeepsItsLatestLines() {
