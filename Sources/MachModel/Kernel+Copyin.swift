@@ -210,6 +210,7 @@ extension Kernel {
 
   /// `ipc_port_check_circularity`: whether sending receive right `port` to `destination`
   /// closes a loop (the destination is the port itself, or is in transit towards it).
+  @inline(__always)  // called from mutating code: a call would copy the whole kernel
   func isCircular(receive port: ObjectIndex, destination: ObjectIndex) -> Bool {
     var d = destination
     var steps = 0

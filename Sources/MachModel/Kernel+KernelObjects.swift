@@ -443,12 +443,12 @@ extension Kernel {
     if !success { releaseReplyValues(outputs) }
     var size = MsgHeader.size + 8
     var complex = false
-    var copies: [OutOfLineCopy] = []
+    var copies: [OutOfLineCopy]? = nil  // made only for a reply that has out-of-line arrays
     if success {
       for value in outputs {
         size += value.bodyLength
         if value.isComplex { complex = true }
-        if let copy = value.outOfLineCopy { copies.append(copy) }
+        if let copy = value.outOfLineCopy { copies = (copies ?? []) + [copy] }
       }
     }
     // The buffer is written in place, in one access; a reused one keeps any longer storage
@@ -464,7 +464,7 @@ extension Kernel {
       w.put(UInt32(bitPattern: code))
       if success { for value in outputs { value.write(to: &w) } }
     }
-    if !copies.isEmpty { kmsgs[Int(k)].outOfLine = copies }
+    if let copies { kmsgs[Int(k)].outOfLine = copies }
     if let tr = traced {  // the trace port is read now: after task_terminate it is gone (D5)
       _ = kernelCopy(
         task: tr.task, thread: tr.thread, direction: .send, kind: tr.kind, bytes: kmsgs[Int(k)].bytes, length: size)

@@ -24,6 +24,7 @@ extension Kernel {
   }
 
   /// The live receive right under `name`, or the error GNU Mach gives.
+  @inline(__always)  // called from mutating code: a call would copy the whole kernel
   func receiveRight(_ task: TaskIndex, _ name: PortName) -> Result<ObjectIndex, KernError> {
     guard spaceIsUsable(task) else { return .failure(KernError(KernReturn.invalidTask)) }
     guard let e = entry(task, name) else { return .failure(KernError(KernReturn.invalidName)) }

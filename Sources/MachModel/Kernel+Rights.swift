@@ -68,6 +68,7 @@ extension Kernel {
 
   /// `ipc_right_copyin_check`: whether `disposition` could be copied in from `name` with dead
   /// names allowed, without changing anything.
+  @inline(__always)  // called from mutating code: a call would copy the whole kernel
   func copyinCheck(_ task: TaskIndex, _ name: PortName, _ disposition: UInt32) -> Bool {
     guard let e = entry(task, name) else { return false }
     switch disposition {

@@ -55,6 +55,7 @@ extension Kernel {
   // MARK: - Suspension
 
   /// Whether thread `t` may run: neither it nor its task is suspended.
+  @inline(__always)  // called from mutating code: a call would copy the whole kernel
   func isSuspended(_ t: ThreadIndex) -> Bool {
     threads[Int(t)].suspendCount > 0 || tasks[Int(threads[Int(t)].task)].suspendCount > 0
   }

@@ -158,18 +158,23 @@ extension Kernel {
     _ t: ThreadIndex, _ routine: Routine, target: PortName, arguments: [MigValue], timeout: UInt32? = nil
   ) -> RPCOutcome {
     let reply = migReplyPort(t)
-    var request = requestBytes  // the kernel's request buffer, reused from call to call
-    requestBytes = []
-    guard let arguments = placeOutOfLineArguments(t, routine, arguments),
-      Mig.request(routine, target: target, reply: reply, arguments: arguments, into: &request) == nil
-    else {
-      return .failed(MigReturn.badArguments)
-    }
     let options: MachMsgOptions =
       timeout == nil ? [.send, .receive] : [.send, .receive, .sendTimeout, .receiveTimeout]
-    let code = machMsg(
-      t, MachMsgCall(options: options, message: request, receiveSize: 8192, receiveName: reply, timeout: timeout ?? 0))
-    swap(&request, &requestBytes)
+    var call = MachMsgCall(options: options, receiveSize: 8192, receiveName: reply, timeout: timeout ?? 0)
+    // The request is written into the kernel's request buffer, reused from call to call and
+    // moved (never copied) in and out of the call.
+    swap(&call.message, &requestBytes)
+    defer { swap(&call.message, &requestBytes) }
+    let error: MigError?
+    if arguments.contains(where: \.isNameList) {
+      guard let placed = placeOutOfLineArguments(t, routine, arguments) else { return .failed(MigReturn.badArguments) }
+      error = Mig.request(routine, target: target, reply: reply, arguments: placed, into: &call.message)
+    } else {
+      error = Mig.request(routine, target: target, reply: reply, arguments: arguments, into: &call.message)
+    }
+    guard error == nil else { return .failed(MigReturn.badArguments) }
+    call.sendSize = UInt32(call.message.count)
+    let code = machMsg(t, call)
     if code == MachMsgReturn.rcvInProgress || code == MachMsgReturn.sendInProgress { return .inProgress }
     return finishRPC(t, routine, code)
   }
@@ -180,10 +185,6 @@ extension Kernel {
   private mutating func placeOutOfLineArguments(
     _ t: ThreadIndex, _ routine: Routine, _ arguments: [MigValue]
   ) -> [MigValue]? {
-    func isNames(_ value: MigValue) -> Bool {
-      if case .ports = value { return true } else { return false }
-    }
-    guard arguments.contains(where: isNames) else { return arguments }  // the common case
     var placed = arguments
     let task = threads[Int(t)].task
     for (i, value) in arguments.enumerated() {
@@ -220,6 +221,7 @@ extension Kernel {
 
   /// The message in `t`'s hands (its first messageLength bytes; msgh_size says so too) read as
   /// `routine`'s reply, out-of-line arrays from the thread's task's memory.
+  @inline(__always)  // called from mutating code: a call would copy the whole kernel
   private func decodeReceivedReply(_ t: ThreadIndex, _ routine: Routine) -> Result<MigReply, MigError> {
     guard routine.hasOutOfLineOutputs else { return Mig.decodeReply(routine, threads[Int(t)].messageBuffer) }
     let task = threads[Int(t)].task

@@ -161,6 +161,7 @@ public struct Kernel: Sendable {
   public func port(_ o: ObjectIndex) -> Port { objects[Int(o)] }
 
   /// The task a kernel port stands for, if it is a live task's port.
+  @inline(__always)  // called from mutating code: a call would copy the whole kernel
   public func taskOf(port o: ObjectIndex) -> TaskIndex? {
     guard o >= 0, Int(o) < objects.count, objects[Int(o)].isActive, case .task(let t) = objects[Int(o)].kernelObject
     else { return nil }
@@ -168,6 +169,7 @@ public struct Kernel: Sendable {
   }
 
   /// The thread a kernel port stands for, if it is a live thread's port.
+  @inline(__always)  // called from mutating code: a call would copy the whole kernel
   public func threadOf(port o: ObjectIndex) -> ThreadIndex? {
     guard o >= 0, Int(o) < objects.count, objects[Int(o)].isActive, case .thread(let t) = objects[Int(o)].kernelObject
     else { return nil }

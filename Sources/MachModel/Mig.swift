@@ -20,6 +20,14 @@ public enum MigValue: Equatable, Sendable {
   case outOfLinePorts(address: UInt32, count: UInt32, disposition: UInt32)
 }
 
+extension MigValue {
+  /// An out-of-line array of rights given as names (`ports`), which a stub must first write
+  /// into the caller's memory.
+  var isNameList: Bool {
+    if case .ports = self { return true } else { return false }
+  }
+}
+
 /// A decoded MIG reply: the routine's return code and its out-arguments, by name.
 ///
 /// The names are the routine's own (`Routine.outputNames`, shared, never copied), and a reply
