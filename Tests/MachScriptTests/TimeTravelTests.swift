@@ -161,6 +161,41 @@ import Testing
     #expect(shell.session.pastPosition == last - 1)
   }
 
+  /// Ctrl-C during a long rebuild (a past moment far from its checkpoint, once a small budget
+  /// has thinned them) abandons it at a safe point between replayed events: the session stays
+  /// where it was, and the same `goto` without the interrupt goes there.
+  @Test func ctrlCAbandonsALongRebuild() {
+    let shell = ShellUnderTest()
+    shell.run("set history_bytes 600000\n" + Self.scenario + "\nrepeat 6000 {\n  send s id 1\n  receive p\n}")
+    let held = shell.run("goto 1").err
+    let bounds = (held.split(separator: "\n").first?.split(separator: "records ").last ?? "").split(separator: " ")
+      .compactMap { UInt64($0) }
+    #expect(bounds.count == 2, "\(held)")
+    guard bounds.count == 2 else { return }
+    var asked = 0
+    shell.session.interpreter.interruptRequested = {
+      asked += 1
+      return true
+    }
+    // The records just before a checkpoint are the farthest from the one before: some target
+    // needs more than 1,024 replayed events, where the rebuild asks.
+    var interrupted: UInt64? = nil
+    for target in stride(from: bounds[1] - 1, through: bounds[0], by: -97) {
+      let r = shell.run("goto \(target)")
+      if r.err.contains("error: interrupted (the session stays where it was)") {
+        interrupted = target
+        break
+      }
+      shell.run("goto end")
+    }
+    #expect(asked > 0 && interrupted != nil, "no rebuild was long enough to be asked")
+    guard let target = interrupted else { return }
+    #expect(shell.session.pastPosition == nil, "the session stays in the present")
+    shell.session.interpreter.interruptRequested = { false }
+    shell.run("goto \(target)")
+    #expect(shell.session.pastPosition == target)
+  }
+
   /// Variables, settings and watches are not rewound: each keeps what it became after the
   /// record gone back to.
   @Test func whatIsNotRewound() {
