@@ -153,6 +153,6 @@ enum PendingSendCopy: UInt8, Sendable {
   case none
   /// In `KThread.traceSnapshot`, for a trace message.
   case inSnapshot
-  /// The trace log's last entry, for a host-drained trace port.
+  /// Pending in the trace log (`TraceLog.appendPending`), for a host-drained trace port.
   case inLog
 }

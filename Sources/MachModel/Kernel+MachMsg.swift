@@ -61,6 +61,17 @@ extension Kernel {
     }
   }
 
+  /// Copies kernel message `k`'s first `length` bytes into thread `t`'s message (the copy-out
+  /// into the receiver's buffer). The buffer is moved out of its table and back rather than
+  /// read in place, which from a mutating method would retain and release it.
+  @inline(__always)
+  mutating func handToThread(_ t: ThreadIndex, kmsg k: Int32, length: Int) {
+    var bytes: [UInt8] = []
+    swap(&bytes, &kmsgs[Int(k)].bytes)
+    threads[Int(t)].setMessage(bytes, length: length)
+    swap(&bytes, &kmsgs[Int(k)].bytes)
+  }
+
   /// Internal: the message in the thread's hands goes to a kernel port.
   static let toKernel: ReturnCode = -1
 
@@ -229,7 +240,7 @@ extension Kernel {
     let k = threads[Int(t)].kmsg
     threads[Int(t)].kmsg = -1
     copyoutPseudo(k, to: threads[Int(t)].task)
-    threads[Int(t)].setMessage(kmsgs[Int(k)].bytes, length: kmsgs[Int(k)].size)
+    handToThread(t, kmsg: k, length: kmsgs[Int(k)].size)
     freeKMsgBuffer(k)
     return code
   }
@@ -307,7 +318,7 @@ extension Kernel {
       return handBackHeaderOnly(t, k, destroyed: .headerError, code: header)
     }
     copyoutBody(k, to: task)
-    threads[Int(t)].setMessage(kmsgs[Int(k)].bytes, length: size)
+    handToThread(t, kmsg: k, length: size)
     freeKMsgBuffer(k)
     return MachMsgReturn.success
   }
@@ -318,7 +329,7 @@ extension Kernel {
     _ t: ThreadIndex, _ k: Int32, destroyed reason: DestroyReason, code: ReturnCode
   ) -> ReturnCode {
     copyoutDestOnly(k, to: threads[Int(t)].task)
-    threads[Int(t)].setMessage(kmsgs[Int(k)].bytes, length: MsgHeader.size)
+    handToThread(t, kmsg: k, length: MsgHeader.size)
     destroyedMessages[reason, default: 0] += 1
     freeKMsgBuffer(k)
     return code

@@ -219,18 +219,6 @@ extension Kernel {
     threads[Int(t)].migReplyName = MachPort.null
   }
 
-  /// The message in `t`'s hands (its first messageLength bytes; msgh_size says so too) read as
-  /// `routine`'s reply, out-of-line arrays from the thread's task's memory.
-  @inline(__always)  // called from mutating code: a call would copy the whole kernel
-  private func decodeReceivedReply(_ t: ThreadIndex, _ routine: Routine) -> Result<MigReply, MigError> {
-    guard routine.hasOutOfLineOutputs else { return Mig.decodeReply(routine, threads[Int(t)].messageBuffer) }
-    let task = threads[Int(t)].task
-    // The closure holds the task table alone: capturing `self` would copy the whole kernel.
-    return Mig.decodeReply(routine, threads[Int(t)].messageBuffer) { [tasks] in
-      tasks[Int(task)].map.read(address: $0, size: $1)
-    }
-  }
-
   /// Reads the reply of an RPC whose mach_msg ended with `code` (docs/shell.md §5): the decoded
   /// reply, MIG_SERVER_DIED for a send-once notification, MIG_REPLY_MISMATCH for another id,
   /// or mach_msg's error (after a receive error the thread's reply port is replaced).
@@ -246,7 +234,17 @@ extension Kernel {
     if Int32(bitPattern: threads[Int(t)].messageBuffer.word(at: MsgHeader.idOffset)) == NotifyID.sendOnce {
       return .failed(MigReturn.serverDied)
     }
-    switch decodeReceivedReply(t, routine) {
+    let decoded: Result<MigReply, MigError>
+    if routine.hasOutOfLineOutputs {  // its arrays are read from the task's memory
+      let task = threads[Int(t)].task
+      // The closure holds the task table alone: capturing `self` would copy the whole kernel.
+      decoded = Mig.decodeReply(routine, threads[Int(t)].messageBuffer) { [tasks] in
+        tasks[Int(task)].map.read(address: $0, size: $1)
+      }
+    } else {
+      decoded = Mig.decodeReply(routine, threads[Int(t)].messageBuffer)
+    }
+    switch decoded {
     case .success(let reply): return .completed(reply)
     case .failure(.replyMismatch): return .failed(MigReturn.replyMismatch)
     case .failure: return .failed(MigReturn.typeError)
