@@ -190,10 +190,10 @@ extension Kernel {
 
     var code: ReturnCode
     var outputs = ReplyValues.none
-    if let routine = RoutineTable.routine(id: id) {
+    if let routine = RoutineTable.unretainedRoutine(id: id) {
       var args = KernelArgs()
-      if kernelArguments(k, routine, into: &args) {
-        (code, outputs) = perform(routine, on: dest, args)
+      if routine._withUnsafeGuaranteedRef({ kernelArguments(k, $0, into: &args) }) {
+        (code, outputs) = perform(id, on: dest, args)
       } else {
         code = MigReturn.badArguments
       }
@@ -227,25 +227,33 @@ extension Kernel {
   /// The request's in-arguments, checked as MIG's server stubs check them: each item's type,
   /// size and count, and the message's total size, appended to `args` (empty at the call);
   /// false for MIG_BAD_ARGUMENTS.
-  func kernelArguments(_ k: Int32, _ routine: Routine, into args: inout KernelArgs) -> Bool {
+  mutating func kernelArguments(_ k: Int32, _ routine: Routine, into args: inout KernelArgs) -> Bool {
     guard routine.inputs.count <= KernelArgs.capacity else { return false }
-    let bytes = kmsgs[Int(k)].bytes
     let end = kmsgs[Int(k)].size
+    // The request is moved out while it is read (a copy would be retained) and put back.
+    var bytes: [UInt8] = []
+    swap(&bytes, &kmsgs[Int(k)].bytes)
+    defer { swap(&bytes, &kmsgs[Int(k)].bytes) }
     var offset = MsgHeader.size
     var outOfLineIndex = 0
-    for arg in routine.inputs {
+    for (i, expected) in routine.inputDescriptors.enumerated() {
       // Nearly every item is one inline 32-bit word whose descriptor is exactly the one its
-      // type calls for (as MIG's server stubs compare it); such an item needs no general parse.
-      if let expected = arg.type.singleWordDescriptor, offset + 8 <= end, bytes.word(at: offset) == expected {
+      // type calls for (as MIG's server stubs compare it); such an item needs no general parse,
+      // and its msgt_name says how to read it.
+      if expected != 0, offset + 8 <= end, bytes.word(at: offset) == expected {
         let value = bytes.word(at: offset + 4)
-        switch arg.type {
-        case .portName: args.append(.name(value))
-        case .port: args.append(.right(Self.object(at: value) ?? -1, carriedType: expected & 0xff))
-        default: args.append(.int(Int32(bitPattern: value)))
+        let name = expected & 0xff
+        if name == MsgType.portName {
+          args.append(.name(value))
+        } else if MsgType.isPort(name) {
+          args.append(.right(Self.object(at: value) ?? -1, carriedType: name))
+        } else {
+          args.append(.int(Int32(bitPattern: value)))
         }
         offset += 8
         continue
       }
+      let arg = routine.inputs[i]
       var outOfLine = false
       if case .outOfLinePorts = arg.type { outOfLine = true }
       guard case .success(let d) = TypeDescriptor.parse(bytes, at: offset, end: end), d.size == 32,
@@ -286,9 +294,10 @@ extension Kernel {
     return offset == end
   }
 
-  /// Runs `routine` on the object behind `port`. A port of the wrong kind reaches the routine
-  /// as null, as MIG's conversion functions make it.
-  mutating func perform(_ routine: Routine, on port: ObjectIndex, _ a: KernelArgs) -> (ReturnCode, ReplyValues) {
+  /// Runs the served routine with msgid `id` (its arguments already checked) on the object
+  /// behind `port`. A port of the wrong kind reaches the routine as null, as MIG's conversion
+  /// functions make it.
+  mutating func perform(_ id: Int32, on port: ObjectIndex, _ a: KernelArgs) -> (ReturnCode, ReplyValues) {
     // A port stands for at most one object: read which once (`taskOf`, `threadOf`).
     var task: TaskIndex? = nil
     var thread: ThreadIndex? = nil
@@ -299,11 +308,11 @@ extension Kernel {
       default: break
       }
     }
-    if routine.subsystem == "mach_port" {
+    if RoutineTable.machPortIDs.contains(id) {
       guard let task else { return (KernReturn.invalidTask, .none) }
-      return performPortCall(routine, task, a)
+      return performPortCall(id, task, a)
     }
-    switch routine.id {
+    switch id {
     case 2007:  // task_create
       guard let task else { return (KernReturn.invalidTask, .none) }
       guard tasks.count < taskLimit, canMakeObject else { return (KernReturn.resourceShortage, .none) }
@@ -381,8 +390,8 @@ extension Kernel {
   }
 
   /// The mach_port routines, on the task's space.
-  mutating func performPortCall(_ routine: Routine, _ task: TaskIndex, _ a: KernelArgs) -> (ReturnCode, ReplyValues) {
-    switch routine.id {
+  mutating func performPortCall(_ id: Int32, _ task: TaskIndex, _ a: KernelArgs) -> (ReturnCode, ReplyValues) {
+    switch id {
     case 3200:
       let (code, list) = portNames(task)
       return (

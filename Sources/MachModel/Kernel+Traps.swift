@@ -99,7 +99,7 @@ extension Kernel {
         return (MigReturn.badArguments, [])
       }
     }
-    let (code, outputs) = perform(routine, on: e.object, args)
+    let (code, outputs) = perform(routine.id, on: e.object, args)
     guard code == KernReturn.success else {
       releaseKernelArgs(args)
       releaseReplyValues(outputs)
@@ -234,15 +234,18 @@ extension Kernel {
     if Int32(bitPattern: threads[Int(t)].messageBuffer.word(at: MsgHeader.idOffset)) == NotifyID.sendOnce {
       return .failed(MigReturn.serverDied)
     }
+    // The message is moved out of the thread while it is read and then put back: read in
+    // place, it would be retained and released around the call.
+    var message: [UInt8] = []
+    swap(&message, &threads[Int(t)].messageBuffer)
+    defer { swap(&message, &threads[Int(t)].messageBuffer) }
     let decoded: Result<MigReply, MigError>
     if routine.hasOutOfLineOutputs {  // its arrays are read from the task's memory
       let task = threads[Int(t)].task
       // The closure holds the task table alone: capturing `self` would copy the whole kernel.
-      decoded = Mig.decodeReply(routine, threads[Int(t)].messageBuffer) { [tasks] in
-        tasks[Int(task)].map.read(address: $0, size: $1)
-      }
+      decoded = Mig.decodeReply(routine, message) { [tasks] in tasks[Int(task)].map.read(address: $0, size: $1) }
     } else {
-      decoded = Mig.decodeReply(routine, threads[Int(t)].messageBuffer)
+      decoded = Mig.decodeReply(routine, message)
     }
     switch decoded {
     case .success(let reply): return .completed(reply)

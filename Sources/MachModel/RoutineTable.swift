@@ -91,6 +91,9 @@ public final class Routine: Equatable, Sendable {
   public let outputNames: [String]
   /// Whether a reply carries an out-of-line array (which its reader finds in memory).
   public let hasOutOfLineOutputs: Bool
+  /// Each in-argument's `MigType.singleWordDescriptor`, 0 where it has none: the server's fast
+  /// path compares a request's items against these words.
+  let inputDescriptors: [UInt32]
 
   public init(
     id: Int32, name: String, subsystem: String, target: MigTarget, targetName: String,
@@ -106,6 +109,7 @@ public final class Routine: Equatable, Sendable {
     inputs = arguments.filter(\.isInput)
     outputs = arguments.filter(\.isOutput)
     outputNames = outputs.map(\.name)
+    inputDescriptors = inputs.map { $0.type.singleWordDescriptor ?? 0 }
     hasOutOfLineOutputs = outputs.contains {
       switch $0.type {
       case .outOfLineNames, .outOfLineInts, .outOfLinePorts: return true
@@ -240,11 +244,25 @@ public enum RoutineTable {
   }()
   private static let byName: [String: Routine] = Dictionary(uniqueKeysWithValues: served.map { ($0.name, $0) })
 
+  /// The msgids of the `mach_port` subsystem (`subsystem mach_port 3200` in
+  /// include/mach/mach_port.defs; a MIG subsystem numbers its routines from its base).
+  public static let machPortIDs: Range<Int32> = 3200..<3300
+
   /// The served routine with this msgid.
+  @inline(__always)
   public static func routine(id: Int32) -> Routine? {
     let i = Int(id) - Int(firstID)
     return i >= 0 && i < byID.count ? byID[i] : nil
   }
+  /// The served routine with this msgid, for the kernel's server to use without retaining it
+  /// (the table holds every routine for the life of the process).
+  @inline(__always)
+  static func unretainedRoutine(id: Int32) -> Unmanaged<Routine>? {
+    let i = Int(id) - Int(firstID)
+    return i >= 0 && i < unretainedByID.count ? unretainedByID[i] : nil
+  }
+  private static let unretainedByID: [Unmanaged<Routine>?] = byID.map { $0.map { Unmanaged.passUnretained($0) } }
+
   /// The served routine with this name.
   public static func routine(named name: String) -> Routine? { byName[name] }
 

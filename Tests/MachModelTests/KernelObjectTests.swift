@@ -239,6 +239,14 @@ struct System {
     }
   }
 
+  /// The server sends a request to the mach_port routines (on the target's IPC space) by its
+  /// msgid: exactly the routines of `subsystem mach_port 3200` fall in that range.
+  @Test func section6_theMachPortSubsystemIsItsMsgidRange() {
+    for routine in RoutineTable.served {
+      #expect(RoutineTable.machPortIDs.contains(routine.id) == (routine.subsystem == "mach_port"), "\(routine.name)")
+    }
+  }
+
   /// A request whose arguments are all one inline word is written in place; it must be the
   /// message MessageBuilder writes, whatever buffer it reuses.
   @Test func mig_aOneWordRequestIsTheMessageTheBuilderWrites() {
