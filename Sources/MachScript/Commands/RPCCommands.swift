@@ -140,7 +140,8 @@ extension Session {
   /// MACH_PORT_NULL when the kernel has no ports left; the RPC then goes without a reply port
   /// and its receive fails with MACH_RCV_INVALID_NAME, as in GNU Mach. A note says why.
   private func noteWithoutReplyPort(_ t: ThreadIndex) {
-    guard mutate { k in k.migReplyPort(t) } == MachPort.null else { return }
+    let reply = mutate { k in k.migReplyPort(t) }
+    guard reply == MachPort.null else { return }
     output.writeError(
       "note: \(label(t)) has no reply port: mach_reply_port gave MACH_PORT_NULL (the kernel has no ports left)\n")
   }

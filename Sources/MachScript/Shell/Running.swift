@@ -29,7 +29,7 @@ extension Session {
       defer { operations.endPerforming(t) }
       pump()
       while !runState.isHalted && kernel.threads[Int(t)].state != .idle && kernel.threads[Int(t)].state != .terminated {
-        guard let due = deadline, let next = mutate { k in k.nextDeadline() }, next <= due else { break }
+        guard let due = deadline, let next = mutate({ k in k.nextDeadline() }), next <= due else { break }
         mutate { k in k.fireNextTimer() }
         pump()
       }
@@ -113,7 +113,7 @@ extension Session {
   /// A stop leaves the rest for `continue`.
   func advance(to target: UInt64) {
     pump()
-    while !runState.isHalted, let next = mutate { k in k.nextDeadline() }, next <= target {
+    while !runState.isHalted, let next = mutate({ k in k.nextDeadline() }), next <= target {
       mutate { k in k.fireNextTimer() }
       pump()
     }
@@ -130,7 +130,7 @@ extension Session {
   /// for `continue`.
   func waitUntilQuiet(until done: @escaping () -> Bool = { false }) {
     pump()
-    while !runState.isHalted, !done(), mutate { k in k.nextDeadline() } != nil {
+    while !runState.isHalted, !done(), mutate({ k in k.nextDeadline() }) != nil {
       mutate { k in k.fireNextTimer() }
       pump()
     }

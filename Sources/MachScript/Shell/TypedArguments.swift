@@ -79,7 +79,7 @@ extension Session {
   func placeOutOfLine(_ data: [UInt8], in task: TaskIndex) -> UInt32? {
     let (code, address) = mutate { k in k.vmAllocate(task, size: UInt32(data.count)) }
     guard code == KernReturn.success,
-      mutate(carrying: data.count) { k in k.writeMemory(task, data, at: address) } == KernReturn.success
+      mutate(carrying: data.count, { k in k.writeMemory(task, data, at: address) }) == KernReturn.success
     else {
       return nil
     }
