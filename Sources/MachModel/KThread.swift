@@ -114,6 +114,10 @@ public struct KThread: Sendable {
   var call = CallParameters()
   /// The receive half still has to run after the send half.
   var receivePending = false
+  /// thread_terminate on itself: GNU Mach sets AST_TERMINATE and returns KERN_SUCCESS, the
+  /// thread finishes its mach_msg (the reply included) and terminates on its way out of the
+  /// kernel (`thread_terminate`, kern/thread.c).
+  var terminatesAtCallEnd = false
   /// The message held: being sent while blocked, or handed off to this receiver.
   var kmsg: Int32 = -1
   /// What the waker decided (`ith_state`): the receive's code, or the blocked send's.

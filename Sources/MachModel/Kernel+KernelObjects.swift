@@ -173,6 +173,9 @@ extension Kernel {
     let dest = destination(of: k)
     let replyAddress = kmsgs[Int(k)].bytes.word(at: MsgHeader.localOffset)
     let id = Int32(bitPattern: kmsgs[Int(k)].bytes.word(at: MsgHeader.idOffset))
+    // Only this request's own reply may skip the queue, not one served on the way.
+    let replyDirectly = k == directRequest
+    directRequest = -1
 
     // T12: a request to a task's (or one of its threads') kernel port from another task is
     // traced to that task's trace port, in kernel form, and so is the reply.
@@ -213,7 +216,9 @@ extension Kernel {
       releaseBodyRights(k, upTo: kmsgs[Int(k)].size)
     }
     if code != MigReturn.noReply, let reply = Self.object(at: replyAddress) {
-      sendKernelReply(to: reply, type: MsgHeader.local(bits), id: id &+ 100, code: code, outputs, traced: traced)
+      sendKernelReply(
+        to: reply, type: MsgHeader.local(bits), id: id &+ 100, code: code, outputs, traced: traced,
+        directTo: replyDirectly ? kernelCaller : -1)
     } else {
       releaseReplyValues(outputs)
       if let reply = Self.object(at: replyAddress), code != MigReturn.noReply {
@@ -332,7 +337,11 @@ extension Kernel {
       return (KernReturn.success, .one(.outOfLineRights(rights)))
     case 2016:  // thread_terminate
       guard let thread else { return (KernReturn.invalidArgument, .none) }
-      terminateThread(thread)
+      if thread == kernelCaller {
+        threads[Int(thread)].terminatesAtCallEnd = true  // at the end of this very call
+      } else {
+        terminateThread(thread)
+      }
       return (KernReturn.success, .none)
     case 2021:  // vm_allocate
       guard let task else { return (KernReturn.invalidArgument, .none) }
@@ -445,7 +454,7 @@ extension Kernel {
   /// out-arguments when the routine succeeded (their rights released otherwise).
   mutating func sendKernelReply(
     to reply: ObjectIndex, type: UInt32, id: Int32, code: ReturnCode, _ outputs: ReplyValues,
-    traced: (task: TaskIndex, thread: ThreadIndex, kind: TraceMessage.Kind)? = nil
+    traced: (task: TaskIndex, thread: ThreadIndex, kind: TraceMessage.Kind)? = nil, directTo caller: ThreadIndex = -1
   ) {
     guard let k = allocKMsg(budgeted: false) else { return }
     let success = code == KernReturn.success
@@ -478,7 +487,29 @@ extension Kernel {
       _ = kernelCopy(
         task: tr.task, thread: tr.thread, direction: .send, kind: tr.kind, bytes: kmsgs[Int(k)].bytes, length: size)
     }
+    if caller >= 0, takeReplyDirectly(caller, k) { return }
     deliverFromKernel(k)
+  }
+
+  /// GNU Mach's `kernel_send` path in `mach_msg_trap` (ipc/mach_msg.c): the reply to a request
+  /// made by mach_msg(SEND|RCV) skips the queue when the caller would take it from there next
+  /// anyway: its port is alive, held by the caller's space under the name it receives on, in
+  /// no port set, with no message queued and no other receiver waiting. The reply takes the
+  /// port's next seqno now, is never counted in its queue, and the caller's receive half copies
+  /// it out (`directReply`); too large for the caller's buffer it is destroyed there, as the
+  /// queue would have it (`slow_copyout`). Nothing a task can observe differs from the queue.
+  mutating func takeReplyDirectly(_ t: ThreadIndex, _ k: Int32) -> Bool {
+    guard threads[Int(t)].receivePending, directReply == nil,
+      let o = Self.object(at: kmsgs[Int(k)].bytes.word(at: MsgHeader.remoteOffset)), objects[Int(o)].isActive,
+      objects[Int(o)].portSet < 0, objects[Int(o)].queue.head < 0, objects[Int(o)].receivers.head < 0
+    else { return false }
+    let task = threads[Int(t)].task
+    guard tasks[Int(task)].space.isActive, let e = entry(task, threads[Int(t)].call.receiveName),
+      e.has(PortType.receive), e.object == o
+    else { return false }
+    directReply = DirectReply(thread: t, kmsg: k, seqno: objects[Int(o)].seqno)
+    objects[Int(o)].seqno &+= 1
+    return true
   }
 
   /// Releases the rights in out-arguments that will not be sent.
@@ -491,4 +522,11 @@ extension Kernel {
       }
     }
   }
+}
+
+/// A kernel reply handed to the thread that will receive it (`Kernel.takeReplyDirectly`).
+struct DirectReply: Sendable {
+  let thread: ThreadIndex
+  let kmsg: Int32
+  let seqno: UInt32
 }

@@ -79,7 +79,13 @@ extension Kernel {
   mutating func continueAfterSend(_ t: ThreadIndex) -> ReturnCode {
     guard threads[Int(t)].receivePending else { return finish(t, MachMsgReturn.success) }
     threads[Int(t)].receivePending = false
-    let code = receiveHalf(t)
+    let code: ReturnCode
+    if let direct = directReply, direct.thread == t {  // the kernel's reply, past the queue
+      directReply = nil
+      code = completeReceive(t, direct.kmsg, seqno: direct.seqno)
+    } else {
+      code = receiveHalf(t)
+    }
     if code == MachMsgReturn.rcvInProgress { return block(t, .blockedInReceive) }
     if tasks[Int(threads[Int(t)].task)].specialPorts[Int(SpecialPort.taskTrace)] < 0 { return finish(t, code) }
     return receiveCopyThen(t, code)
@@ -88,19 +94,25 @@ extension Kernel {
   private mutating func block(_ t: ThreadIndex, _ state: ThreadRunState) -> ReturnCode {
     threads[Int(t)].state = state
     threads[Int(t)].completesAsynchronously = true
+    // A thread that terminated itself in this call is gone rather than waiting: nothing will
+    // ever run it again to finish the call.
+    if threads[Int(t)].terminatesAtCallEnd { terminateThread(t) }
     return state == .blockedInSend ? MachMsgReturn.sendInProgress : MachMsgReturn.rcvInProgress
   }
 
-  /// Ends the call with `code`; a call that blocked on the way reports in `completions`.
+  /// Ends the call with `code`; a call that blocked on the way reports in `completions`. A
+  /// thread that terminated itself in the call terminates now; one terminated during it (its
+  /// task terminated by the call) stays so.
   @discardableResult
   mutating func finish(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
-    threads[Int(t)].state = .idle
+    if threads[Int(t)].state != .terminated { threads[Int(t)].state = .idle }
     threads[Int(t)].result = code
     threads[Int(t)].call = CallParameters()
     threads[Int(t)].receivePending = false
     if threads[Int(t)].completesAsynchronously {
       completions.append(Completion(thread: t, result: code))
     }
+    if threads[Int(t)].terminatesAtCallEnd { terminateThread(t) }
     return code
   }
 

@@ -38,6 +38,8 @@ extension Kernel {
     threads[Int(t)].traceContinuation = .none
     threads[Int(t)].state = .terminated
     threads[Int(t)].call = CallParameters()
+    threads[Int(t)].receivePending = false
+    threads[Int(t)].terminatesAtCallEnd = false
     threads[Int(t)].deferredCall = nil
     threads[Int(t)].pendingException = nil
     if threads[Int(t)].exceptionReplyPort >= 0 {

@@ -324,7 +324,11 @@ extension Kernel {
       let k = threads[Int(t)].kmsg
       threads[Int(t)].kmsg = -1
       kernelCaller = t  // ipc_kobject_server runs in the sender's thread
+      // GNU Mach's `kernel_send` shortcut is taken only by mach_msg(SEND|RCV) with no other
+      // option (`mach_msg_trap`'s fast path tests `option == (MACH_SEND_MSG|MACH_RCV_MSG)`).
+      directRequest = threads[Int(t)].call.options == [.send, .receive] ? k : -1
       deliverToKernel(k, port: destination(of: k))
+      directRequest = -1
       kernelCaller = -1
       return continueAfterSend(t)
     case .receiveDone(let code):

@@ -48,6 +48,10 @@ public struct Kernel: Sendable {
   /// The thread whose request the kernel-object server is running (`current_thread()`),
   /// or -1.
   var kernelCaller: ThreadIndex = -1
+  /// The request whose reply its caller may receive without the queue (`takeReplyDirectly`),
+  /// or -1; and that reply, once made, until the caller's receive half takes it.
+  var directRequest: Int32 = -1
+  var directReply: DirectReply? = nil
   /// Scratch space for an RPC's request message.
   var requestBytes: [UInt8] = []
 
