@@ -24,6 +24,22 @@ extension Kernel {
       cancelled = n.object
     }
 
+    // The common RPC header, a live send right for the destination and a receive right to make
+    // the reply's send-once right from, under two names: what the general path below does for
+    // it, without its lookups and rewrites (`mach_msg_trap`'s fast path in ipc/mach_msg.c
+    // takes the same case, MACH_MSGH_BITS(COPY_SEND, MAKE_SEND_ONCE), by itself).
+    if destType == MsgType.copySend, replyType == MsgType.makeSendOnce, destName != replyName, cancelled < 0,
+      let d = entry(task, destName), d.has(PortType.send), objects[Int(d.object)].isActive,
+      let r = entry(task, replyName), r.has(PortType.receive)
+    {
+      objects[Int(d.object)].sendRights += 1
+      objects[Int(r.object)].sendOnceRights += 1
+      let newBits = (bits & MsgHeader.otherMask) | MsgHeader.bits(remote: MsgType.portSend, local: MsgType.portSendOnce)
+      kmsgs[Int(k)].bytes.setHeaderPorts(
+        bits: newBits, remote: Self.address(of: d.object), local: Self.address(of: r.object))
+      return MachMsgReturn.success
+    }
+
     var dest: CopyinOutcome
     var reply = CopyinOutcome(object: -1)
     var replyAddress: UInt32

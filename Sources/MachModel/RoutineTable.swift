@@ -236,7 +236,9 @@ public enum RoutineTable {
 
   /// The served routines by msgid, less `firstID`: kernel msgids are small and dense enough
   /// (mach 2000-2099, mach_port 3200-3299) that a direct index beats a search.
-  private static let firstID: Int32 = served.map(\.id).min()!
+  /// The lowest msgid served: the mach subsystem's base (`subsystem mach 2000`,
+  /// include/mach/mach.defs). A literal, so that a lookup needs no lazy initialisation.
+  static let firstID: Int32 = 2000
   private static let byID: [Routine?] = {
     var table = [Routine?](repeating: nil, count: Int(served.map(\.id).max()! - firstID) + 1)
     for r in served { table[Int(r.id - firstID)] = r }

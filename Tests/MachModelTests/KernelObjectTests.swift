@@ -239,6 +239,16 @@ struct System {
     }
   }
 
+  /// The server's routine table is indexed from the mach subsystem's base: no served routine
+  /// lies below it, and every one is found by its msgid.
+  @Test func section6_everyServedRoutineIsFoundByItsMsgid() {
+    for routine in RoutineTable.served {
+      #expect(routine.id >= RoutineTable.firstID, "\(routine.name)")
+      #expect(RoutineTable.routine(id: routine.id) === routine, "\(routine.name)")
+    }
+    #expect(RoutineTable.routine(id: RoutineTable.firstID - 1) == nil)
+  }
+
   /// The server sends a request to the mach_port routines (on the target's IPC space) by its
   /// msgid: exactly the routines of `subsystem mach_port 3200` fall in that range.
   @Test func section6_theMachPortSubsystemIsItsMsgidRange() {

@@ -185,4 +185,43 @@ import Testing
     _ = f.receive(f.tb, r)
     #expect(f.sendRights(f.b, r)! == 1)
   }
+
+  /// `ipc_kmsg_copyin_header` for the common RPC header, a COPY_SEND destination and a
+  /// MAKE_SEND_ONCE reply under two names (the case `mach_msg_trap`'s fast path takes by
+  /// itself): the destination gains a send right and the reply port a send-once right, no
+  /// entry of the sender changes, and the receiver gets the reply right as a send-once right.
+  @Test func ipc_kmsg_copyin_header_copySendWithMakeSendOnce() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let reply = f.receiveRight(f.a)
+    let entries = (f.entry(f.a, s), f.entry(f.a, reply))
+    let sends = f.k.sendRightCount(f.b, r)!
+    let m = Fixture.message(to: s, reply: reply, replyDisposition: MsgType.makeSendOnce)
+    #expect(f.send(f.ta, m) == MachMsgReturn.success)
+    #expect(f.entry(f.a, s) == entries.0)
+    #expect(f.entry(f.a, reply) == entries.1)
+    #expect(f.k.sendRightCount(f.b, r) == sends + 1)
+    #expect(f.status(f.a, reply)?.sendOnceRights == 1)
+    #expect(f.receive(f.tb, r) == MachMsgReturn.success)
+    let got = f.message(f.tb)!
+    #expect(got.remoteBits == MsgType.portSendOnce)
+    #expect(got.localBits == MsgType.portSend)
+    #expect(f.entry(f.b, got.remotePort)?.type == PortType.sendOnce)
+    #expect(f.k.checkInvariants() == [])
+  }
+
+  /// The same header to a port that has died: the send right turns into a dead name
+  /// (`ipc_right_check`) and the send fails with MACH_SEND_INVALID_DEST, the reply port
+  /// untouched.
+  @Test func ipc_kmsg_copyin_header_copySendWithMakeSendOnceToADeadPort() {
+    var f = Fixture()
+    let (r, s) = f.channel()
+    let reply = f.receiveRight(f.a)
+    #expect(f.k.portDestroy(f.b, r) == KernReturn.success)
+    let m = Fixture.message(to: s, reply: reply, replyDisposition: MsgType.makeSendOnce)
+    #expect(f.send(f.ta, m) == MachMsgReturn.sendInvalidDest)
+    #expect(f.entry(f.a, s)?.type == PortType.deadName)
+    #expect(f.status(f.a, reply)?.sendOnceRights == 0)
+    #expect(f.k.checkInvariants() == [])
+  }
 }
