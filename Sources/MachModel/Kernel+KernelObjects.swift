@@ -259,31 +259,43 @@ extension Kernel {
   /// size and count, and the message's total size, appended to `args` (empty at the call);
   /// false for MIG_BAD_ARGUMENTS.
   mutating func kernelArguments(_ k: Int32, _ routine: Routine, into args: inout KernelArgs) -> Bool {
-    guard routine.inputs.count <= KernelArgs.capacity else { return false }
+    let descriptors = routine.inputDescriptors
+    guard descriptors.count <= KernelArgs.capacity else { return false }
+    let end = kmsgs[Int(k)].size
+    var offset = MsgHeader.size
+    // Nearly every item is one inline 32-bit word whose descriptor is exactly the one its type
+    // calls for (as MIG's server stubs compare it); such an item needs no general parse, and
+    // its msgt_name says how to read it.
+    for (i, expected) in descriptors.enumerated() {
+      guard expected != 0, offset + 8 <= end, kmsgs[Int(k)].bytes.word(at: offset) == expected else {
+        return parseArguments(k, routine, from: i, at: offset, into: &args)
+      }
+      let value = kmsgs[Int(k)].bytes.word(at: offset + 4)
+      let name = expected & 0xff
+      if name == MsgType.portName {
+        args.append(.name(value))
+      } else if MsgType.isPort(name) {
+        args.append(.right(Self.object(at: value) ?? -1, carriedType: name))
+      } else {
+        args.append(.int(Int32(bitPattern: value)))
+      }
+      offset += 8
+    }
+    return offset == end
+  }
+
+  /// `kernelArguments` from the `first`th in-argument on, at `offset`, by the general parse.
+  private mutating func parseArguments(
+    _ k: Int32, _ routine: Routine, from first: Int, at start: Int, into args: inout KernelArgs
+  ) -> Bool {
     let end = kmsgs[Int(k)].size
     // The request is moved out while it is read (a copy would be retained) and put back.
     var bytes: [UInt8] = []
     swap(&bytes, &kmsgs[Int(k)].bytes)
     defer { swap(&bytes, &kmsgs[Int(k)].bytes) }
-    var offset = MsgHeader.size
+    var offset = start
     var outOfLineIndex = 0
-    for (i, expected) in routine.inputDescriptors.enumerated() {
-      // Nearly every item is one inline 32-bit word whose descriptor is exactly the one its
-      // type calls for (as MIG's server stubs compare it); such an item needs no general parse,
-      // and its msgt_name says how to read it.
-      if expected != 0, offset + 8 <= end, bytes.word(at: offset) == expected {
-        let value = bytes.word(at: offset + 4)
-        let name = expected & 0xff
-        if name == MsgType.portName {
-          args.append(.name(value))
-        } else if MsgType.isPort(name) {
-          args.append(.right(Self.object(at: value) ?? -1, carriedType: name))
-        } else {
-          args.append(.int(Int32(bitPattern: value)))
-        }
-        offset += 8
-        continue
-      }
+    for i in first..<routine.inputs.count {
       let arg = routine.inputs[i]
       var outOfLine = false
       if case .outOfLinePorts = arg.type { outOfLine = true }
@@ -529,9 +541,9 @@ extension Kernel {
       let o = Self.object(at: kmsgs[Int(k)].bytes.word(at: MsgHeader.remoteOffset)), objects[Int(o)].isActive,
       objects[Int(o)].portSet < 0, objects[Int(o)].queue.head < 0, objects[Int(o)].receivers.head < 0
     else { return false }
-    let task = threads[Int(t)].task
-    guard tasks[Int(task)].space.isActive, let e = entry(task, threads[Int(t)].call.receiveName),
-      e.has(PortType.receive), e.object == o
+    // `ip_receiver == space && ip_receiver_name == rcv_name`, as kernel_send tests it.
+    guard case .task(let owner, let name) = objects[Int(o)].receiver, owner == threads[Int(t)].task,
+      name == threads[Int(t)].call.receiveName, tasks[Int(owner)].space.isActive
     else { return false }
     directReply = DirectReply(thread: t, kmsg: k, seqno: objects[Int(o)].seqno)
     objects[Int(o)].seqno &+= 1

@@ -231,6 +231,30 @@ struct System {
     s.invariantsHold()
   }
 
+  /// The same when only a later item is in an unusual layout: mach_port_allocate_name (3203)
+  /// with its right in the short form and its name in the long form is served, and with a
+  /// name of the wrong type it is MIG_BAD_ARGUMENTS.
+  @Test func section6_aLaterItemInAnotherLayoutIsStillReadByType() {
+    var s = System()
+    let reply = s.k.migReplyPort(s.st)
+    func allocateName(_ nameType: UInt32) -> ReturnCode {
+      var m = MessageBuilder(
+        remote: 1, remoteDisposition: MsgType.copySend, local: reply, localDisposition: MsgType.makeSendOnce,
+        id: 3203)
+      m.word(MsgType.integer32, PortRight.receive.rawValue)
+      m.append(
+        TypeDescriptor(name: nameType, size: 32, number: 1, isInline: true, longForm: true), data: [77, 0, 0, 0])
+      _ = s.k.machMsg(
+        s.st, MachMsgCall(options: [.send, .receive], message: m.finish(), receiveSize: 100, receiveName: reply))
+      return ReturnCode(bitPattern: try! MessageView(s.k.thread(s.st).message)!.items().get()[0].words[0])
+    }
+    #expect(allocateName(MsgType.integer32) == MigReturn.badArguments)
+    #expect(s.k.task(s.shell).space.lookup(77) == nil)
+    #expect(allocateName(MsgType.portName) == KernReturn.success)
+    #expect(s.k.task(s.shell).space.lookup(77)?.type == PortType.receive)
+    s.invariantsHold()
+  }
+
   /// The server holds a request's arguments inline, in `KernelArgs`: every routine it serves
   /// must fit.
   @Test func section6_everyServedRoutineFitsTheInlineArgumentList() {
