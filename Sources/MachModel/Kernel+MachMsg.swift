@@ -104,15 +104,35 @@ extension Kernel {
   /// thread that terminated itself in the call terminates now; one terminated during it (its
   /// task terminated by the call) stays so.
   @discardableResult
+  @inline(__always)  // on every call's path; the rare endings are out of line
   mutating func finish(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
-    if threads[Int(t)].state != .terminated { threads[Int(t)].state = .idle }
+    if threads[Int(t)].state == .terminated || threads[Int(t)].terminatesAtCallEnd {
+      return finishTerminated(t, code)
+    }
+    threads[Int(t)].state = .idle
     threads[Int(t)].result = code
     threads[Int(t)].call = CallParameters()
     threads[Int(t)].receivePending = false
     if threads[Int(t)].completesAsynchronously {
       completions.append(Completion(thread: t, result: code))
     }
-    if threads[Int(t)].terminatesAtCallEnd { terminateThread(t) }
+    return code
+  }
+
+  /// `finish` for a thread terminated during its call (its task terminated by the call), or
+  /// terminating at its end (thread_terminate on itself).
+  @inline(never)
+  private mutating func finishTerminated(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
+    threads[Int(t)].result = code
+    threads[Int(t)].call = CallParameters()
+    threads[Int(t)].receivePending = false
+    if threads[Int(t)].completesAsynchronously {
+      completions.append(Completion(thread: t, result: code))
+    }
+    if threads[Int(t)].state != .terminated {
+      threads[Int(t)].state = .idle
+      terminateThread(t)
+    }
     return code
   }
 
