@@ -130,7 +130,7 @@ extension Kernel {
       completions.append(Completion(thread: t, result: code))
     }
     if threads[Int(t)].state != .terminated {
-      threads[Int(t)].state = .idle
+      threads[Int(t)].state = .idle  // its call is over: terminateThread has no queue to take it from
       terminateThread(t)
     }
     return code

@@ -168,4 +168,26 @@ extension KernelSendTests {
     direct.s.invariantsHold()
     queued.s.invariantsHold()
   }
+
+  /// `task_terminate` on the caller's own task (kern/task.c): the caller's thread ends with its
+  /// task and stays terminated when its mach_msg returns; it does not come back idle.
+  @Test func task_terminate_onItsOwnTaskLeavesTheCallerTerminated() {
+    for options: MachMsgOptions in [[.send, .receive], [.send, .receive, .receiveTimeout]] {
+      var s = System()
+      let (task, _, child) = s.spawn("child")
+      let reply = s.k.portAllocate(task, right: PortRight.receive.rawValue).1
+      let me = s.k.giveTaskSelfName(task)
+      let terminate = RoutineTable.routine(named: "task_terminate")!
+      let request = try! Mig.request(terminate, target: me, reply: reply, arguments: []).get()
+      let call = MachMsgCall(
+        options: options, message: request, receiveSize: 8192, receiveName: reply,
+        timeout: options.contains(.receiveTimeout) ? 1000 : 0)
+      _ = s.k.machMsg(child, call)
+      s.k.run()
+      #expect(s.k.thread(child).state == .terminated, "\(options)")
+      #expect(!s.k.task(task).isActive)
+      #expect(s.k.machMsg(child, .receive(reply)) == KernReturn.failure)
+      s.invariantsHold()
+    }
+  }
 }
