@@ -14,19 +14,28 @@ import Testing
     s.k.portAllocate(s.shell, right: PortRight.receive.rawValue).1
   }
 
+  /// `routine`'s request to `target` by `thread` in one mach_msg, its reply received on `reply`
+  /// with `options` (a MACH_RCV_TIMEOUT of a second, when asked for) into `size` bytes.
+  static func rpc(
+    _ s: inout System, _ routine: Routine, target: PortName, _ arguments: [MigValue] = [], reply: PortName,
+    options: MachMsgOptions, size: UInt32 = 8192, thread: ThreadIndex
+  ) -> ReturnCode {
+    let request = try! Mig.request(routine, target: target, reply: reply, arguments: arguments).get()
+    let call = MachMsgCall(
+      options: options, message: request, receiveSize: size, receiveName: reply,
+      timeout: options.contains(.receiveTimeout) ? 1000 : 0)
+    return s.k.machMsg(thread, call)
+  }
+
   /// mach_port_allocate(RECEIVE) on the shell's own task port (name 1) by `thread`, its reply
   /// received on `reply` with `options` into a buffer of `size` bytes.
   func allocateRPC(
     _ s: inout System, reply: PortName, options: MachMsgOptions = [.send, .receive], size: UInt32 = 8192,
     thread: ThreadIndex? = nil
   ) -> ReturnCode {
-    let request = try! Mig.request(
-      allocate, target: 1, reply: reply, arguments: [.int(Int32(PortRight.receive.rawValue))]
-    ).get()
-    let call = MachMsgCall(
-      options: options, message: request, receiveSize: size, receiveName: reply,
-      timeout: options.contains(.receiveTimeout) ? 1000 : 0)
-    return s.k.machMsg(thread ?? s.st, call)
+    Self.rpc(
+      &s, allocate, target: 1, [.int(Int32(PortRight.receive.rawValue))], reply: reply, options: options,
+      size: size, thread: thread ?? s.st)
   }
 
   /// What a caller can see after an RPC: the code, the message in its hands, the reply port's
@@ -144,11 +153,7 @@ extension KernelSendTests {
       let reply = s.k.portAllocate(task, right: PortRight.receive.rawValue).1
       let me = s.k.giveThreadSelfName(child)
       let terminate = RoutineTable.routine(named: "thread_terminate")!
-      let request = try! Mig.request(terminate, target: me, reply: reply, arguments: []).get()
-      let call = MachMsgCall(
-        options: options, message: request, receiveSize: 8192, receiveName: reply,
-        timeout: options.contains(.receiveTimeout) ? 1000 : 0)
-      let code = s.k.machMsg(child, call)
+      let code = Self.rpc(&s, terminate, target: me, reply: reply, options: options, thread: child)
       s.k.run()
       return Outcome(
         s: s, code: code, state: s.k.thread(child).state, status: s.k.portGetReceiveStatus(task, reply).1,
@@ -178,11 +183,7 @@ extension KernelSendTests {
       let reply = s.k.portAllocate(task, right: PortRight.receive.rawValue).1
       let me = s.k.giveTaskSelfName(task)
       let terminate = RoutineTable.routine(named: "task_terminate")!
-      let request = try! Mig.request(terminate, target: me, reply: reply, arguments: []).get()
-      let call = MachMsgCall(
-        options: options, message: request, receiveSize: 8192, receiveName: reply,
-        timeout: options.contains(.receiveTimeout) ? 1000 : 0)
-      _ = s.k.machMsg(child, call)
+      _ = Self.rpc(&s, terminate, target: me, reply: reply, options: options, thread: child)
       s.k.run()
       #expect(s.k.thread(child).state == .terminated, "\(options)")
       #expect(!s.k.task(task).isActive)
