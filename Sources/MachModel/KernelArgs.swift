@@ -25,10 +25,10 @@ struct KernelArgs: RandomAccessCollection {
 
   /// One argument: its case, and its words (an array argument's index in `arrays`).
   private struct Slot {
-    enum Kind: UInt8 { case int, name, right, ints, rights }
-    var kind = Kind.int
+    var kind: UInt8 = Slot.int
     var word = 0 as UInt32
     var carriedType = 0 as UInt32
+    static let int: UInt8 = 0, name: UInt8 = 1, right: UInt8 = 2, ints: UInt8 = 3, rights: UInt8 = 4
   }
   private var s0 = Slot(), s1 = Slot(), s2 = Slot(), s3 = Slot()
   private var arrays: [[Int32]] = []
@@ -46,11 +46,11 @@ struct KernelArgs: RandomAccessCollection {
     default: s = s3
     }
     switch s.kind {
-    case .int: return .int(Int32(bitPattern: s.word))
-    case .name: return .name(s.word)
-    case .right: return .right(ObjectIndex(bitPattern: s.word), carriedType: s.carriedType)
-    case .ints: return .ints(arrays[Int(s.word)])
-    case .rights: return .rights(arrays[Int(s.word)])
+    case Slot.int: return .int(Int32(bitPattern: s.word))
+    case Slot.name: return .name(s.word)
+    case Slot.right: return .right(ObjectIndex(bitPattern: s.word), carriedType: s.carriedType)
+    case Slot.ints: return .ints(arrays[Int(s.word)])
+    default: return .rights(arrays[Int(s.word)])
     }
   }
 
@@ -59,10 +59,10 @@ struct KernelArgs: RandomAccessCollection {
     var s = Slot()
     switch arg {
     case .int(let v): s.word = UInt32(bitPattern: v)
-    case .name(let n): (s.kind, s.word) = (.name, n)
-    case .right(let o, let carried): (s.kind, s.word, s.carriedType) = (.right, UInt32(bitPattern: o), carried)
-    case .ints(let v): (s.kind, s.word) = (.ints, UInt32(arrays.count)); arrays.append(v)
-    case .rights(let v): (s.kind, s.word) = (.rights, UInt32(arrays.count)); arrays.append(v)
+    case .name(let n): (s.kind, s.word) = (Slot.name, n)
+    case .right(let o, let carried): (s.kind, s.word, s.carriedType) = (Slot.right, UInt32(bitPattern: o), carried)
+    case .ints(let v): (s.kind, s.word) = (Slot.ints, UInt32(arrays.count)); arrays.append(v)
+    case .rights(let v): (s.kind, s.word) = (Slot.rights, UInt32(arrays.count)); arrays.append(v)
     }
     switch endIndex {
     case 0: s0 = s

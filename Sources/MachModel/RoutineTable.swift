@@ -239,11 +239,9 @@ public enum RoutineTable {
   /// The lowest msgid served: the mach subsystem's base (`subsystem mach 2000`,
   /// include/mach/mach.defs). A literal, so that a lookup needs no lazy initialisation.
   static let firstID: Int32 = 2000
-  /// Held unretained: `served` keeps every routine for the life of the process, and the
-  /// kernel's server looks one up per request without a reference-count operation.
-  private static let byID: [Unmanaged<Routine>?] = {
-    var table = [Unmanaged<Routine>?](repeating: nil, count: Int(served.map(\.id).max()! - firstID) + 1)
-    for r in served { table[Int(r.id - firstID)] = Unmanaged.passUnretained(r) }
+  private static let byID: [Routine?] = {
+    var table = [Routine?](repeating: nil, count: Int(served.map(\.id).max()! - firstID) + 1)
+    for r in served { table[Int(r.id - firstID)] = r }
     return table
   }()
   private static let byName: [String: Routine] = Dictionary(uniqueKeysWithValues: served.map { ($0.name, $0) })
@@ -253,14 +251,19 @@ public enum RoutineTable {
   public static let machPortIDs: Range<Int32> = 3200..<3300
 
   /// The served routine with this msgid.
-  public static func routine(id: Int32) -> Routine? { unretainedRoutine(id: id)?.takeUnretainedValue() }
-
-  /// The served routine with this msgid, for the kernel's server to use without retaining it.
   @inline(__always)
-  static func unretainedRoutine(id: Int32) -> Unmanaged<Routine>? {
+  public static func routine(id: Int32) -> Routine? {
     let i = Int(id) - Int(firstID)
     return i >= 0 && i < byID.count ? byID[i] : nil
   }
+  /// The served routine with this msgid, for the kernel's server to use without retaining it
+  /// (the table holds every routine for the life of the process).
+  @inline(__always)
+  static func unretainedRoutine(id: Int32) -> Unmanaged<Routine>? {
+    let i = Int(id) - Int(firstID)
+    return i >= 0 && i < unretainedByID.count ? unretainedByID[i] : nil
+  }
+  private static let unretainedByID: [Unmanaged<Routine>?] = byID.map { $0.map { Unmanaged.passUnretained($0) } }
 
   /// The served routine with this name.
   public static func routine(named name: String) -> Routine? { byName[name] }
