@@ -98,8 +98,9 @@ public struct KThread: Sendable {
   /// The send hook's copy of the message being sent, kept until the send's code is known.
   var traceSnapshot: [UInt8] = []
   var traceSnapshotLength = 0
-  /// Where the send copy waiting for the send's code is, if there is one.
-  var sendCopy = PendingSendCopy.none
+  /// Whether the send copy waiting for the send's code is in `traceSnapshot`, for a trace
+  /// message. (A copy for a host-drained port waits in the log: `TraceLog.pendingThread`.)
+  var hasSnapshotCopy = false
   /// A trace message waiting for room on the trace port, and what to do once it is queued.
   var traceKmsg: Int32 = -1
   var traceContinuation: TraceContinuation = .none
@@ -150,13 +151,4 @@ extension KThread {
     messageBuffer.overwritePrefix(with: bytes, length: length)
     messageLength = length
   }
-}
-
-/// A thread's send copy between the send hook and the send's code (D3).
-enum PendingSendCopy: UInt8, Sendable {
-  case none
-  /// In `KThread.traceSnapshot`, for a trace message.
-  case inSnapshot
-  /// Pending in the trace log (`TraceLog.appendPending`), for a host-drained trace port.
-  case inLog
 }

@@ -61,7 +61,9 @@ extension Kernel {
     }
     // Budgeted: user messages and trace copies in buffers, plus send copies taken and not yet
     // emitted.
-    let budgeted = inUse.filter { kmsgs[$0].isBudgeted }.count + threads.filter { $0.sendCopy != .none }.count
+    let budgeted =
+      inUse.filter { kmsgs[$0].isBudgeted }.count + threads.filter(\.hasSnapshotCopy).count
+      + (traceLog.pendingThread >= 0 ? 1 : 0)
     if budgeted != budgetedMessages {
       problems.append("budget counts \(budgetedMessages) messages, \(budgeted) are budgeted")
     }

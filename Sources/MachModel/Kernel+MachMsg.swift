@@ -50,15 +50,12 @@ extension Kernel {
       return block(t, .blockedInSend)
     }
     if code == Self.toKernel { return sendCopyThen(t, retval: MachMsgReturn.success, .serveHeld) }
-    switch threads[Int(t)].sendCopy {
-    case .none:  // the untraced common case
-      return code == MachMsgReturn.success ? continueAfterSend(t) : finish(t, code)
-    case .inLog:  // the traced common case: the copy is completed where it lies
+    if traceLog.pendingThread == t {  // the traced common case: the copy is completed where it lies
       completeSendCopyInLog(t, retval: code)
-      return code == MachMsgReturn.success ? continueAfterSend(t) : finish(t, code)
-    case .inSnapshot:
+    } else if threads[Int(t)].hasSnapshotCopy {
       return sendCopyThen(t, retval: code, .sendDone(code))
     }
+    return code == MachMsgReturn.success ? continueAfterSend(t) : finish(t, code)
   }
 
   /// Copies kernel message `k`'s first `length` bytes into thread `t`'s message (the copy-out
@@ -186,7 +183,7 @@ extension Kernel {
   mutating func deliverHeldMessage(_ t: ThreadIndex) -> ReturnCode {
     let k = threads[Int(t)].kmsg
     let o = destination(of: k)
-    if threads[Int(t)].sendCopy == .inLog { traceLog.setPendingPeer(receiverPeer(o)) }
+    if traceLog.pendingThread == t { traceLog.setPendingPeer(receiverPeer(o)) }
     let options = threads[Int(t)].call.options
     if !objects[Int(o)].isActive {
       threads[Int(t)].kmsg = -1

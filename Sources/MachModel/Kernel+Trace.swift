@@ -126,19 +126,18 @@ extension Kernel {
           port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),  // completed at the send's end
         length: length)
       traceLog.fillLast(from: kmsgs[Int(k)].bytes)
-      threads[Int(t)].sendCopy = .inLog
     } else {
       threads[Int(t)].traceSnapshot.overwritePrefix(with: kmsgs[Int(k)].bytes, length: length)
       threads[Int(t)].traceSnapshotLength = length
-      threads[Int(t)].sendCopy = .inSnapshot
+      threads[Int(t)].hasSnapshotCopy = true
     }
   }
 
   /// A traced send blocks: its copy, if it sits in the log, waits in the thread instead, so
   /// that it is queued when the send's code is known (D3).
   mutating func parkSendCopy(_ t: ThreadIndex) {
-    guard threads[Int(t)].sendCopy == .inLog else { return }
-    threads[Int(t)].sendCopy = .inSnapshot
+    guard traceLog.pendingThread == t else { return }
+    threads[Int(t)].hasSnapshotCopy = true
     let bytes = traceLog.removePending()
     threads[Int(t)].traceSnapshot.overwritePrefix(with: bytes, length: bytes.count)
     threads[Int(t)].traceSnapshotLength = bytes.count
@@ -146,9 +145,13 @@ extension Kernel {
 
   /// Drops a send copy that will not be emitted (MACH_SEND_MSG_TOO_SMALL found in the body).
   mutating func dropSendCopy(_ t: ThreadIndex) {
-    guard threads[Int(t)].sendCopy != .none else { return }
-    if threads[Int(t)].sendCopy == .inLog { _ = traceLog.removePending() }
-    threads[Int(t)].sendCopy = .none
+    if traceLog.pendingThread == t {
+      _ = traceLog.removePending()
+    } else if threads[Int(t)].hasSnapshotCopy {
+      threads[Int(t)].hasSnapshotCopy = false
+    } else {
+      return
+    }
     budgetedMessages -= 1
   }
 
@@ -252,26 +255,22 @@ extension Kernel {
   /// then runs `then`. Returns the call's code so far, or MACH_SEND_IN_PROGRESS while the
   /// thread waits for room on its trace port.
   mutating func sendCopyThen(_ t: ThreadIndex, retval: ReturnCode, _ then: TraceContinuation) -> ReturnCode {
-    switch threads[Int(t)].sendCopy {
-    case .inLog:
+    if traceLog.pendingThread == t {
       completeSendCopyInLog(t, retval: retval)
-    case .inSnapshot:
-      threads[Int(t)].sendCopy = .none
+    } else if threads[Int(t)].hasSnapshotCopy {
+      threads[Int(t)].hasSnapshotCopy = false
       let waits = emitCopy(
         task: threads[Int(t)].task, thread: t, direction: .send, kind: .normal, retval: retval,
         source: .snapshot(t), length: threads[Int(t)].traceSnapshotLength, waiter: t, then: then)
       if waits { return MachMsgReturn.sendInProgress }
-    case .none:
-      break
     }
     return runContinuation(t, then)
   }
 
-  /// Emits `t`'s send copy that waits in the log (`PendingSendCopy.inLog`) with the send's
+  /// Emits `t`'s send copy that waits in the log (`TraceLog.pendingThread`) with the send's
   /// code: it is still pending there, and the trace port has not changed within the call.
   @inline(__always)
   mutating func completeSendCopyInLog(_ t: ThreadIndex, retval: ReturnCode) {
-    threads[Int(t)].sendCopy = .none
     budgetedMessages -= 1
     traceSeq += 1
     traceLog.completePending(seq: traceSeq, time: now, retval: retval)

@@ -56,135 +56,164 @@ public struct TraceEntry: Equatable, Sendable {
   public var length: Int
 }
 
-/// Copies that reached host-drained trace ports, in the order they were made. Message bytes
-/// live in one byte store that grows by doubling, so that a copy costs a memcpy and no
-/// allocation; the host takes entries in batches (`Kernel.drainTraceLog`) instead of being
-/// woken per copy.
+/// Copies that reached host-drained trace ports, in the order they were made. Entries and
+/// message bytes live in one storage whose two regions grow by doubling, so that a copy costs
+/// one uniqueness check, a few stores and a memcpy, and no allocation; the host takes entries
+/// in batches (`Kernel.drainTraceLog`) instead of being woken per copy.
 public struct TraceLog: Sendable {
-  public private(set) var entries: ContiguousArray<TraceEntry> = []
-  /// The copied messages, back to back, in the first `used` bytes; the rest is room kept for
-  /// the copies that follow (a drained log keeps its bytes as scratch).
-  private var store = ByteStore(capacity: 0)
+  /// Entries and bytes; the first `count` entries and `used` bytes are this log's, the rest is
+  /// room kept for the copies that follow (a drained log keeps its storage as scratch).
+  private var storage = TraceLogStorage(entryCapacity: 0, byteCapacity: 0)
+  private var count = 0
   private var used = 0
-  /// A send copy taken at the hook whose header waits for the send's end (D3): its bytes are
-  /// the store's last `pending.length` bytes, and it becomes an entry at `completePending`.
-  /// Kept out of `entries` until then, so that noting its peer and completing it write plain
-  /// fields rather than the array (whose every write checks that it is not shared).
-  private var pending = TraceEntry(
-    seq: 0, time: 0, task: -1, thread: -1, direction: .send, kind: .normal, retval: 0, port: -1,
-    peer: TraceEntry.noPeer, offset: 0, length: 0)
-  private var hasPending = false
+  /// The thread whose send copy, taken at the hook, waits for the send's end (D3), or -1. The
+  /// copy sits in the entry slot at `count`, with its bytes the store's last ones, and joins
+  /// the log at `completePending`. Nothing is reserved or copied between the two (they happen
+  /// within one mach_msg, and a send that blocks takes its copy back out with
+  /// `removePending`), so the slot is written in place without another check.
+  public private(set) var pendingThread: ThreadIndex = -1
 
   public init() {}
 
-  /// Empties the log, keeping its storage for the copies that follow.
-  mutating func removeAll() {
-    entries.removeAll(keepingCapacity: true)
-    used = 0
-    hasPending = false
-  }
+  /// The entries, oldest first.
+  public var entries: Entries { Entries(storage: storage, count: count) }
 
-  public var isEmpty: Bool { entries.isEmpty }
+  public var isEmpty: Bool { count == 0 }
 
   /// The copied message of `entry` (user form for `normal` copies, kernel form otherwise).
   public func bytes(of entry: TraceEntry) -> [UInt8] {
-    Array(UnsafeBufferPointer(start: store.base + entry.offset, count: entry.length))
+    Array(UnsafeBufferPointer(start: storage.bytes + entry.offset, count: entry.length))
+  }
+
+  /// Empties the log, keeping its storage for the copies that follow.
+  mutating func removeAll() {
+    count = 0
+    used = 0
+    pendingThread = -1
   }
 
   /// Appends `entry` with room for a `length`-byte message, written by `fillLast`. Whatever may
-  /// allocate or copy the store happens here, so that a caller can then hand `fillLast` an
+  /// allocate or copy the storage happens here, so that a caller can then hand `fillLast` an
   /// array read in place: were there a call between the read and the copy that might free
   /// memory (Array's copy-on-write check is one), the compiler would retain and release the
   /// array around it, two atomic operations per traced message.
   @inline(__always)
   mutating func appendEntry(_ entry: TraceEntry, length: Int) {
-    precondition(!hasPending, "a copy made while a send copy is pending")
-    entries.append(reserve(entry, length: length))
+    precondition(pendingThread < 0, "a copy made while a send copy is pending")
+    place(entry, length: length)
+    count += 1
   }
 
-  /// Makes room at the end of the store for a `length`-byte message, and returns `entry` placed
-  /// there.
+  /// Takes `entry.thread`'s send copy at the hook, before its header is known (D3): `entry`'s
+  /// seq, time, retval and peer are filled in later. Its message is written by `fillLast`.
   @inline(__always)
-  private mutating func reserve(_ entry: TraceEntry, length: Int) -> TraceEntry {
-    let start = used
-    if store.capacity < start + length {
-      store = store.copy(keeping: start, capacity: Swift.max(start + length, 2 * store.capacity))
-    } else if !isKnownUniquelyReferenced(&store) {
-      // Shared with a copy of the kernel: this log's own bytes, no more room than it uses.
-      store = store.copy(keeping: start, capacity: start + length)
+  mutating func appendPending(_ entry: TraceEntry, length: Int) {
+    precondition(pendingThread < 0, "two send copies pending")
+    place(entry, length: length)
+    pendingThread = entry.thread
+  }
+
+  /// Writes `entry` into the slot at `count`, its message to be the next `length` bytes.
+  @inline(__always)
+  private mutating func place(_ entry: TraceEntry, length: Int) {
+    if !isKnownUniquelyReferenced(&storage) || storage.entryCapacity == count
+      || storage.byteCapacity - used < length
+    {
+      grow(byteLength: length)
     }
-    used += length
     var e = entry
-    e.offset = start
+    e.offset = used
     e.length = length
-    return e
+    (storage.entries + count).initialize(to: e)
+    used += length
+  }
+
+  /// Makes this log's storage its own, with room for one more entry and `byteLength` more
+  /// bytes (a copy shared with a copy of the kernel keeps the shared one as it is).
+  @inline(never)
+  private mutating func grow(byteLength: Int) {
+    let entryCapacity = storage.entryCapacity == count ? Swift.max(2 * count, 256) : storage.entryCapacity
+    let byteCapacity =
+      storage.byteCapacity - used < byteLength
+      ? Swift.max(used + byteLength, 2 * storage.byteCapacity, 4096)
+      : storage.byteCapacity
+    let fresh = TraceLogStorage(entryCapacity: entryCapacity, byteCapacity: byteCapacity)
+    fresh.entries.initialize(from: storage.entries, count: count)
+    fresh.bytes.initialize(from: storage.bytes, count: used)
+    storage = fresh
   }
 
   /// Writes the message of the last entry (or of the pending send copy) from `source`, which
-  /// holds at least its length. The store is this log's own and large enough (`appendEntry`,
+  /// holds at least its length. The storage is this log's own and large enough (`appendEntry`,
   /// `appendPending`).
   @inline(__always)
   func fillLast(from source: [UInt8]) {
-    let e = hasPending ? pending : entries[entries.count - 1]
+    let e = storage.entries[pendingThread >= 0 ? count : count - 1]
     source.withUnsafeBytes { src in
-      UnsafeMutableRawPointer(store.base + e.offset).copyMemory(from: src.baseAddress!, byteCount: e.length)
+      UnsafeMutableRawPointer(storage.bytes + e.offset).copyMemory(from: src.baseAddress!, byteCount: e.length)
     }
-  }
-
-  /// Takes a send copy at the hook, before its header is known (D3): `entry`'s seq, time,
-  /// retval and peer are filled in later. Its message is written by `fillLast`.
-  @inline(__always)
-  mutating func appendPending(_ entry: TraceEntry, length: Int) {
-    precondition(!hasPending, "two send copies pending")
-    pending = reserve(entry, length: length)
-    hasPending = true
   }
 
   /// Notes who receives the pending send copy's message, once its destination is copied in.
   @inline(__always)
-  mutating func setPendingPeer(_ peer: TaskIndex) {
-    pending.peer = peer
+  func setPendingPeer(_ peer: TaskIndex) {
+    storage.entries[count].peer = peer
   }
 
   /// Completes the pending send copy and appends it as the last entry.
   @inline(__always)
   mutating func completePending(seq: UInt64, time: UInt64, retval: ReturnCode) {
-    pending.seq = seq
-    pending.time = time
-    pending.retval = retval
-    hasPending = false
-    entries.append(pending)
+    let slot = storage.entries + count
+    slot.pointee.seq = seq
+    slot.pointee.time = time
+    slot.pointee.retval = retval
+    pendingThread = -1
+    count += 1
   }
 
   /// Takes the pending send copy back out, returning its bytes.
   mutating func removePending() -> [UInt8] {
-    precondition(hasPending, "no send copy pending")
-    hasPending = false
+    precondition(pendingThread >= 0, "no send copy pending")
+    pendingThread = -1
+    let pending = storage.entries[count]
     used = pending.offset
     return bytes(of: pending)
   }
+
+  /// A log's entries, read in place.
+  public struct Entries: RandomAccessCollection, Sendable {
+    let storage: TraceLogStorage
+    public let count: Int
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(i: Int) -> TraceEntry {
+      precondition(i >= 0 && i < count, "trace log entry index out of range")
+      return storage.entries[i]
+    }
+  }
 }
 
-/// A trace log's bytes: a buffer the log writes in place once it has made sure, in
-/// `TraceLog.appendEntry`, that it is the only owner (copy on write done by hand, so that the
-/// write itself has no uniqueness check). Immutable once shared: a log copied with its kernel
-/// copies the store before its next write.
-final class ByteStore: @unchecked Sendable {
-  let base: UnsafeMutablePointer<UInt8>
-  let capacity: Int
+/// A trace log's entries and bytes: buffers the log writes in place once it has made sure, in
+/// `TraceLog.place`, that it is the only owner (copy on write done by hand, so that the writes
+/// themselves have no uniqueness check). Immutable once shared: a log copied with its kernel
+/// copies the storage before its next write. The capacities are constants, so reading them
+/// needs no exclusivity check; a log that needs more room gets a new storage.
+final class TraceLogStorage: @unchecked Sendable {
+  let entries: UnsafeMutablePointer<TraceEntry>
+  let entryCapacity: Int
+  let bytes: UnsafeMutablePointer<UInt8>
+  let byteCapacity: Int
 
-  init(capacity: Int) {
-    self.capacity = capacity
-    base = .allocate(capacity: max(capacity, 1))
+  init(entryCapacity: Int, byteCapacity: Int) {
+    self.entryCapacity = entryCapacity
+    self.byteCapacity = byteCapacity
+    entries = .allocate(capacity: Swift.max(entryCapacity, 1))
+    bytes = .allocate(capacity: Swift.max(byteCapacity, 1))
   }
 
-  deinit { base.deallocate() }
-
-  /// A store of at least `capacity` bytes (4 KB at least) holding this one's first `keeping`
-  /// bytes.
-  func copy(keeping: Int, capacity: Int) -> ByteStore {
-    let fresh = ByteStore(capacity: max(capacity, 4096))
-    fresh.base.update(from: base, count: keeping)
-    return fresh
+  deinit {
+    entries.deallocate()
+    bytes.deallocate()
   }
 }

@@ -46,6 +46,16 @@ extension System {
     return (r, k.copyoutKernelRight(b, o, carriedType: type))
   }
 
+  /// A task traced to the log with a port it receives from and sends to (its names for both),
+  /// and the log emptied of the set-up's copies.
+  mutating func tracedTaskWithOwnPort() -> (task: TaskIndex, thread: ThreadIndex, receive: PortName, send: PortName) {
+    let (a, aName, at) = spawn("a")
+    _ = traceToLog(aName)
+    let (r, send) = channel(from: a, to: a)
+    _ = logged()
+    return (a, at, r, send)
+  }
+
   /// The log's entries with their message ids, as (kind, direction, msgid, retval).
   mutating func logged() -> [(TraceMessage.Kind, TraceMessage.Direction, Int32, ReturnCode)] {
     let log = k.takeTraceLog()
@@ -288,11 +298,8 @@ extension System {
 
   @Test func T7_errorsAreCopiedWhenAMessageExistedAtTheHook() {
     var s = System()
-    let (a, aName, at) = s.spawn("a")
-    _ = s.traceToLog(aName)
-    let (r, send) = s.channel(from: a, to: a)
+    let (a, at, r, send) = s.tracedTaskWithOwnPort()
     _ = s.k.portSetQlimit(a, r, qlimit: 0)
-    _ = s.logged()
     // A send that times out.
     let m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 5).finish()
     #expect(s.k.machMsg(at, .send(m, options: .sendTimeout, timeout: 0)) == MachMsgReturn.sendTimedOut)
@@ -313,10 +320,7 @@ extension System {
     // `ipc_kmsg_copyin_body` finds the descriptor's data past msgh_size after the send hook
     // has put the copy in the log: the copy goes, with its buffer, and the log is as before.
     var s = System()
-    let (a, aName, at) = s.spawn("a")
-    _ = s.traceToLog(aName)
-    let (_, send) = s.channel(from: a, to: a)
-    _ = s.logged()
+    let (_, at, _, send) = s.tracedTaskWithOwnPort()
     let before = s.k.budgetedMessages
     var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 5)
     m.int32([1, 2, 3])
@@ -337,10 +341,7 @@ extension System {
     // The kernel is a value: a copy taken mid-session (as a checkpoint is) and the original
     // go on tracing, each into its own log, though the log's bytes were shared at the copy.
     var s = System()
-    let (a, aName, at) = s.spawn("a")
-    _ = s.traceToLog(aName)
-    let (_, send) = s.channel(from: a, to: a)
-    _ = s.logged()
+    let (_, at, _, send) = s.tracedTaskWithOwnPort()
     func message(_ id: Int32, _ fill: UInt8) -> [UInt8] {
       var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: id)
       m.byteArray([UInt8](repeating: fill, count: 16))
@@ -356,6 +357,47 @@ extension System {
       #expect(log.entries.map { MessageView(log.bytes(of: $0))!.id } == ids.map(Int32.init))
       #expect(log.bytes(of: log.entries[0]).last == 0x11 && log.bytes(of: log.entries[1]).last == last)
     }
+  }
+
+  /// The log keeps entries and bytes in storage that grows by doubling: past its first 256
+  /// entries and 4 KB every copy keeps its own bytes, and a batch the host still looks at (an
+  /// `entries` view kept after the batch went back to the kernel to write into) is not
+  /// overwritten by the copies that follow.
+  @Test func theLogGrowsAndAHeldBatchStaysAsItWas() {
+    var s = System()
+    let (_, at, r, send) = s.tracedTaskWithOwnPort()
+    /// Each message is sent and received: two copies of it, the second the receiver's view.
+    func roundTrips(_ ids: Range<Int32>) {
+      for id in ids {
+        var m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: id)
+        m.byteArray([UInt8](repeating: UInt8(truncatingIfNeeded: id), count: Int(id % 97)))
+        #expect(s.k.machMsg(at, .send(m.finish())) == MachMsgReturn.success)
+        #expect(s.k.machMsg(at, .receive(r, size: 256)) == MachMsgReturn.success)
+      }
+    }
+    func check(_ log: TraceLog, _ entries: TraceLog.Entries, _ ids: Range<Int32>) {
+      #expect(entries.map { MessageView(log.bytes(of: $0))!.id } == ids.flatMap { [$0, $0] })
+      #expect(entries.map(\.direction) == ids.flatMap { _ in [TraceMessage.Direction.send, .receive] })
+      for (e, id) in zip(entries, ids.flatMap { [$0, $0] }) {
+        let bytes = log.bytes(of: e)
+        #expect(bytes.count == MsgHeader.size + 4 + (Int(id % 97) + 3) & ~3)
+        #expect(id % 97 == 0 || bytes[MsgHeader.size + 4] == UInt8(truncatingIfNeeded: id))
+      }
+    }
+    var drained = TraceLog()
+    roundTrips(0..<300)  // 600 entries and about 35 KB: several doublings of both
+    s.k.drainTraceLog(into: &drained)
+    let held = drained
+    let heldEntries = drained.entries
+    check(held, heldEntries, 0..<300)
+    roundTrips(300..<350)  // into the log handed back, whose storage `held` still holds
+    s.k.drainTraceLog(into: &drained)
+    check(drained, drained.entries, 300..<350)
+    roundTrips(350..<400)
+    s.k.drainTraceLog(into: &drained)
+    check(drained, drained.entries, 350..<400)
+    check(held, heldEntries, 0..<300)
+    s.invariantsHold()
   }
 
   @Test func T7_aTooLargeReceiveIsCopiedAsTheHeaderWithTheRealSize() {
@@ -429,10 +471,7 @@ extension System {
 
   @Test func T10_D4_onShortageACopyIsDroppedWithAConsoleLine() {
     var s = System()
-    let (a, aName, at) = s.spawn("a")
-    _ = s.traceToLog(aName)
-    let (r, send) = s.channel(from: a, to: a)
-    _ = s.logged()
+    let (a, at, r, send) = s.tracedTaskWithOwnPort()
     s.k.kmsgLimit = 1
     let m = MessageBuilder(remote: send, remoteDisposition: MsgType.copySend, id: 8).finish()
     // The message takes the only buffer; its copy finds none (a message is allocated first).
@@ -572,11 +611,8 @@ extension System {
 
   @Test func D3_aBlockedSendIsCopiedWhenItsCodeIsKnown() {
     var s = System()
-    let (a, aName, at) = s.spawn("a")
-    _ = s.traceToLog(aName)
-    let (r, send) = s.channel(from: a, to: a)
+    let (a, at, r, send) = s.tracedTaskWithOwnPort()
     _ = s.k.portSetQlimit(a, r, qlimit: 0)
-    _ = s.logged()
     #expect(
       s.k.machMsg(
         at,
