@@ -51,7 +51,7 @@ extension Kernel {
     }
     if code == Self.toKernel { return sendCopyThen(t, retval: MachMsgReturn.success, .serveHeld) }
     if traceLog.pendingThread == t {  // the traced common case: the copy is completed where it lies
-      completeSendCopyInLog(t, retval: code)
+      completeSendCopyInLog(retval: code)
     } else if threads[Int(t)].hasSnapshotCopy {
       return sendCopyThen(t, retval: code, .sendDone(code))
     }

@@ -120,12 +120,12 @@ extension Kernel {
     guard id != TraceMessage.id, reserveTraceBuffer(task: task, thread: t, msgid: id) else { return }
     if objects[Int(port)].isActive && objects[Int(port)].isHostDrained {
       // The bytes are read in place (an argument of a mutating Kernel method would be retained).
-      traceLog.appendPending(
+      let destination = traceLog.appendPending(
         TraceEntry(
           seq: 0, time: 0, task: task, thread: t, direction: .send, kind: .normal, retval: 0,
           port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),  // completed at the send's end
         length: length)
-      traceLog.fillLast(from: kmsgs[Int(k)].bytes)
+      destination.fill(from: kmsgs[Int(k)].bytes)
     } else {
       threads[Int(t)].traceSnapshot.overwritePrefix(with: kmsgs[Int(k)].bytes, length: length)
       threads[Int(t)].traceSnapshotLength = length
@@ -175,11 +175,11 @@ extension Kernel {
         retval: retval, port: port,
         peer: direction == .send && kind == .normal ? peer(of: task, bytes(of: source)) : TraceEntry.noPeer,
         offset: 0, length: 0)
-      traceLog.appendEntry(entry, length: length)
+      let destination = traceLog.appendEntry(entry, length: length)
       switch source {
-      case .received(let t): traceLog.fillLast(from: threads[Int(t)].messageBuffer)
-      case .snapshot(let t): traceLog.fillLast(from: threads[Int(t)].traceSnapshot)
-      case .bytes(let b): traceLog.fillLast(from: b)
+      case .received(let t): destination.fill(from: threads[Int(t)].messageBuffer)
+      case .snapshot(let t): destination.fill(from: threads[Int(t)].traceSnapshot)
+      case .bytes(let b): destination.fill(from: b)
       }
       return false
     }
@@ -256,7 +256,7 @@ extension Kernel {
   /// thread waits for room on its trace port.
   mutating func sendCopyThen(_ t: ThreadIndex, retval: ReturnCode, _ then: TraceContinuation) -> ReturnCode {
     if traceLog.pendingThread == t {
-      completeSendCopyInLog(t, retval: retval)
+      completeSendCopyInLog(retval: retval)
     } else if threads[Int(t)].hasSnapshotCopy {
       threads[Int(t)].hasSnapshotCopy = false
       let waits = emitCopy(
@@ -267,10 +267,10 @@ extension Kernel {
     return runContinuation(t, then)
   }
 
-  /// Emits `t`'s send copy that waits in the log (`TraceLog.pendingThread`) with the send's
+  /// Emits the send copy that waits in the log (`TraceLog.pendingThread`) with the send's
   /// code: it is still pending there, and the trace port has not changed within the call.
   @inline(__always)
-  mutating func completeSendCopyInLog(_ t: ThreadIndex, retval: ReturnCode) {
+  mutating func completeSendCopyInLog(retval: ReturnCode) {
     budgetedMessages -= 1
     traceSeq += 1
     traceLog.completePending(seq: traceSeq, time: now, retval: retval)
@@ -292,12 +292,12 @@ extension Kernel {
       {
         traceSeq += 1
         let length = threads[Int(t)].messageLength
-        traceLog.appendEntry(
+        let destination = traceLog.appendEntry(
           TraceEntry(
             seq: traceSeq, time: now, task: task, thread: t, direction: .receive, kind: .normal, retval: code,
             port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),
           length: length)
-        traceLog.fillLast(from: threads[Int(t)].messageBuffer)
+        destination.fill(from: threads[Int(t)].messageBuffer)
         return finish(t, code)
       }
       if id != TraceMessage.id || code != MachMsgReturn.success, reserveTraceBuffer(task: task, thread: t, msgid: id) {

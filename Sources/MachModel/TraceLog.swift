@@ -92,30 +92,35 @@ public struct TraceLog: Sendable {
     pendingThread = -1
   }
 
-  /// Appends `entry` with room for a `length`-byte message, written by `fillLast`. Whatever may
-  /// allocate or copy the storage happens here, so that a caller can then hand `fillLast` an
-  /// array read in place: were there a call between the read and the copy that might free
-  /// memory (Array's copy-on-write check is one), the compiler would retain and release the
-  /// array around it, two atomic operations per traced message.
+  /// Appends `entry` with room for a `length`-byte message, which the caller writes at once
+  /// through the destination returned. Whatever may allocate or copy the storage happens
+  /// here, so that a caller can then hand `CopyDestination.fill` an array read in place: were
+  /// there a call between the read and the copy that might free memory (Array's copy-on-write
+  /// check is one), the compiler would retain and release the array around it, two atomic
+  /// operations per traced message.
   @inline(__always)
-  mutating func appendEntry(_ entry: TraceEntry, length: Int) {
+  mutating func appendEntry(_ entry: TraceEntry, length: Int) -> CopyDestination {
     precondition(pendingThread < 0, "a copy made while a send copy is pending")
-    place(entry, length: length)
+    let destination = place(entry, length: length)
     count += 1
+    return destination
   }
 
   /// Takes `entry.thread`'s send copy at the hook, before its header is known (D3): `entry`'s
-  /// seq, time, retval and peer are filled in later. Its message is written by `fillLast`.
+  /// seq, time, retval and peer are filled in later. Its message is written through the
+  /// destination returned, as for `appendEntry`.
   @inline(__always)
-  mutating func appendPending(_ entry: TraceEntry, length: Int) {
+  mutating func appendPending(_ entry: TraceEntry, length: Int) -> CopyDestination {
     precondition(pendingThread < 0, "two send copies pending")
-    place(entry, length: length)
+    let destination = place(entry, length: length)
     pendingThread = entry.thread
+    return destination
   }
 
-  /// Writes `entry` into the slot at `count`, its message to be the next `length` bytes.
+  /// Writes `entry` into the slot at `count`, its message to be the next `length` bytes, and
+  /// returns where those bytes go.
   @inline(__always)
-  private mutating func place(_ entry: TraceEntry, length: Int) {
+  private mutating func place(_ entry: TraceEntry, length: Int) -> CopyDestination {
     if !isKnownUniquelyReferenced(&storage) || storage.entryCapacity == count
       || storage.byteCapacity - used < length
     {
@@ -125,7 +130,9 @@ public struct TraceLog: Sendable {
     e.offset = used
     e.length = length
     (storage.entries + count).initialize(to: e)
+    let destination = CopyDestination(start: storage.bytes + used, length: length)
     used += length
+    return destination
   }
 
   /// Makes this log's storage its own, with room for one more entry and `byteLength` more
@@ -141,17 +148,6 @@ public struct TraceLog: Sendable {
     fresh.entries.initialize(from: storage.entries, count: count)
     fresh.bytes.initialize(from: storage.bytes, count: used)
     storage = fresh
-  }
-
-  /// Writes the message of the last entry (or of the pending send copy) from `source`, which
-  /// holds at least its length. The storage is this log's own and large enough (`appendEntry`,
-  /// `appendPending`).
-  @inline(__always)
-  func fillLast(from source: [UInt8]) {
-    let e = storage.entries[pendingThread >= 0 ? count : count - 1]
-    source.withUnsafeBytes { src in
-      UnsafeMutableRawPointer(storage.bytes + e.offset).copyMemory(from: src.baseAddress!, byteCount: e.length)
-    }
   }
 
   /// Notes who receives the pending send copy's message, once its destination is copied in.
@@ -190,6 +186,21 @@ public struct TraceLog: Sendable {
     public subscript(i: Int) -> TraceEntry {
       precondition(i >= 0 && i < count, "trace log entry index out of range")
       return storage.entries[i]
+    }
+  }
+}
+
+/// Where a copy's message goes in a log's storage: valid until the log's next copy is placed,
+/// so it is written at once.
+struct CopyDestination {
+  let start: UnsafeMutablePointer<UInt8>
+  let length: Int
+
+  /// Copies the message from `source`, which holds at least `length` bytes.
+  @inline(__always)
+  func fill(from source: [UInt8]) {
+    source.withUnsafeBytes { src in
+      UnsafeMutableRawPointer(start).copyMemory(from: src.baseAddress!, byteCount: length)
     }
   }
 }
