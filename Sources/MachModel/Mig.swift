@@ -145,8 +145,8 @@ public enum Mig {
       return .wrongArgumentCount(expected: inputs.count, got: arguments.count)
     }
     let bits = MsgHeader.bits(remote: targetDisposition, local: reply == MachPort.null ? 0 : replyDisposition)
-    if writeOneWordRequest(
-      inputs, arguments, bits: bits, target: target, reply: reply, id: routine.id, into: &bytes)
+    if let words = routine.requestWords,
+      writeOneWordRequest(words, arguments, bits: bits, target: target, reply: reply, id: routine.id, into: &bytes)
     {
       return nil
     }
@@ -176,49 +176,33 @@ public enum Mig {
     return failure
   }
 
-  /// The descriptor name and the word of an argument that travels as one inline 32-bit word;
-  /// nil for any other (a structure, an out-of-line array, or a value of the wrong kind).
-  @inline(__always)
-  static func oneWordItem(_ type: MigType, _ value: MigValue) -> (name: UInt32, word: UInt32)? {
-    switch (type, value) {
-    case (.int32, .int(let v)): return (MsgType.integer32, UInt32(bitPattern: v))
-    case (.boolean, .int(let v)): return (MsgType.unstructured, UInt32(bitPattern: v))
-    case (.portName, .name(let n)), (.portName, .port(let n, _)): return (MsgType.portName, n)
-    case (.port(let d), .name(let n)): return (d, n)
-    case (.port, .port(let n, let d)), (.polyPort, .port(let n, let d)): return MsgType.isPort(d) ? (d, n) : nil
-    default: return nil
-    }
-  }
-
-  /// The common request, every argument one inline word, written into `bytes` in place (its
-  /// storage reused, its count made the message's size); false, with `bytes` untouched, when
-  /// some argument is not such a word.
+  /// The common request, every argument one inline word (`Routine.requestWords`), written
+  /// into `bytes` in place (its storage reused, its count made the message's size); false when
+  /// some argument is not a value its word takes, with `bytes` left for the general path to
+  /// overwrite.
   private static func writeOneWordRequest(
-    _ inputs: [MigArgument], _ arguments: [MigValue], bits: UInt32, target: PortName, reply: PortName, id: Int32,
+    _ words: [RequestWord], _ arguments: [MigValue], bits: UInt32, target: PortName, reply: PortName, id: Int32,
     into bytes: inout [UInt8]
   ) -> Bool {
-    var complex = false
-    for i in inputs.indices {
-      guard let item = oneWordItem(inputs[i].type, arguments[i]) else { return false }
-      if MsgType.isPort(item.name) { complex = true }
-    }
-    let size = MsgHeader.size + 8 * inputs.count
+    let size = MsgHeader.size + 8 * words.count
     if bytes.count > size {
       bytes.removeLast(bytes.count - size)
     } else if bytes.count < size {
       bytes.append(contentsOf: repeatElement(0, count: size - bytes.count))
     }
-    bytes.withUnsafeMutableBytes { raw in
+    return bytes.withUnsafeMutableBytes { raw in
       var w = WordWriter(raw)
-      w.header(
-        bits: bits | (complex ? MsgHeader.complexBit : 0), size: UInt32(size), remote: target, local: reply, id: id)
-      for i in inputs.indices {
-        let item = oneWordItem(inputs[i].type, arguments[i])!
+      w.header(bits: bits, size: UInt32(size), remote: target, local: reply, id: id)
+      var complex = false
+      for i in words.indices {
+        guard let item = words[i].item(arguments[i]) else { return false }
+        if MsgType.isPort(item.name) { complex = true }
         w.put((item.name & 0xff) | 32 << 8 | 1 << 16 | 1 << 28)
         w.put(item.word)
       }
+      if complex { raw.storeBytes(of: (bits | MsgHeader.complexBit).littleEndian, toByteOffset: 0, as: UInt32.self) }
+      return true
     }
-    return true
   }
 
   /// Reads `bytes` as `routine`'s reply: id + 100, a RetCode, then (on success) the

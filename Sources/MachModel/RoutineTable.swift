@@ -52,6 +52,47 @@ extension MigType {
   }
 }
 
+/// How a user stub writes an in-argument of a type that travels as one inline word: which
+/// values it takes and the descriptor name it sends them under (`Mig.oneWordItem` says the
+/// same for a `MigType` read at each call).
+struct RequestWord: Sendable {
+  enum Kind: UInt8, Sendable {
+    /// An `.int`, under `name` (INTEGER_32, or UNSTRUCTURED for a boolean).
+    case integer
+    /// A `.name` or the name of a `.port`, as PORT_NAME.
+    case portName
+    /// A `.name`, sent with the type's disposition `name`, or a `.port` with its own.
+    case port
+    /// A `.port`, with its own disposition.
+    case polyPort
+  }
+  let kind: Kind
+  let name: UInt32
+
+  init?(_ type: MigType) {
+    switch type {
+    case .int32: (kind, name) = (.integer, MsgType.integer32)
+    case .boolean: (kind, name) = (.integer, MsgType.unstructured)
+    case .portName: (kind, name) = (.portName, MsgType.portName)
+    case .port(let d): (kind, name) = (.port, d)
+    case .polyPort: (kind, name) = (.polyPort, 0)
+    case .structure, .outOfLineNames, .outOfLineInts, .outOfLinePorts: return nil
+    }
+  }
+
+  /// The descriptor name and word that carry `value`; nil when this argument does not take it.
+  @inline(__always)
+  func item(_ value: MigValue) -> (name: UInt32, word: UInt32)? {
+    switch (kind, value) {
+    case (.integer, .int(let v)): return (name, UInt32(bitPattern: v))
+    case (.portName, .name(let n)), (.portName, .port(let n, _)): return (MsgType.portName, n)
+    case (.port, .name(let n)): return (name, n)
+    case (.port, .port(let n, let d)), (.polyPort, .port(let n, let d)): return MsgType.isPort(d) ? (d, n) : nil
+    default: return nil
+    }
+  }
+}
+
 /// One argument of a routine.
 public struct MigArgument: Equatable, Sendable {
   public enum Direction: Sendable { case input, output, inout_ }
@@ -94,6 +135,9 @@ public final class Routine: Equatable, Sendable {
   /// Each in-argument's `MigType.singleWordDescriptor`, 0 where it has none: the server's fast
   /// path compares a request's items against these words.
   let inputDescriptors: [UInt32]
+  /// How a user stub writes each in-argument, when every one travels as one inline word; nil
+  /// otherwise (`Mig.request`'s short path).
+  let requestWords: [RequestWord]?
 
   public init(
     id: Int32, name: String, subsystem: String, target: MigTarget, targetName: String,
@@ -110,6 +154,8 @@ public final class Routine: Equatable, Sendable {
     outputs = arguments.filter(\.isOutput)
     outputNames = outputs.map(\.name)
     inputDescriptors = inputs.map { $0.type.singleWordDescriptor ?? 0 }
+    let words = inputs.compactMap { RequestWord($0.type) }
+    requestWords = words.count == inputs.count ? words : nil
     hasOutOfLineOutputs = outputs.contains {
       switch $0.type {
       case .outOfLineNames, .outOfLineInts, .outOfLinePorts: return true

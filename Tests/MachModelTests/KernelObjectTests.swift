@@ -307,6 +307,51 @@ struct System {
     }
   }
 
+  /// What a one-word argument takes, as MIG's user stubs send it: an integer as INTEGER_32, a
+  /// name (or a right's name) as PORT_NAME, a `mach_port_t` with its default disposition or the
+  /// one given, a poly port only with a disposition that moves a right. Any other value is
+  /// MIG's bad-argument error, whatever buffer the request was to reuse.
+  @Test func mig_aOneWordArgumentTakesTheValuesItsTypeTakes() {
+    enum Expected: ExpressibleByStringLiteral {
+      case item(name: UInt32, word: UInt32)
+      case refused(String)
+      init(stringLiteral argument: String) { self = .refused(argument) }
+    }
+    let deallocate = RoutineTable.routine(named: "mach_port_deallocate")!
+    let insert = RoutineTable.routine(named: "mach_port_insert_right")!
+    let setSpecial = RoutineTable.routine(named: "task_set_special_port")!
+    /// The routine, its arguments, and the last item's descriptor name and word, or the
+    /// argument MIG refuses.
+    let cases: [(Routine, [MigValue], Expected)] = [
+      (deallocate, [.name(5)], .item(name: MsgType.portName, word: 5)),
+      (deallocate, [.port(5, disposition: MsgType.copySend)], .item(name: MsgType.portName, word: 5)),
+      (deallocate, [.int(5)], "name"),
+      (insert, [.name(4), .port(5, disposition: MsgType.makeSend)], .item(name: MsgType.makeSend, word: 5)),
+      (insert, [.name(4), .port(5, disposition: MsgType.integer32)], "poly"),
+      (insert, [.name(4), .name(5)], "poly"),
+      (setSpecial, [.int(1), .name(5)], .item(name: MsgType.copySend, word: 5)),
+      (setSpecial, [.int(1), .port(5, disposition: MsgType.makeSend)], .item(name: MsgType.makeSend, word: 5)),
+      (setSpecial, [.int(1), .int(5)], "special_port"),
+      (setSpecial, [.name(1), .name(5)], "which_port"),
+    ]
+    var buffer = [UInt8](repeating: 0xee, count: 100)
+    for (routine, arguments, expected) in cases {
+      let error = Mig.request(routine, target: 7, reply: 9, arguments: arguments, into: &buffer)
+      guard case .item(let name, let word) = expected else {
+        if case .refused(let argument) = expected { #expect(error == .wrongValue(argument: argument), "\(arguments)") }
+        continue
+      }
+      #expect(error == nil, "\(arguments)")
+      let view = MessageView(buffer)!
+      guard case .success(let items) = view.items(), let item = items.last else {
+        Issue.record("\(arguments)")
+        continue
+      }
+      #expect(item.descriptor.name == name && item.words == [word], "\(arguments)")
+      #expect(view.isComplex == MsgType.isPort(name), "\(arguments)")
+    }
+  }
+
   @Test func section6_aPortOfTheWrongKindReachesTheRoutineAsNull() {
     var s = System()
     let threadName = s.k.giveThreadSelfName(s.st)
