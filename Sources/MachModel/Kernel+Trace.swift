@@ -115,22 +115,31 @@ extension Kernel {
   /// When the trace port is drained by the host, the copy goes straight into the log, pending,
   /// and becomes its last entry once the send's code is known (nothing else can be copied
   /// within the call, unless it blocks: then `parkSendCopy` takes it back out).
+  @inline(__always)
   mutating func takeSendCopy(_ t: ThreadIndex, task: TaskIndex, port: ObjectIndex, kmsg k: Int32, length: Int) {
     let id = Int32(bitPattern: kmsgs[Int(k)].bytes.word(at: MsgHeader.idOffset))
+    guard id != TraceMessage.id, objects[Int(port)].isActive, objects[Int(port)].isHostDrained,
+      kmsgLimit.map({ budgetedMessages < $0 }) ?? true
+    else { return takeSendSnapshot(t, task: task, kmsg: k, length: length, id: id) }
+    budgetedMessages += 1  // the buffer the copy would take (D4)
+    // The bytes are read in place (an argument of a mutating Kernel method would be retained).
+    let destination = traceLog.appendPending(
+      TraceEntry(
+        seq: 0, time: 0, task: task, thread: t, direction: .send, kind: .normal, retval: 0,
+        port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),  // completed at the send's end
+      length: length)
+    destination.fill(from: kmsgs[Int(k)].bytes)
+  }
+
+  /// `takeSendCopy` for every other case: a trace message is never copied (D1), a copy may be
+  /// dropped for want of a buffer (T10), and a copy for a trace port with a queue waits in the
+  /// thread until the send's code is known.
+  @inline(never)
+  private mutating func takeSendSnapshot(_ t: ThreadIndex, task: TaskIndex, kmsg k: Int32, length: Int, id: Int32) {
     guard id != TraceMessage.id, reserveTraceBuffer(task: task, thread: t, msgid: id) else { return }
-    if objects[Int(port)].isActive && objects[Int(port)].isHostDrained {
-      // The bytes are read in place (an argument of a mutating Kernel method would be retained).
-      let destination = traceLog.appendPending(
-        TraceEntry(
-          seq: 0, time: 0, task: task, thread: t, direction: .send, kind: .normal, retval: 0,
-          port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),  // completed at the send's end
-        length: length)
-      destination.fill(from: kmsgs[Int(k)].bytes)
-    } else {
-      threads[Int(t)].traceSnapshot.overwritePrefix(with: kmsgs[Int(k)].bytes, length: length)
-      threads[Int(t)].traceSnapshotLength = length
-      threads[Int(t)].hasSnapshotCopy = true
-    }
+    threads[Int(t)].traceSnapshot.overwritePrefix(with: kmsgs[Int(k)].bytes, length: length)
+    threads[Int(t)].traceSnapshotLength = length
+    threads[Int(t)].hasSnapshotCopy = true
   }
 
   /// A traced send blocks: its copy, if it sits in the log, waits in the thread instead, so
@@ -278,35 +287,47 @@ extension Kernel {
 
   /// The receive hook (just before mach_msg returns): when a message was handed back (success,
   /// MACH_RCV_TOO_LARGE), the receiver's view of it is copied, then the call ends.
+  ///
+  /// The common case, a live port the host drains with a buffer to spare, goes straight into
+  /// the log here: what `reserveTraceBuffer` and `emitCopy` would do, without the general path
+  /// (`receiveCopyByEmitting`).
+  @inline(__always)
   mutating func receiveCopyThen(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
     let task = threads[Int(t)].task
-    if code == MachMsgReturn.success || code == MachMsgReturn.rcvTooLarge || code == MachMsgReturn.rcvInvalidNotify,
+    guard code == MachMsgReturn.success || code == MachMsgReturn.rcvTooLarge || code == MachMsgReturn.rcvInvalidNotify,
       let port = tracePort(of: task),
       threads[Int(t)].messageLength >= MsgHeader.size
-    {
-      let id = Int32(bitPattern: threads[Int(t)].messageBuffer.word(at: MsgHeader.idOffset))
-      // The common case, a live port the host drains with a buffer to spare, straight into the
-      // log: what `reserveTraceBuffer` and `emitCopy` would do, without the general path.
-      if id != TraceMessage.id, objects[Int(port)].isActive, objects[Int(port)].isHostDrained,
-        kmsgLimit.map({ budgetedMessages < $0 }) ?? true
-      {
-        traceSeq += 1
-        let length = threads[Int(t)].messageLength
-        let destination = traceLog.appendEntry(
-          TraceEntry(
-            seq: traceSeq, time: now, task: task, thread: t, direction: .receive, kind: .normal, retval: code,
-            port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),
-          length: length)
-        destination.fill(from: threads[Int(t)].messageBuffer)
-        return finish(t, code)
-      }
-      if id != TraceMessage.id || code != MachMsgReturn.success, reserveTraceBuffer(task: task, thread: t, msgid: id) {
-        let waits = emitCopy(
-          task: task, thread: t, direction: .receive, kind: .normal, retval: code,
-          source: .received(t), length: threads[Int(t)].messageLength, waiter: t,
-          then: .receiveDone(code))
-        if waits { return MachMsgReturn.rcvInProgress }
-      }
+    else { return finish(t, code) }
+    let id = Int32(bitPattern: threads[Int(t)].messageBuffer.word(at: MsgHeader.idOffset))
+    guard id != TraceMessage.id, objects[Int(port)].isActive, objects[Int(port)].isHostDrained,
+      kmsgLimit.map({ budgetedMessages < $0 }) ?? true
+    else { return receiveCopyByEmitting(t, code, task: task, id: id) }
+    traceSeq += 1
+    let length = threads[Int(t)].messageLength
+    let destination = traceLog.appendEntry(
+      TraceEntry(
+        seq: traceSeq, time: now, task: task, thread: t, direction: .receive, kind: .normal, retval: code,
+        port: port, peer: TraceEntry.noPeer, offset: 0, length: 0),
+      length: length)
+    destination.fill(from: threads[Int(t)].messageBuffer)
+    return finish(t, code)
+  }
+
+  /// `receiveCopyThen` for every other case: a trace message's own copy is never made (D1), a
+  /// copy may be dropped for want of a buffer (T10), and a queued trace port may make the
+  /// receiver wait (T9).
+  @inline(never)
+  private mutating func receiveCopyByEmitting(
+    _ t: ThreadIndex, _ code: ReturnCode, task: TaskIndex, id: Int32
+  )
+    -> ReturnCode
+  {
+    if id != TraceMessage.id || code != MachMsgReturn.success, reserveTraceBuffer(task: task, thread: t, msgid: id) {
+      let waits = emitCopy(
+        task: task, thread: t, direction: .receive, kind: .normal, retval: code,
+        source: .received(t), length: threads[Int(t)].messageLength, waiter: t,
+        then: .receiveDone(code))
+      if waits { return MachMsgReturn.rcvInProgress }
     }
     return finish(t, code)
   }
