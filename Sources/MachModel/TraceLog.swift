@@ -80,9 +80,12 @@ public struct TraceLog: Sendable {
 
   public var isEmpty: Bool { count == 0 }
 
-  /// The copied message of `entry` (user form for `normal` copies, kernel form otherwise).
+  /// The copied message of `entry`, one of this log's entries (user form for `normal` copies,
+  /// kernel form otherwise).
   public func bytes(of entry: TraceEntry) -> [UInt8] {
-    Array(UnsafeBufferPointer(start: storage.bytes + entry.offset, count: entry.length))
+    precondition(
+      entry.offset >= 0 && entry.length >= 0 && entry.offset <= used - entry.length, "not an entry of this log")
+    return Array(UnsafeBufferPointer(start: storage.bytes + entry.offset, count: entry.length))
   }
 
   /// Empties the log, keeping its storage for the copies that follow.
@@ -172,8 +175,9 @@ public struct TraceLog: Sendable {
     precondition(pendingThread >= 0, "no send copy pending")
     pendingThread = -1
     let pending = storage.entries[count]
+    let bytes = bytes(of: pending)
     used = pending.offset
-    return bytes(of: pending)
+    return bytes
   }
 
   /// A log's entries, read in place.
