@@ -169,6 +169,24 @@ import Testing
     #expect(err.hasPrefix("t.msh:8:11: error: client has no idle thread (busy: client.1)"))
   }
 
+  /// A task whose threads have all terminated (thread_terminate on its own thread, kern/thread.c)
+  /// says so, rather than listing no busy threads; a terminated thread named by number is
+  /// terminated, not busy, and `info task` shows it as such.
+  @Test func aTaskWithNoThreadLeftSaysSo() {
+    let setup = """
+      spawn c
+      let th = c.threads[0]
+      let r = rpc thread_terminate(th.self)
+
+      """
+    let (_, err, _) = ShellUnderTest().run(setup + "let s = rpc mach_port_allocate(c.self, MACH_PORT_RIGHT_RECEIVE)")
+    #expect(err.hasPrefix("t.msh:4:9: error: c has no thread left (each has terminated)"), "\(err)")
+    let (_, named, _) = ShellUnderTest().run(setup + "send c.self id 5 thread 1")
+    #expect(named.hasPrefix("t.msh:4:25: error: c.1 is terminated"), "\(named)")
+    let (out, _, _) = ShellUnderTest().run(setup + "info task c")
+    #expect(out.contains("  threads: c.1 (terminated)\n"), "\(out)")
+  }
+
   /// A script with Windows line ends and a byte-order mark runs as written.
   @Test func windowsLineEndsAndAByteOrderMarkRead() {
     let (out, err, outcome) = ShellUnderTest().run("\u{FEFF}spawn a\r\nprint a.name\r\nprint \"x\"\r\n")

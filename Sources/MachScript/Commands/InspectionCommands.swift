@@ -82,7 +82,11 @@ extension Session {
       output.write("  \(name): \(address(k.specialPorts[Int(slot)]))\n")
     }
     output.write("  registered: \(k.registeredPorts.map(address).joined(separator: " "))\n")
-    output.write("  threads: \(k.threads.map(label).joined(separator: " "))\n")
+    // A terminated thread keeps its number (no other thread takes it), and is shown as ended.
+    let threads = k.threads.map {
+      kernel.threads[Int($0)].state == .terminated ? "\(label($0)) (terminated)" : label($0)
+    }
+    output.write("  threads: \(threads.joined(separator: " "))\n")
     return .nil
   }
 

@@ -92,13 +92,15 @@ extension Session {
       guard n >= 1, n <= threads.count else { throw ScriptError("\(name) has no thread \(n)", at: number.location) }
       let t = threads[Int(n - 1)]
       guard isFree(t) else {
-        throw ScriptError("\(label(t)) is busy", at: number.location)
+        let why = kernel.threads[Int(t)].state == .terminated ? "terminated" : "busy"
+        throw ScriptError("\(label(t)) is \(why)", at: number.location)
       }
       return t
     }
     guard kernel.tasks[Int(task)].isActive else { throw ScriptError("\(name) is terminated", at: at) }
     if let t = threads.first(where: isFree) { return t }
     let busy = threads.filter { kernel.threads[Int($0)].state != .terminated }.map(label)
+    guard !busy.isEmpty else { throw ScriptError("\(name) has no thread left (each has terminated)", at: at) }
     throw ScriptError("\(name) has no idle thread (busy: \(busy.joined(separator: ", ")))", at: at)
   }
 
