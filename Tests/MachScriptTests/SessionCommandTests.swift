@@ -43,6 +43,15 @@ import Testing
     ),
     ("let q = allocate a\nprint (qlimit q 1), q.qlimit", "KERN_SUCCESS 1"),
     ("print (kill b), b.state", "KERN_SUCCESS terminated"),
+    // A right whose port died stays a send right until its next use (ipc_right_check), and
+    // info ports says its port is dead meanwhile.
+    (
+      "let p = allocate a\nlet s = insert b make_send p\nkill a\ninfo ports b\nsend s\ninfo ports b",
+      "NAME      RIGHTS            UREFS PORT        QUEUE\n1         send              1     0xc00000a0  -\n"
+        + "2         send (dead port)  1     0xc00000e0  -\n"
+        + "NAME      RIGHTS            UREFS PORT        QUEUE\n1         send              1     0xc00000a0  -\n"
+        + "2         dead              1     null        -"
+    ),
     ("print (getport a kernel), (getport a trace)", "shell:3 nil"),
     // The shell's names: 1 its own port, 2 its thread's reply port, 3 and 4 the task ports of a
     // and b. setport's extracted right takes 5 and leaves it; getport's right reuses it.

@@ -147,12 +147,17 @@ extension Session {
 
   private func portLine(_ t: TaskIndex, _ n: PortName) -> String { pad(portColumns(t, n)) }
 
-  /// A name's row of `info ports`: name, rights, urefs, port, queue.
+  /// A name's row of `info ports`: name, rights, urefs, port, queue. The entry is shown as the
+  /// space holds it: a right to a port that has died stays a send or send-once right until its
+  /// next use turns it into a dead name (`ipc_right_check`, ipc/ipc_right.c), and is marked
+  /// `(dead port)` meanwhile.
   func portColumns(_ t: TaskIndex, _ n: PortName) -> [String] {
     guard let e = kernel.tasks[Int(t)].space.lookup(n) else { return [String(n), "", "0", "null", "-"] }
     var queue = "-"
     if let s = kernel.portGetReceiveStatus(t, n).1 { queue = "\(s.messageCount)/\(s.qlimit)" }
-    return [String(n), rightWords(e.type).joined(separator: "+"), String(e.urefs), address(e.object), queue]
+    var rights = rightWords(e.type).joined(separator: "+")
+    if e.object >= 0 && !kernel.objects[Int(e.object)].isActive { rights += " (dead port)" }
+    return [String(n), rights, String(e.urefs), address(e.object), queue]
   }
 
   private func pad(_ columns: [String]) -> String {
