@@ -71,12 +71,24 @@ extension Kernel {
   /// to the console (T10); the traced operation is unaffected.
   @inline(__always)
   mutating func reserveTraceBuffer(task: TaskIndex, thread: ThreadIndex, msgid: Int32) -> Bool {
-    if let limit = kmsgLimit, budgetedMessages >= limit {
+    guard hasBufferToSpare else {
       noteDroppedCopy(task: task, thread: thread, msgid: msgid)
       return false
     }
     budgetedMessages += 1
     return true
+  }
+
+  /// Whether the budget has a message buffer left for a copy (D4).
+  @inline(__always)
+  var hasBufferToSpare: Bool { kmsgLimit.map { budgetedMessages < $0 } ?? true }
+
+  /// Whether a copy of a message with id `id` to trace port `port` takes the hooks' short path
+  /// straight into the log: not a trace message (D1), a live port the host drains, a buffer to
+  /// spare. Every other copy goes the general way (`emitCopy`).
+  @inline(__always)
+  func copiesStraightIntoLog(_ id: Int32, port: ObjectIndex) -> Bool {
+    id != TraceMessage.id && objects[Int(port)].isActive && objects[Int(port)].isHostDrained && hasBufferToSpare
   }
 
   /// T10: the console line for a copy dropped for want of a buffer.
@@ -118,9 +130,9 @@ extension Kernel {
   @inline(__always)
   mutating func takeSendCopy(_ t: ThreadIndex, task: TaskIndex, port: ObjectIndex, kmsg k: Int32, length: Int) {
     let id = Int32(bitPattern: kmsgs[Int(k)].bytes.word(at: MsgHeader.idOffset))
-    guard id != TraceMessage.id, objects[Int(port)].isActive, objects[Int(port)].isHostDrained,
-      kmsgLimit.map({ budgetedMessages < $0 }) ?? true
-    else { return takeSendSnapshot(t, task: task, kmsg: k, length: length, id: id) }
+    guard copiesStraightIntoLog(id, port: port) else {
+      return takeSendSnapshot(t, task: task, kmsg: k, length: length, id: id)
+    }
     budgetedMessages += 1  // the buffer the copy would take (D4)
     // The bytes are read in place (an argument of a mutating Kernel method would be retained).
     let destination = traceLog.appendPending(
@@ -288,8 +300,8 @@ extension Kernel {
   /// The receive hook (just before mach_msg returns): when a message was handed back (success,
   /// MACH_RCV_TOO_LARGE), the receiver's view of it is copied, then the call ends.
   ///
-  /// The common case, a live port the host drains with a buffer to spare, goes straight into
-  /// the log here: what `reserveTraceBuffer` and `emitCopy` would do, without the general path
+  /// The common case (`copiesStraightIntoLog`) goes straight into the log here: what
+  /// `reserveTraceBuffer` and `emitCopy` would do, without the general path
   /// (`receiveCopyByEmitting`).
   @inline(__always)
   mutating func receiveCopyThen(_ t: ThreadIndex, _ code: ReturnCode) -> ReturnCode {
@@ -299,9 +311,7 @@ extension Kernel {
       threads[Int(t)].messageLength >= MsgHeader.size
     else { return finish(t, code) }
     let id = Int32(bitPattern: threads[Int(t)].messageBuffer.word(at: MsgHeader.idOffset))
-    guard id != TraceMessage.id, objects[Int(port)].isActive, objects[Int(port)].isHostDrained,
-      kmsgLimit.map({ budgetedMessages < $0 }) ?? true
-    else { return receiveCopyByEmitting(t, code, task: task, id: id) }
+    guard copiesStraightIntoLog(id, port: port) else { return receiveCopyByEmitting(t, code, task: task, id: id) }
     traceSeq += 1
     let length = threads[Int(t)].messageLength
     let destination = traceLog.appendEntry(

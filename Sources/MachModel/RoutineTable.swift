@@ -53,8 +53,9 @@ extension MigType {
 }
 
 /// How a user stub writes an in-argument of a type that travels as one inline word: which
-/// values it takes and the descriptor name it sends them under (`Mig.oneWordItem` says the
-/// same for a `MigType` read at each call).
+/// values it takes and the descriptor name it sends them under, worked out once per routine
+/// (`Routine.requestWords`) so that `Mig.request` reads no `MigType` per call. The general
+/// path (`Mig.request`'s builder) takes the same values.
 struct RequestWord: Sendable {
   enum Kind: UInt8, Sendable {
     /// An `.int`, under `name` (INTEGER_32, or UNSTRUCTURED for a boolean).
